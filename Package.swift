@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "fanout",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "fanout", targets: ["fanout"]),
+    .library(name: "FanoutSim", targets: ["FanoutSim"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    .target(
+      name: "FanoutSim",
+      dependencies: [
+        .product(name: "HeapModule", package: "swift-collections"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "fanout",
+      dependencies: [
+        "FanoutSim",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "FanoutSimTests",
+      dependencies: ["FanoutSim"]
+    ),
+    .testTarget(
+      name: "FanoutCLITests",
+      dependencies: ["fanout"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

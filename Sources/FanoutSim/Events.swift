@@ -1,0 +1,261 @@
+// MARK: - Typed events
+
+/// One state change of the simulation. Panes, reports, the event log and tests all read these.
+public struct SimEvent: Sendable {
+  /// Position in the stream, from 1.
+  public var seq: Int
+  /// Virtual time of the change.
+  public var time: SimTime
+  public var kind: EventKind
+}
+
+/// Why a message became visible.
+public enum VisibleReason: String, Sendable {
+  case visibilityTimeout = "visibility_timeout"
+  case delayEnded = "delay_ended"
+  case changedVisibility = "change_visibility"
+}
+
+/// How an invocation ended.
+public enum InvocationOutcome: Sendable, Equatable {
+  case success
+  case error(String)
+  case timeout
+}
+
+/// A record of the exact Lambda SQS event a function received.
+public struct LambdaRecord: Sendable {
+  public var messageId: String
+  public var receiptHandle: String
+  public var body: String
+  public var approximateReceiveCount: Int
+  public var sentTimestamp: Int64
+  public var senderId: String
+  public var approximateFirstReceiveTimestamp: Int64
+  public var messageAttributes: [MessageAttribute]
+  public var eventSourceARN: String
+  public var awsRegion: String
+  /// The request ID the body carries, when it carries one (for traces; not part of the event).
+  public var requestID: RequestID?
+
+  /// The record as AWS writes it, keys in AWS's order, every attribute value a string.
+  public var json: String {
+    var s = "{\"messageId\":" + jsonString(messageId) + ",\"receiptHandle\":" + jsonString(receiptHandle)
+    s += ",\"body\":" + jsonString(body)
+    s += ",\"attributes\":{\"ApproximateReceiveCount\":\"\(approximateReceiveCount)\",\"SentTimestamp\":\"\(sentTimestamp)\""
+    s += ",\"SenderId\":" + jsonString(senderId)
+    s += ",\"ApproximateFirstReceiveTimestamp\":\"\(approximateFirstReceiveTimestamp)\"}"
+    s += ",\"messageAttributes\":{"
+    for (i, a) in messageAttributes.enumerated() {
+      if i > 0 { s += "," }
+      s += jsonString(a.name) + ":" + a.lambdaRecordJSON
+    }
+    s += "}"
+    if !messageAttributes.isEmpty { s += ",\"md5OfMessageAttributes\":" + jsonString(md5OfMessageAttributes(messageAttributes)) }
+    s += ",\"md5OfBody\":" + jsonString(md5Hex(body))
+    s += ",\"eventSource\":\"aws:sqs\",\"eventSourceARN\":" + jsonString(eventSourceARN)
+    s += ",\"awsRegion\":" + jsonString(awsRegion) + "}"
+    return s
+  }
+}
+
+/// The Lambda event for a batch of SQS records: `{"Records":[...]}`.
+public func lambdaSQSEventJSON(_ records: [LambdaRecord]) -> String {
+  "{\"Records\":[" + records.map(\.json).joined(separator: ",") + "]}"
+}
+
+/// Every kind of state change, named `service.action` in the event log.
+public enum EventKind: Sendable {
+  case requestFire(fire: Int)
+  case requestID(fire: Int, requestID: RequestID)
+  case requestCollision(requestID: RequestID, fires: [Int])
+  case requestFailed(fire: Int, reason: String)
+  case requestStageDone(requestID: RequestID, stage: String, latency: Int64)
+  case snsPublish(
+    topic: String, messageId: UUID128, message: Payload, subject: String?, attributes: [MessageAttribute],
+    matched: [String], filtered: [String], requestID: RequestID?, injected: Bool)
+  case snsNotify(topic: String, endpoint: String, messageId: UUID128, message: Payload, requestID: RequestID?)
+  case snsDeliveryFailed(topic: String, endpoint: String, messageId: UUID128, reason: String)
+  case sqsSend(
+    queue: String, messageId: UUID128, snsMessageId: UUID128?, delay: Int64, size: Int, requestID: RequestID?,
+    source: String)
+  case sqsReceive(queue: String, messageId: UUID128, receiveCount: Int, visibleUntil: SimTime, consumer: String)
+  case sqsDelete(queue: String, messageId: UUID128, receiveCount: Int)
+  case sqsVisible(queue: String, messageId: UUID128, reason: VisibleReason)
+  case sqsDLQ(queue: String, deadLetterQueue: String, messageId: UUID128, receiveCount: Int, requestID: RequestID?)
+  case sqsExpire(queue: String, messageId: UUID128, requestID: RequestID?)
+  case sqsPurge(queue: String, count: Int)
+  case lambdaInvoke(
+    function: String, invocation: Int, cold: Bool, trigger: String, requestIDs: [RequestID], event: [LambdaRecord]?)
+  case lambdaResult(
+    function: String, invocation: Int, outcome: InvocationOutcome, duration: Int64, batchItemFailures: [String])
+  case lambdaThrottle(function: String, trigger: String, records: Int)
+  case lambdaScale(mapping: String, from: Int, to: Int)
+  case lambdaMapping(mapping: String, enabled: Bool)
+  case lambdaFailure(function: String, failure: FailureSpec)
+  case s3Put(bucket: String, key: String, etag: String, size: Int, requestID: RequestID?)
+  case s3Get(bucket: String, key: String, found: Bool, requestID: RequestID?)
+
+  /// `service.action`.
+  public var type: String {
+    switch self {
+    case .requestFire: return "request.fire"
+    case .requestID: return "request.id"
+    case .requestCollision: return "request.collision"
+    case .requestFailed: return "request.failed"
+    case .requestStageDone: return "request.stage_done"
+    case .snsPublish: return "sns.publish"
+    case .snsNotify: return "sns.notify"
+    case .snsDeliveryFailed: return "sns.delivery_failed"
+    case .sqsSend: return "sqs.send"
+    case .sqsReceive: return "sqs.receive"
+    case .sqsDelete: return "sqs.delete"
+    case .sqsVisible: return "sqs.visible"
+    case .sqsDLQ: return "sqs.dlq"
+    case .sqsExpire: return "sqs.expire"
+    case .sqsPurge: return "sqs.purge"
+    case .lambdaInvoke: return "lambda.invoke"
+    case .lambdaResult: return "lambda.result"
+    case .lambdaThrottle: return "lambda.throttle"
+    case .lambdaScale: return "lambda.scale"
+    case .lambdaMapping: return "lambda.mapping"
+    case .lambdaFailure: return "lambda.failure"
+    case .s3Put: return "s3.put"
+    case .s3Get: return "s3.get"
+    }
+  }
+}
+
+extension SimEvent {
+  /// The event as one line of the JSON-lines log (no newline): `seq`, `time`, `type`, then the
+  /// event's own fields in a fixed order.
+  public var jsonLine: String {
+    var w = JSONObjectWriter()
+    w.int("seq", seq)
+    w.string("time", time.iso8601Millis)
+    w.string("type", kind.type)
+    func rid(_ id: RequestID?) { if let id { w.string("request_id", id.hex) } }
+    switch kind {
+    case .requestFire(let fire):
+      w.int("fire", fire)
+    case .requestID(let fire, let id):
+      w.int("fire", fire)
+      w.string("request_id", id.hex)
+    case .requestCollision(let id, let fires):
+      w.string("request_id", id.hex)
+      w.raw("fires", jsonArray(fires.map(String.init)))
+    case .requestFailed(let fire, let reason):
+      w.int("fire", fire)
+      w.string("reason", reason)
+    case .requestStageDone(let id, let stage, let latency):
+      w.string("request_id", id.hex)
+      w.string("stage", stage)
+      w.int("latency_us", latency)
+    case .snsPublish(let topic, let mid, let message, let subject, let attributes, let matched, let filtered, let id, let injected):
+      w.string("topic", topic)
+      w.string("message_id", mid.text)
+      if let subject { w.string("subject", subject) }
+      w.string("message", message.text)
+      if !attributes.isEmpty {
+        w.raw("attributes", "{" + attributes.map { jsonString($0.name) + ":" + $0.envelopeJSON }.joined(separator: ",") + "}")
+      }
+      w.raw("delivered_to", jsonArray(matched.map(jsonString)))
+      w.raw("filtered_out", jsonArray(filtered.map(jsonString)))
+      rid(id)
+      if injected { w.bool("injected", true) }
+    case .snsNotify(let topic, let endpoint, let mid, let message, let id):
+      w.string("topic", topic)
+      w.string("endpoint", endpoint)
+      w.string("message_id", mid.text)
+      w.string("message", message.text)
+      rid(id)
+    case .snsDeliveryFailed(let topic, let endpoint, let mid, let reason):
+      w.string("topic", topic)
+      w.string("endpoint", endpoint)
+      w.string("message_id", mid.text)
+      w.string("reason", reason)
+    case .sqsSend(let queue, let mid, let snsId, let delay, let size, let id, let source):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      if let snsId { w.string("sns_message_id", snsId.text) }
+      w.int("delay_us", delay)
+      w.int("size", size)
+      w.string("source", source)
+      rid(id)
+    case .sqsReceive(let queue, let mid, let count, let until, let consumer):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      w.int("receive_count", count)
+      w.string("visible_until", until.iso8601Millis)
+      w.string("consumer", consumer)
+    case .sqsDelete(let queue, let mid, let count):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      w.int("receive_count", count)
+    case .sqsVisible(let queue, let mid, let reason):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      w.string("reason", reason.rawValue)
+    case .sqsDLQ(let queue, let dlq, let mid, let count, let id):
+      w.string("queue", queue)
+      w.string("dead_letter_queue", dlq)
+      w.string("message_id", mid.text)
+      w.int("receive_count", count)
+      rid(id)
+    case .sqsExpire(let queue, let mid, let id):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      rid(id)
+    case .sqsPurge(let queue, let count):
+      w.string("queue", queue)
+      w.int("count", count)
+    case .lambdaInvoke(let function, let inv, let cold, let trigger, let ids, let event):
+      w.string("function", function)
+      w.int("invocation", inv)
+      w.bool("cold_start", cold)
+      w.string("trigger", trigger)
+      w.raw("request_ids", jsonArray(ids.map { jsonString($0.hex) }))
+      if let event { w.raw("event", lambdaSQSEventJSON(event)) }
+    case .lambdaResult(let function, let inv, let outcome, let duration, let failures):
+      w.string("function", function)
+      w.int("invocation", inv)
+      switch outcome {
+      case .success: w.string("outcome", "success")
+      case .error(let msg):
+        w.string("outcome", "error")
+        w.string("error", msg)
+      case .timeout: w.string("outcome", "timeout")
+      }
+      w.int("duration_us", duration)
+      if !failures.isEmpty { w.raw("batch_item_failures", jsonArray(failures.map(jsonString))) }
+    case .lambdaThrottle(let function, let trigger, let records):
+      w.string("function", function)
+      w.string("trigger", trigger)
+      w.int("records", records)
+    case .lambdaScale(let mapping, let from, let to):
+      w.string("mapping", mapping)
+      w.int("from", from)
+      w.int("to", to)
+    case .lambdaMapping(let mapping, let enabled):
+      w.string("mapping", mapping)
+      w.bool("enabled", enabled)
+    case .lambdaFailure(let function, let f):
+      w.string("function", function)
+      w.double("error_rate", f.errorRate)
+      w.double("timeout_rate", f.timeoutRate)
+      w.double("item_failure_rate", f.itemFailureRate)
+    case .s3Put(let bucket, let key, let etag, let size, let id):
+      w.string("bucket", bucket)
+      w.string("key", key)
+      w.string("etag", etag)
+      w.int("size", size)
+      rid(id)
+    case .s3Get(let bucket, let key, let found, let id):
+      w.string("bucket", bucket)
+      w.string("key", key)
+      w.bool("found", found)
+      rid(id)
+    }
+    return w.finished()
+  }
+}

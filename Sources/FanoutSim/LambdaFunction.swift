@@ -1,0 +1,158 @@
+import DequeModule
+
+// MARK: - Lambda functions
+
+/// Counters of one function.
+public struct FunctionCounters: Sendable, Equatable {
+  public var invocations = 0
+  public var errors = 0
+  public var timeouts = 0
+  public var throttles = 0
+  public var coldStarts = 0
+  public var maxConcurrency = 0
+  public var totalDuration: Int64 = 0
+  public var recordsProcessed = 0
+}
+
+/// A Lambda function: its spec, its warm execution environments and its counters.
+public final class LambdaFunction {
+  public let index: Int
+  public let name: String
+  public let arn: String
+  public let spec: FunctionSpec
+  public internal(set) var failure: FailureSpec
+  public internal(set) var running = 0
+  public internal(set) var counters = FunctionCounters()
+  /// When each idle, warm environment became free, oldest first.
+  var warm = Deque<SimTime>()
+  var rng: SimRandom
+
+  init(index: Int, spec: FunctionSpec, region: String, account: String, seed: UInt64) {
+    self.index = index
+    self.name = spec.name
+    self.spec = spec
+    self.failure = spec.failure
+    arn = "arn:aws:lambda:\(region):\(account):function:\(spec.name)"
+    rng = SimRandom(seed: seed, stream: "lambda/" + spec.name)
+  }
+
+  /// Idle warm environments at `now`.
+  public func warmEnvironments(now: SimTime) -> Int {
+    warm.filter { now - $0 < spec.idleLifetime }.count
+  }
+
+  /// Takes a warm environment if one is still alive; false means a cold start.
+  func takeWarm(now: SimTime) -> Bool {
+    while let oldest = warm.first, now - oldest >= spec.idleLifetime { warm.removeFirst() }
+    if warm.isEmpty { return false }
+    warm.removeLast()
+    return true
+  }
+}
+
+// MARK: - Event source mappings
+
+/// Counters of one event source mapping.
+public struct MappingCounters: Sendable, Equatable {
+  public var batches = 0
+  public var records = 0
+  public var maxBatches = 0
+  public var throttles = 0
+}
+
+/// A Lambda SQS event source mapping: long-polling pollers that invoke the function with
+/// batches, scaling between 5 and 1,250 concurrent batches.
+public final class EventSourceMapping {
+  public let index: Int
+  public let name: String
+  public let uuid: UUID128
+  public let spec: MappingSpec
+  public let queue: Int
+  public let function: Int
+  public internal(set) var enabled: Bool
+  /// Concurrent batches the pollers aim for now.
+  public internal(set) var target: Int
+  /// Batches being invoked (or retried after a throttle).
+  public internal(set) var busy = 0
+  public internal(set) var counters = MappingCounters()
+  var pumpScheduled = false
+  var lastScaleStep: SimTime = 0
+  var idleSince: SimTime?
+  var gathering: Gathering?
+  var gatherSerial = 0
+
+  struct Gathering {
+    var records: [BatchRecord]
+    var bytes: Int
+    var serial: Int
+  }
+
+  /// The most concurrent batches this mapping may reach: 1,250, or MaximumConcurrency.
+  public var cap: Int { min(1_250, spec.maximumConcurrency ?? 1_250) }
+  /// The floor it scales back to: 5 pollers (or the cap when lower).
+  public var floor: Int { min(5, cap) }
+
+  init(index: Int, spec: MappingSpec, queue: Int, function: Int, uuid: UUID128) {
+    self.index = index
+    self.spec = spec
+    self.queue = queue
+    self.function = function
+    self.uuid = uuid
+    self.enabled = spec.enabled
+    name = spec.queue + "→" + spec.function
+    target = min(5, min(1_250, spec.maximumConcurrency ?? 1_250))
+  }
+}
+
+/// One received message in a batch.
+struct BatchRecord {
+  var queue: Int
+  var key: Int64
+  var receiveCount: Int
+  var messageId: UUID128
+  var body: MessageBody
+  var bytes: Int
+  var visibleUntil: SimTime
+}
+
+/// How a function was invoked.
+enum Trigger {
+  case direct(fire: Int?)
+  case mapping(Int)
+}
+
+/// A running invocation and where its handler is.
+final class Invocation {
+  let id: Int
+  let function: Int
+  let trigger: Trigger
+  let records: [BatchRecord]
+  let start: SimTime
+  let deadline: SimTime
+  let cold: Bool
+  var recordIndex = 0
+  var phase = 0
+  var requestID: RequestID?
+  var key = ""
+  var output = ""
+  var failedItems: [Int] = []
+  var skip: Set<Int> = []
+  var pendingOutcome: InvocationOutcome?
+
+  init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool) {
+    self.id = id
+    self.function = function
+    self.trigger = trigger
+    self.records = records
+    self.start = start
+    self.deadline = deadline
+    self.cold = cold
+  }
+}
+
+/// A batch waiting to be invoked again after a throttle.
+struct PendingBatch {
+  var mapping: Int
+  var records: [BatchRecord]
+  var attempt: Int
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+// MARK: - Seeded randomness
+
+/// SplitMix64: turns one seed into the seeds of independent streams.
+public struct SplitMix64: Sendable {
+  private var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// xoshiro256**: the simulation's own generator. One stream per component, so that adding a
+/// component never changes what another one draws.
+public struct SimRandom: RandomNumberGenerator, Sendable {
+  private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+  /// A stream for `seed` and a component name: the name is hashed with FNV-1a (stable across
+  /// processes, unlike `Hasher`).
+  public init(seed: UInt64, stream: String) {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in stream.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x0000_0100_0000_01B3
+    }
+    var sm = SplitMix64(seed: seed ^ h)
+    s0 = sm.next()
+    s1 = sm.next()
+    s2 = sm.next()
+    s3 = sm.next()
+    if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+  }
+
+  public mutating func next() -> UInt64 {
+    let result = rotl(s1 &* 5, 7) &* 9
+    let t = s1 << 17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = rotl(s3, 45)
+    return result
+  }
+
+  @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 {
+    (x << k) | (x >> (64 - k))
+  }
+
+  /// A uniform double in [0, 1).
+  public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+  /// True with probability `p`.
+  public mutating func chance(_ p: Double) -> Bool {
+    if p <= 0 { return false }
+    if p >= 1 { return true }
+    return unit() < p
+  }
+
+  /// A standard normal draw (Box-Muller).
+  public mutating func normal() -> Double {
+    var u = unit()
+    if u < 1e-300 { u = 1e-300 }
+    let v = unit()
+    return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+  }
+
+  /// An exponential draw with the given mean.
+  public mutating func exponential(mean: Double) -> Double {
+    var u = unit()
+    if u < 1e-300 { u = 1e-300 }
+    return -Foundation.log(u) * mean
+  }
+
+  /// A random version-4 UUID.
+  public mutating func uuid() -> UUID128 {
+    var hi = next()
+    var lo = next()
+    hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+    lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+    return UUID128(hi: hi, lo: lo)
+  }
+}
+
+// MARK: - Durations
+
+/// How long something takes, drawn from the owning component's stream.
+public enum DurationModel: Equatable, Sendable {
+  /// Always the same.
+  case fixed(Int64)
+  /// Uniform between two bounds, inclusive.
+  case uniform(Int64, Int64)
+  /// Log-normal with a median and a shape sigma: the usual shape of service latencies.
+  case lognormal(median: Int64, sigma: Double)
+
+  /// Draws one duration in microseconds (never negative).
+  public func sample(_ rng: inout SimRandom) -> Int64 {
+    switch self {
+    case .fixed(let v): return max(0, v)
+    case .uniform(let lo, let hi):
+      if hi <= lo { return max(0, lo) }
+      return lo + Int64(rng.next() % UInt64(hi - lo + 1))
+    case .lognormal(let median, let sigma):
+      if sigma <= 0 { return max(0, median) }
+      let v = Double(median) * Foundation.exp(sigma * rng.normal())
+      return Int64(min(v, 1e15).rounded())
+    }
+  }
+
+  /// The median, for documentation and validation.
+  public var median: Int64 {
+    switch self {
+    case .fixed(let v): return v
+    case .uniform(let lo, let hi): return (lo + hi) / 2
+    case .lognormal(let m, _): return m
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// MARK: - Requests
+
+/// What became of each fired request: its ID, each stage's completion, collisions.
+///
+/// A request is one invocation of the entry function. Its ID is only known once the handler has
+/// computed it; two requests can get the same ID (the seed's timestamp-based IDs collide when two
+/// invocations run in the same microsecond), and then each stage completion of that ID is credited
+/// to the earliest of them still waiting for it, never merged.
+public final class RequestTracker {
+  public let stages: [String]
+  public let start: SimTime
+  public private(set) var fireTimes: [SimTime] = []
+  public private(set) var ids: [RequestID?] = []
+  public private(set) var failed: [Bool] = []
+  /// Completion time per fire and stage, flat: fire * stages.count + stage; -1 while pending.
+  public private(set) var stageDone: [SimTime] = []
+  public private(set) var doneCount: [Int] = []
+  public private(set) var completed = 0
+  public private(set) var failedCount = 0
+  public private(set) var notifications = 0
+  /// Stage completions of an already completed stage (at-least-once delivery, retries).
+  public private(set) var duplicateCompletions = 0
+  /// Requests whose ID another request already had, by ID.
+  public private(set) var collisions: [RequestID: [Int]] = [:]
+  private var byID: [RequestID: Int] = [:]
+  private var stageIndex: [String: Int] = [:]
+  /// Latencies per stage, in completion order.
+  public private(set) var stageLatencies: [[Int64]]
+  /// End-to-end latencies of completed requests (fire to last stage).
+  public private(set) var endToEnd: [Int64] = []
+
+  init(stages: [String], start: SimTime) {
+    self.stages = stages
+    self.start = start
+    stageLatencies = Array(repeating: [], count: stages.count)
+    for (i, s) in stages.enumerated() { stageIndex[s] = i }
+  }
+
+  /// Number of requests fired.
+  public var fired: Int { fireTimes.count }
+
+  func fire(at time: SimTime) -> Int {
+    fireTimes.append(time)
+    ids.append(nil)
+    failed.append(false)
+    doneCount.append(0)
+    stageDone.append(contentsOf: repeatElement(-1, count: stages.count))
+    return fireTimes.count
+  }
+
+  /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
+  func assign(fire: Int, id: RequestID) -> [Int]? {
+    ids[fire - 1] = id
+    if let first = byID[id] {
+      var list = collisions[id] ?? [first]
+      list.append(fire)
+      collisions[id] = list
+      return list
+    }
+    byID[id] = fire
+    return nil
+  }
+
+  func fail(_ fire: Int) {
+    if !failed[fire - 1] {
+      failed[fire - 1] = true
+      failedCount += 1
+    }
+  }
+
+  func notified() { notifications += 1 }
+
+  /// Credits a stage completion; returns its latency since the fire.
+  func stageDone(id: RequestID, stage: String, at time: SimTime) -> Int64? {
+    guard let s = stageIndex[stage], let first = byID[id] else { return nil }
+    var fire = first
+    if let list = collisions[id] {
+      guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {
+        duplicateCompletions += 1
+        return nil
+      }
+      fire = f
+    }
+    let slot = (fire - 1) * stages.count + s
+    if stageDone[slot] >= 0 {
+      duplicateCompletions += 1
+      return nil
+    }
+    stageDone[slot] = time
+    let latency = time - fireTimes[fire - 1]
+    stageLatencies[s].append(latency)
+    doneCount[fire - 1] += 1
+    if doneCount[fire - 1] == stages.count {
+      completed += 1
+      endToEnd.append(latency)
+    }
+    return latency
+  }
+
+  /// Whether a fire (from 1) has completed every stage.
+  public func isComplete(_ fire: Int) -> Bool { doneCount[fire - 1] == stages.count && !stages.isEmpty }
+
+  /// Completion time of a stage of a fire, if done.
+  public func stageTime(fire: Int, stage: Int) -> SimTime? {
+    let t = stageDone[(fire - 1) * stages.count + stage]
+    return t >= 0 ? t : nil
+  }
+
+  /// Fires that got an ID another fire already had.
+  public var collidingFires: Int { collisions.values.reduce(0) { $0 + $1.count - 1 } }
+}

@@ -1,0 +1,198 @@
+// MARK: - S3
+
+/// An S3 error, named as S3 names it.
+public enum S3Error: Error, Equatable, CustomStringConvertible {
+  case noSuchKey(String)
+  case preconditionFailed(String)
+  case keyTooLong(Int)
+  case invalidArgument(String)
+
+  public var description: String {
+    switch self {
+    case .noSuchKey(let k): return "NoSuchKey: The specified key does not exist. (\(k))"
+    case .preconditionFailed(let k): return "PreconditionFailed: At least one of the pre-conditions you specified did not hold (\(k))"
+    case .keyTooLong(let n): return "KeyTooLongError: Your key is too long (\(n) bytes; at most 1024)"
+    case .invalidArgument(let m): return "InvalidArgument: \(m)"
+    }
+  }
+}
+
+/// One object's metadata; the body is interned in the bucket.
+public struct S3ObjectInfo: Equatable, Sendable {
+  public var key: String
+  public var size: Int
+  public var etag: String
+  public var lastModified: SimTime
+}
+
+/// A page of ListObjectsV2.
+public struct S3ListPage: Equatable, Sendable {
+  public var contents: [S3ObjectInfo]
+  public var commonPrefixes: [String]
+  public var isTruncated: Bool
+  public var nextContinuationToken: String?
+  public var keyCount: Int
+}
+
+/// An S3 bucket with strong read-after-write consistency. Identical bodies are stored once.
+public final class S3Bucket {
+  struct Stored {
+    var body: Int32
+    var lastModified: SimTime
+  }
+
+  public let name: String
+  private var objects: [String: Stored] = [:]
+  private var bodies: [String] = []
+  private var bodyIndex: [String: Int32] = [:]
+  private var etags: [String?] = []
+  private var sortedKeys: [String]?
+
+  public private(set) var puts = 0
+  public private(set) var gets = 0
+  public private(set) var getMisses = 0
+  /// Total bytes of the current objects.
+  public private(set) var totalBytes = 0
+
+  init(name: String) { self.name = name }
+
+  /// Number of objects.
+  public var objectCount: Int { objects.count }
+  /// Number of distinct bodies actually stored.
+  public var distinctBodies: Int { bodies.count }
+
+  /// PutObject. With `ifNoneMatch` (`If-None-Match: *`) it creates only when the key is absent.
+  @discardableResult
+  public func put(key: String, body: String, at time: SimTime, ifNoneMatch: Bool = false) throws(S3Error) -> (
+    etag: String, size: Int
+  ) {
+    let n = key.utf8.count
+    if n > 1_024 { throw .keyTooLong(n) }
+    if n == 0 { throw .invalidArgument("An object key must not be empty") }
+    if ifNoneMatch, objects[key] != nil { throw .preconditionFailed(key) }
+    let b = intern(body)
+    let size = bodies[Int(b)].utf8.count
+    if let old = objects.updateValue(Stored(body: b, lastModified: time), forKey: key) {
+      totalBytes -= bodies[Int(old.body)].utf8.count
+    } else {
+      sortedKeys = nil
+    }
+    totalBytes += size
+    puts += 1
+    return (etag(b), size)
+  }
+
+  /// GetObject: the body, or NoSuchKey.
+  public func get(key: String) throws(S3Error) -> String {
+    gets += 1
+    guard let o = objects[key] else {
+      getMisses += 1
+      throw .noSuchKey(key)
+    }
+    return bodies[Int(o.body)]
+  }
+
+  /// HeadObject without counting a GET.
+  public func info(key: String) -> S3ObjectInfo? {
+    guard let o = objects[key] else { return nil }
+    return S3ObjectInfo(key: key, size: bodies[Int(o.body)].utf8.count, etag: etag(o.body), lastModified: o.lastModified)
+  }
+
+  /// The body without counting a GET (for views and tests).
+  public func peek(key: String) -> String? { objects[key].map { bodies[Int($0.body)] } }
+
+  /// DeleteObject.
+  public func delete(key: String) {
+    if let o = objects.removeValue(forKey: key) {
+      totalBytes -= bodies[Int(o.body)].utf8.count
+      sortedKeys = nil
+    }
+  }
+
+  /// ListObjectsV2: keys in UTF-8 byte order, at most `maxKeys` (≤ 1,000) a page; with a
+  /// delimiter, keys sharing a prefix up to it are rolled into CommonPrefixes.
+  public func list(prefix: String = "", delimiter: String? = nil, maxKeys: Int = 1_000, continuationToken: String? = nil)
+    -> S3ListPage
+  {
+    if sortedKeys == nil {
+      sortedKeys = objects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+    let keys = sortedKeys ?? []
+    let limit = max(0, min(maxKeys, 1_000))
+    var start = 0
+    if let token = continuationToken {
+      start = lowerBound(keys, after: token)
+    } else if !prefix.isEmpty {
+      start = lowerBound(keys, atOrAfter: prefix)
+    }
+    var contents: [S3ObjectInfo] = []
+    var prefixes: [String] = []
+    var count = 0
+    var i = start
+    var lastReturned: String?
+    while i < keys.count {
+      let k = keys[i]
+      if !k.hasPrefix(prefix) {
+        if k.utf8.lexicographicallyPrecedes(prefix.utf8) {
+          i += 1
+          continue
+        }
+        break
+      }
+      if count == limit { return S3ListPage(contents: contents, commonPrefixes: prefixes, isTruncated: true, nextContinuationToken: lastReturned, keyCount: count) }
+      if let d = delimiter, !d.isEmpty, let r = k.utf8.dropFirst(prefix.utf8.count).firstRange(of: d.utf8) {
+        let cp = String(k.utf8[k.utf8.startIndex..<r.upperBound])!
+        prefixes.append(cp)
+        count += 1
+        // Skip every key under this common prefix.
+        var j = i + 1
+        while j < keys.count, keys[j].hasPrefix(cp) { j += 1 }
+        lastReturned = keys[j - 1]
+        i = j
+        continue
+      }
+      contents.append(info(key: k)!)
+      lastReturned = k
+      count += 1
+      i += 1
+    }
+    return S3ListPage(contents: contents, commonPrefixes: prefixes, isTruncated: false, nextContinuationToken: nil, keyCount: count)
+  }
+
+  /// Every key in byte order.
+  public var allKeys: [String] {
+    objects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+
+  private func lowerBound(_ keys: [String], atOrAfter k: String) -> Int {
+    var lo = 0
+    var hi = keys.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if keys[mid].utf8.lexicographicallyPrecedes(k.utf8) { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  private func lowerBound(_ keys: [String], after k: String) -> Int {
+    var i = lowerBound(keys, atOrAfter: k)
+    if i < keys.count, keys[i] == k { i += 1 }
+    return i
+  }
+
+  private func intern(_ body: String) -> Int32 {
+    if let i = bodyIndex[body] { return i }
+    let i = Int32(bodies.count)
+    bodies.append(body)
+    etags.append(nil)
+    bodyIndex[body] = i
+    return i
+  }
+
+  private func etag(_ b: Int32) -> String {
+    if let e = etags[Int(b)] { return e }
+    let e = "\"" + md5Hex(bodies[Int(b)]) + "\""
+    etags[Int(b)] = e
+    return e
+  }
+}

@@ -1,0 +1,69 @@
+// MARK: - SNS topics
+
+/// An SNS error, as SNS words it.
+public enum SNSError: Error, Equatable, CustomStringConvertible {
+  case messageTooLong(Int)
+  case notFound(String)
+  case invalidParameter(String)
+
+  public var description: String {
+    switch self {
+    case .messageTooLong(let n):
+      return "InvalidParameter: Invalid parameter: Message too long (\(n) bytes; at most 262144 including attributes)"
+    case .notFound(let t): return "NotFound: Topic does not exist (\(t))"
+    case .invalidParameter(let m): return "InvalidParameter: \(m)"
+    }
+  }
+}
+
+/// A subscription as the simulation runs it.
+public struct Subscription: Sendable {
+  public let index: Int
+  public let arn: String
+  public let spec: SubscriptionSpec
+  public let endpointName: String
+  let queue: Int?
+  let sink: Int?
+  public let filter: FilterPolicy?
+  public internal(set) var delivered = 0
+  public internal(set) var filteredOut = 0
+  public internal(set) var failed = 0
+  var envelopeBase = -1
+}
+
+/// Counters of one topic.
+public struct TopicCounters: Sendable, Equatable {
+  public var published = 0
+  public var delivered = 0
+  public var filteredOut = 0
+  public var failed = 0
+}
+
+/// An SNS standard topic.
+public final class SNSTopic {
+  public let index: Int
+  public let name: String
+  public let arn: String
+  public internal(set) var subscriptions: [Subscription] = []
+  public internal(set) var counters = TopicCounters()
+  var rng: SimRandom
+
+  init(index: Int, name: String, region: String, account: String, seed: UInt64) {
+    self.index = index
+    self.name = name
+    arn = "arn:aws:sns:\(region):\(account):\(name)"
+    rng = SimRandom(seed: seed, stream: "sns/" + name)
+  }
+}
+
+/// A recording endpoint standing for an e-mail (or HTTP) subscriber.
+public final class Sink {
+  public let name: String
+  public internal(set) var received = 0
+  init(name: String) { self.name = name }
+}
+
+/// The SenderId SQS shows for messages that SNS delivered.
+public let snsSenderId = "AIDAISMY7JYY5F7RTT6AO"
+/// The SenderId SQS shows for messages sent through the API by fanout's user.
+public let apiSenderId = "AIDAIENQZJOLO23YVJ4VO"

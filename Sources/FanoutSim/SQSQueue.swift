@@ -1,0 +1,178 @@
+import DequeModule
+import HeapModule
+
+// MARK: - SQS
+
+/// An SQS error, with AWS's error code.
+public enum SQSError: Error, Equatable, CustomStringConvertible {
+  case messageTooLong(Int, Int)
+  case overLimit(Int)
+  case purgeQueueInProgress(String)
+  case receiptHandleIsInvalid
+  case invalidParameterValue(String)
+  case tooManyAttributes(Int)
+
+  public var description: String {
+    switch self {
+    case .messageTooLong(let n, let max):
+      return "InvalidParameterValue: One or more parameters are invalid. Reason: Message must be shorter than \(max) bytes. (\(n) bytes)"
+    case .overLimit(let n): return "OverLimit: Too many messages in flight (\(n))"
+    case .purgeQueueInProgress(let q):
+      return "PurgeQueueInProgress: Only one PurgeQueue operation on \(q) is allowed every 60 seconds."
+    case .receiptHandleIsInvalid: return "ReceiptHandleIsInvalid: The receipt handle provided is not valid."
+    case .invalidParameterValue(let m): return "InvalidParameterValue: \(m)"
+    case .tooManyAttributes(let n): return "InvalidParameterValue: Number of message attributes [\(n)] exceeds the allowed maximum [10]."
+    }
+  }
+}
+
+/// The state of a stored message.
+public enum MessageState: UInt8, Sendable {
+  case delayed, visible, inFlight
+}
+
+/// What an SQS message body is: a payload as sent, or an SNS envelope built on demand.
+public enum MessageBody: Sendable {
+  case payload(Payload)
+  case envelope(SNSNotification, subscriptionArn: String)
+
+  /// The body text, byte for byte.
+  public var text: String {
+    switch self {
+    case .payload(let p): return p.text
+    case .envelope(let n, let arn): return n.envelope(subscriptionArn: arn)
+    }
+  }
+
+  /// The request ID the body leads to (through the envelope's Message), if any.
+  public var requestID: RequestID? {
+    switch self {
+    case .payload(let p):
+      if case .requestRef(let id) = p { return id }
+      let t = p.text
+      if let v = JSONValue.parse(t), let m = v["Message"]?.stringValue { return Payload.from(text: m).requestID }
+      return p.requestID
+    case .envelope(let n, _): return n.message.requestID
+    }
+  }
+}
+
+/// A message as the queue stores it.
+public struct StoredMessage: Sendable {
+  public var messageId: UUID128
+  public var body: MessageBody
+  public var attributes: [MessageAttribute]
+  public var sentTime: SimTime
+  /// When the message entered its first queue; kept on a DLQ move so retention keeps running.
+  public var enqueueTime: SimTime
+  public var firstReceiveTime: SimTime?
+  public var receiveCount: Int
+  public var state: MessageState
+  /// Visibility deadline while in flight, end of delay while delayed.
+  public var until: SimTime
+  var generation: UInt32
+  public var senderId: String
+  /// The queue a dead-lettered message came from.
+  public var sourceQueue: Int?
+  public var injected: Bool
+  public var receivedBy: String?
+}
+
+struct QueueTimer: Comparable {
+  var time: SimTime
+  var key: Int64
+  var generation: UInt32
+  static func < (a: QueueTimer, b: QueueTimer) -> Bool { (a.time, a.key) < (b.time, b.key) }
+}
+
+/// A receipt handle: which receive of which message it came from.
+public struct ReceiptHandle: Hashable, Sendable {
+  public var queue: Int
+  public var key: Int64
+  public var receiveCount: Int
+
+  /// AWS-looking opaque text, derived from the handle so it is stable across runs.
+  public func text(queueArn: String) -> String {
+    var bytes = [UInt8]()
+    for i in 0..<6 {
+      let h = md5Hex("\(queueArn)|\(key)|\(receiveCount)|\(i)")
+      var j = h.utf8.makeIterator()
+      while let a = j.next(), let b = j.next() { bytes.append((hexValue(a)! << 4) | hexValue(b)!) }
+    }
+    return "AQEB" + base64Encode(bytes)
+  }
+}
+
+/// Counters and gauges of one queue (CloudWatch's names where it has them).
+public struct QueueCounters: Sendable, Equatable {
+  public var sent = 0
+  public var sentBytes = 0
+  public var received = 0
+  public var deleted = 0
+  public var emptyReceives = 0
+  public var movedToDLQ = 0
+  public var movedIn = 0
+  public var expired = 0
+  public var purged = 0
+  public var maxDepth = 0
+}
+
+/// An SQS standard queue.
+public final class SQSQueue {
+  public let index: Int
+  public let name: String
+  public let arn: String
+  public let url: String
+  public var spec: QueueSpec
+  public internal(set) var deadLetterQueue: Int?
+  public internal(set) var counters = QueueCounters()
+  public internal(set) var visibleCount = 0
+  public internal(set) var inFlightCount = 0
+  public internal(set) var delayedCount = 0
+  public internal(set) var mappings: [Int] = []
+  public internal(set) var lastPurge: SimTime?
+
+  var messages: [Int64: StoredMessage] = [:]
+  var visibleOrder = Deque<(Int64, UInt32)>()
+  var delayTimers = Heap<QueueTimer>()
+  var visibilityTimers = Heap<QueueTimer>()
+  var retentionTimers = Heap<QueueTimer>()
+  var scheduled: [SimTime] = [.max, .max, .max]
+  var rng: SimRandom
+
+  init(index: Int, spec: QueueSpec, region: String, account: String, seed: UInt64) {
+    self.index = index
+    self.name = spec.name
+    self.spec = spec
+    arn = "arn:aws:sqs:\(region):\(account):\(spec.name)"
+    url = "https://sqs.\(region).amazonaws.com/\(account)/\(spec.name)"
+    rng = SimRandom(seed: seed, stream: "sqs/" + spec.name)
+  }
+
+  /// ApproximateNumberOfMessages + NotVisible + Delayed.
+  public var depth: Int { visibleCount + inFlightCount + delayedCount }
+
+  /// A stored message by its internal key.
+  public func message(_ key: Int64) -> StoredMessage? { messages[key] }
+
+  /// Every stored message, oldest enqueue first (for views, tests and accounting).
+  public var storedMessages: [(key: Int64, message: StoredMessage)] {
+    messages.sorted { $0.key < $1.key }.map { (key: $0.key, message: $0.value) }
+  }
+
+  /// ApproximateAgeOfOldestMessage at `now`, in microseconds (0 when empty).
+  public func ageOfOldestMessage(now: SimTime) -> Int64 {
+    pruneRetention()
+    guard let top = retentionTimers.min else { return 0 }
+    return max(0, now - (top.time - spec.messageRetentionPeriod))
+  }
+
+  func pruneRetention() {
+    while let top = retentionTimers.min, messages[top.key] == nil { _ = retentionTimers.removeMin() }
+  }
+
+  func noteDepth() {
+    let d = depth
+    if d > counters.maxDepth { counters.maxDepth = d }
+  }
+}

@@ -1,0 +1,169 @@
+// MARK: - Virtual time
+
+/// Virtual time: whole microseconds since the Unix epoch. Nothing in FanoutSim reads the wall clock.
+public typealias SimTime = Int64
+
+/// Constants and helpers for spans of virtual time, in microseconds.
+public enum Micros {
+  public static let millisecond: Int64 = 1_000
+  public static let second: Int64 = 1_000_000
+  public static let minute: Int64 = 60 * second
+  public static let hour: Int64 = 60 * minute
+  public static let day: Int64 = 24 * hour
+
+  /// Seconds as microseconds.
+  public static func seconds(_ s: Double) -> Int64 { Int64((s * 1_000_000).rounded()) }
+  /// Milliseconds as microseconds.
+  public static func millis(_ ms: Double) -> Int64 { Int64((ms * 1_000).rounded()) }
+}
+
+/// Calendar fields of a virtual instant, in UTC (proleptic Gregorian).
+public struct CivilTime: Equatable, Sendable {
+  public var year: Int
+  public var month: Int
+  public var day: Int
+  public var hour: Int
+  public var minute: Int
+  public var second: Int
+  public var microsecond: Int
+
+  /// Splits a virtual instant into UTC calendar fields.
+  public init(_ t: SimTime) {
+    let us = Int(((t % Micros.second) + Micros.second) % Micros.second)
+    let totalSeconds = (t - Int64(us)) / Micros.second
+    var days = Int(totalSeconds / 86_400)
+    var secs = Int(totalSeconds % 86_400)
+    if secs < 0 {
+      secs += 86_400
+      days -= 1
+    }
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    month = m
+    day = d
+    hour = secs / 3_600
+    minute = (secs % 3_600) / 60
+    second = secs % 60
+    microsecond = us
+  }
+
+  /// The instant for calendar fields in UTC.
+  public static func instant(
+    year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0,
+    microsecond: Int = 0
+  ) -> SimTime {
+    // Howard Hinnant's days_from_civil.
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = month > 2 ? month - 3 : month + 9
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    let secs = Int64(days) * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
+    return secs * Micros.second + Int64(microsecond)
+  }
+}
+
+// MARK: - Formatting
+
+extension SimTime {
+  /// ISO-8601 UTC with milliseconds and `Z`, as SNS and the event log write it:
+  /// `2021-01-19T10:07:07.287Z`.
+  public var iso8601Millis: String {
+    let c = CivilTime(self)
+    var s = ""
+    s.reserveCapacity(24)
+    appendDigits(&s, c.year, 4)
+    s.append("-")
+    appendDigits(&s, c.month, 2)
+    s.append("-")
+    appendDigits(&s, c.day, 2)
+    s.append("T")
+    appendDigits(&s, c.hour, 2)
+    s.append(":")
+    appendDigits(&s, c.minute, 2)
+    s.append(":")
+    appendDigits(&s, c.second, 2)
+    s.append(".")
+    appendDigits(&s, c.microsecond / 1_000, 3)
+    s.append("Z")
+    return s
+  }
+
+  /// Python's `strftime("%Y%m%d%H%M%S%f")`: the text the seed preprocessor hashes into a request ID.
+  public var pythonCompactTimestamp: String {
+    let c = CivilTime(self)
+    var s = ""
+    s.reserveCapacity(20)
+    appendDigits(&s, c.year, 4)
+    appendDigits(&s, c.month, 2)
+    appendDigits(&s, c.day, 2)
+    appendDigits(&s, c.hour, 2)
+    appendDigits(&s, c.minute, 2)
+    appendDigits(&s, c.second, 2)
+    appendDigits(&s, c.microsecond, 6)
+    return s
+  }
+
+  /// Epoch milliseconds, as SQS writes `SentTimestamp`.
+  public var epochMillis: Int64 { self >= 0 ? self / 1_000 : (self - 999) / 1_000 }
+}
+
+@inline(__always)
+func appendDigits(_ s: inout String, _ value: Int, _ width: Int) {
+  var digits: [UInt8] = Array(repeating: 48, count: width)
+  var v = value
+  var i = width - 1
+  while i >= 0 {
+    digits[i] = UInt8(48 + v % 10)
+    v /= 10
+    i -= 1
+  }
+  s.append(String(decoding: digits, as: UTF8.self))
+}
+
+/// Formats a span of virtual time for people: `850ms`, `12.5s`, `3m05s`, `2h03m`.
+public func formatSpan(_ us: Int64) -> String {
+  let a = abs(us)
+  let sign = us < 0 ? "-" : ""
+  if a < Micros.millisecond { return "\(sign)\(a)µs" }
+  if a < Micros.second { return "\(sign)\(a / Micros.millisecond)ms" }
+  if a < Micros.minute {
+    let tenths = (a + 50_000) / 100_000
+    return "\(sign)\(tenths / 10).\(tenths % 10)s"
+  }
+  if a < Micros.hour {
+    let s = a / Micros.second
+    return "\(sign)\(s / 60)m\(s % 60 < 10 ? "0" : "")\(s % 60)s"
+  }
+  let m = a / Micros.minute
+  return "\(sign)\(m / 60)h\(m % 60 < 10 ? "0" : "")\(m % 60)m"
+}
+
+/// Parses a span such as `500ms`, `90s`, `10m`, `2h`, `1.5s` or a bare number of seconds.
+public func parseSpan(_ text: String) -> Int64? {
+  let t = text.trimmingCharacters(in: .whitespaces)
+  let units: [(String, Double)] = [
+    ("us", 1), ("µs", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000),
+    ("h", 3_600_000_000), ("d", 86_400_000_000),
+  ]
+  for (suffix, scale) in units where t.hasSuffix(suffix) {
+    let number = String(t.dropLast(suffix.count))
+    if suffix == "s", number.hasSuffix("m") || number.hasSuffix("u") || number.hasSuffix("µ") {
+      continue
+    }
+    guard let v = Double(number), v.isFinite, v >= 0, v * scale < 9.0e18 else { return nil }
+    return Int64((v * scale).rounded())
+  }
+  guard let v = Double(t), v.isFinite, v >= 0, v < 9.0e12 else { return nil }
+  return Int64((v * 1_000_000).rounded())
+}

@@ -1,0 +1,188 @@
+// MARK: - Commands: what a person, a scenario or a test does to the pipeline
+
+/// A message as ReceiveMessage returns it.
+public struct ReceivedMessage: Sendable {
+  public var messageId: UUID128
+  public var receipt: ReceiptHandle
+  public var body: String
+  public var receiveCount: Int
+  public var sentTimestamp: SimTime
+  public var firstReceiveTimestamp: SimTime
+  public var attributes: [MessageAttribute]
+}
+
+/// A command that names something the topology does not have.
+public struct UnknownName: Error, CustomStringConvertible {
+  public var kind: String
+  public var name: String
+  public var description: String { "no \(kind) named \(name)" }
+}
+
+extension Simulation {
+  /// Fires one request: invokes the entry function (the preprocessor) directly, as the seed's
+  /// console "Test" button does. Returns its number (from 1).
+  @discardableResult
+  public func fireRequest() -> Int {
+    let fire = tracker.fire(at: now)
+    emit(.requestFire(fire: fire))
+    guard let e = entryFunction else {
+      tracker.fail(fire)
+      emit(.requestFailed(fire: fire, reason: "no entry function"))
+      return fire
+    }
+    let f = functions[e]
+    guard hasCapacity(f) else {
+      f.counters.throttles += 1
+      emit(.lambdaThrottle(function: f.name, trigger: "direct", records: 0))
+      tracker.fail(fire)
+      emit(.requestFailed(fire: fire, reason: "TooManyRequestsException: Rate Exceeded."))
+      return fire
+    }
+    startInvocation(f, trigger: .direct(fire: fire), records: [])
+    return fire
+  }
+
+  /// Enables or disables an event source mapping (`Enabled`): while disabled its pollers stop and
+  /// messages wait in the queue; batches already invoked finish normally.
+  public func setMapping(_ index: Int, enabled: Bool) {
+    let m = mappings[index]
+    guard m.enabled != enabled else { return }
+    m.enabled = enabled
+    emit(.lambdaMapping(mapping: m.name, enabled: enabled))
+    if enabled {
+      let q = queues[m.queue]
+      if let since = m.idleSince {
+        q.counters.emptyReceives += m.target * Int((now - since) / longPoll)
+        m.idleSince = nil
+      }
+      m.target = m.floor
+      schedulePump(m)
+    } else {
+      if let since = m.idleSince {
+        queues[m.queue].counters.emptyReceives += m.target * Int((now - since) / longPoll)
+        m.idleSince = nil
+      }
+    }
+  }
+
+  /// Enables or disables the mapping that feeds a queue.
+  public func setMapping(queue name: String, enabled: Bool) throws {
+    guard let m = mapping(forQueue: name) else { throw UnknownName(kind: "event source mapping on queue", name: name) }
+    setMapping(m.index, enabled: enabled)
+  }
+
+  /// Switches a function's injected failures.
+  public func setFailure(function name: String, _ failure: FailureSpec) throws {
+    guard let f = self.function(named: name) else { throw UnknownName(kind: "function", name: name) }
+    f.failure = failure
+    emit(.lambdaFailure(function: f.name, failure: failure))
+  }
+
+  /// Publishes to a topic from outside the pipeline.
+  @discardableResult
+  public func publish(
+    topic name: String, message: String, subject: String? = nil, attributes: [MessageAttribute] = [],
+    injected: Bool = true
+  ) throws -> UUID128 {
+    guard let t = topic(named: name) else { throw SNSError.notFound(name) }
+    return try publish(t, message: Payload.from(text: message), subject: subject, attributes: attributes, injected: injected)
+  }
+
+  /// SendMessage to a queue from outside the pipeline. `delay` overrides the queue's DelaySeconds.
+  @discardableResult
+  public func sendMessage(
+    queue name: String, body: String, delay: Int64? = nil, attributes: [MessageAttribute] = [], injected: Bool = true
+  ) throws -> UUID128 {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    if attributes.count > 10 { throw SQSError.tooManyAttributes(attributes.count) }
+    let d = delay ?? q.spec.delaySeconds
+    guard d >= 0, d <= 900 * Micros.second else {
+      throw SQSError.invalidParameterValue("Value \(d / Micros.second) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900.")
+    }
+    let size = body.utf8.count + attributes.reduce(0) { $0 + $1.byteCount }
+    if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
+    if body.isEmpty { throw SQSError.invalidParameterValue("The request must contain the parameter MessageBody.") }
+    let id = idRng.uuid()
+    enqueue(
+      q, messageId: id, body: .payload(Payload.from(text: body)), attributes: sortedAttributes(attributes), size: size,
+      delay: d, sentTime: now, enqueueTime: now, senderId: apiSenderId, injected: injected, source: "api")
+    return id
+  }
+
+  /// ReceiveMessage from outside the pipeline. With short polling (wait 0 and the queue's
+  /// ReceiveMessageWaitTimeSeconds 0) fanout samples like SQS's subset of servers: while fewer
+  /// than 20 messages are visible each one is returned with probability 0.6 (never lost; it just
+  /// stays visible), so a receive can return fewer than asked, or none.
+  public func receiveMessages(
+    queue name: String, max: Int = 1, visibilityTimeout: Int64? = nil, waitTime: Int64? = nil
+  ) throws -> [ReceivedMessage] {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    guard (1...10).contains(max) else {
+      throw SQSError.invalidParameterValue("Value \(max) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+    }
+    if q.inFlightCount >= 120_000 { throw SQSError.overLimit(q.inFlightCount) }
+    let wait = waitTime ?? q.spec.receiveMessageWaitTimeSeconds
+    let sample = wait == 0 && q.visibleCount < 20 ? 0.6 : 1
+    let got = receive(q, max: max, visibilityTimeout: visibilityTimeout, consumer: "api", sample: sample)
+    if got.isEmpty { q.counters.emptyReceives += 1 }
+    return got.map { r in
+      let m = q.messages[r.key]!
+      return ReceivedMessage(
+        messageId: r.messageId, receipt: ReceiptHandle(queue: q.index, key: r.key, receiveCount: r.receiveCount),
+        body: r.body.text, receiveCount: r.receiveCount, sentTimestamp: m.sentTime,
+        firstReceiveTimestamp: m.firstReceiveTime ?? now, attributes: m.attributes)
+    }
+  }
+
+  /// DeleteMessage: true when the receipt was the message's latest; a stale receipt deletes nothing.
+  @discardableResult
+  public func deleteMessage(queue name: String, receipt: ReceiptHandle) throws -> Bool {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    guard receipt.queue == q.index else { throw SQSError.receiptHandleIsInvalid }
+    return delete(q, key: receipt.key, receiveCount: receipt.receiveCount)
+  }
+
+  /// ChangeMessageVisibility: the new timeout counts from now; 0 makes the message visible at once.
+  public func changeMessageVisibility(queue name: String, receipt: ReceiptHandle, timeout: Int64) throws {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    guard timeout >= 0, timeout <= 43_200 * Micros.second else {
+      throw SQSError.invalidParameterValue("Value \(timeout / Micros.second) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")
+    }
+    guard receipt.queue == q.index, var m = q.messages[receipt.key], m.receiveCount == receipt.receiveCount,
+      m.state == .inFlight
+    else {
+      throw SQSError.invalidParameterValue("Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.")
+    }
+    m.generation &+= 1
+    if timeout == 0 {
+      m.state = .visible
+      q.messages[receipt.key] = m
+      q.inFlightCount -= 1
+      q.visibleCount += 1
+      q.visibleOrder.append((receipt.key, m.generation))
+      emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .changedVisibility))
+      wakePollers(q)
+    } else {
+      m.until = now + timeout
+      q.messages[receipt.key] = m
+      q.visibilityTimers.insert(QueueTimer(time: m.until, key: receipt.key, generation: m.generation))
+      armTimer(q, QueueTimerKind.visibility)
+    }
+  }
+
+  /// PurgeQueue: removes every message; a second purge within 60 s fails.
+  public func purgeQueue(_ name: String) throws {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    if let last = q.lastPurge, now - last < 60 * Micros.second { throw SQSError.purgeQueueInProgress(q.arn) }
+    q.lastPurge = now
+    let n = q.messages.count
+    q.messages.removeAll()
+    q.visibleOrder.removeAll()
+    q.visibleCount = 0
+    q.inFlightCount = 0
+    q.delayedCount = 0
+    q.pruneRetention()
+    q.counters.purged += n
+    emit(.sqsPurge(queue: q.name, count: n))
+  }
+}

@@ -1,0 +1,195 @@
+// MARK: - Function code
+
+/// An error raised by a handler, worded as the seed's Python would raise it.
+public struct HandlerError: Error, Equatable {
+  public var message: String
+}
+
+/// `os.path.join` for the parts of an S3 key.
+func pathJoin(_ parts: [String]) -> String {
+  var out = ""
+  for p in parts where !p.isEmpty {
+    if p.hasPrefix("/") {
+      out = p
+    } else if out.isEmpty || out.hasSuffix("/") {
+      out += p
+    } else {
+      out += "/" + p
+    }
+  }
+  return out
+}
+
+extension Simulation {
+  /// Runs the handler up to its next AWS call, then schedules the call's completion.
+  func runHandler(_ inv: Invocation) {
+    let f = functions[inv.function]
+    switch f.spec.handler {
+    case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
+      runPreprocessor(inv, bucket: bucketByName[bucket]!, prefix: prefix, stage: stage, topic: topicByName[topic]!)
+    case .seedService(let bucket, let prefix, let previous, let stage, let topic):
+      runService(
+        inv, bucket: bucketByName[bucket]!, prefix: prefix, previous: previous, stage: stage,
+        topic: topicByName[topic]!)
+    }
+  }
+
+  private func runPreprocessor(_ inv: Invocation, bucket: Int, prefix: String, stage: String, topic: Int) {
+    switch inv.phase {
+    case 0:
+      // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp)
+      let id = md5RequestID(now.pythonCompactTimestamp)
+      inv.requestID = id
+      if case .direct(let fire?) = inv.trigger {
+        if let fires = tracker.assign(fire: fire, id: id) {
+          emit(.requestID(fire: fire, requestID: id))
+          emit(.requestCollision(requestID: id, fires: fires))
+        } else {
+          emit(.requestID(fire: fire, requestID: id))
+        }
+      }
+      inv.key = pathJoin([prefix, stage, id.hex + ".json"])
+      inv.phase = 1
+      scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
+    case 1:
+      let b = buckets[bucket]
+      do {
+        let (etag, size) = try b.put(key: inv.key, body: seedPreprocessorBody, at: now)
+        emit(.s3Put(bucket: b.name, key: inv.key, etag: etag, size: size, requestID: inv.requestID))
+      } catch {
+        finish(inv, .error(error.description))
+        return
+      }
+      inv.phase = 2
+      scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
+    default:
+      do {
+        try publish(topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
+      } catch {
+        finish(inv, .error(error.description))
+        return
+      }
+      finish(inv, .success)
+    }
+  }
+
+  private func runService(_ inv: Invocation, bucket: Int, prefix: String, previous: String, stage: String, topic: Int) {
+    while inv.recordIndex < inv.records.count {
+      let record = inv.records[inv.recordIndex]
+      switch inv.phase {
+      case 0:
+        if inv.skip.contains(inv.recordIndex) {
+          inv.failedItems.append(inv.recordIndex)
+          inv.recordIndex += 1
+          continue
+        }
+        // record_body = json.loads(record["body"]); message = json.loads(record_body["Message"])
+        switch serviceRequestID(record.body) {
+        case .failure(let e):
+          finish(inv, .error(e.message))
+          return
+        case .success(let id):
+          inv.requestID = id
+        }
+        inv.key = pathJoin([prefix, previous, inv.requestID!.hex + ".json"])
+        inv.phase = 1
+        scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
+        return
+      case 1:
+        let b = buckets[bucket]
+        let body: String
+        do {
+          body = try b.get(key: inv.key)
+          emit(.s3Get(bucket: b.name, key: inv.key, found: true, requestID: inv.requestID))
+        } catch {
+          emit(.s3Get(bucket: b.name, key: inv.key, found: false, requestID: inv.requestID))
+          finish(inv, .error(error.description))
+          return
+        }
+        switch transformSeedObject(body) {
+        case .failure(let e):
+          finish(inv, .error(e.message))
+          return
+        case .success(let out): inv.output = out
+        }
+        inv.key = pathJoin([prefix, stage, inv.requestID!.hex + ".json"])
+        inv.phase = 2
+        scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
+        return
+      case 2:
+        let b = buckets[bucket]
+        do {
+          let (etag, size) = try b.put(key: inv.key, body: inv.output, at: now)
+          emit(.s3Put(bucket: b.name, key: inv.key, etag: etag, size: size, requestID: inv.requestID))
+        } catch {
+          finish(inv, .error(error.description))
+          return
+        }
+        inv.phase = 3
+        scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
+        return
+      default:
+        let id = inv.requestID!
+        do {
+          try publish(topics[topic], message: .requestRef(id), subject: nil, attributes: [])
+        } catch {
+          finish(inv, .error(error.description))
+          return
+        }
+        if let latency = tracker.stageDone(id: id, stage: stage, at: now) {
+          emit(.requestStageDone(requestID: id, stage: stage, latency: latency))
+        }
+        inv.phase = 0
+        inv.recordIndex += 1
+      }
+    }
+    finish(inv, .success)
+  }
+
+  /// The request ID a seed service reads from a record body, or the Python error it would raise.
+  func serviceRequestID(_ body: MessageBody) -> Result<RequestID, HandlerError> {
+    let message: Payload
+    switch body {
+    case .envelope(let n, _): message = n.message
+    case .payload(let p):
+      if case .requestRef = p { return .failure(HandlerError(message: "KeyError: 'Message'")) }
+      guard let v = JSONValue.parse(p.text) else {
+        return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+      }
+      guard case .object = v, let m = v["Message"] else { return .failure(HandlerError(message: "KeyError: 'Message'")) }
+      guard let s = m.stringValue else { return .failure(HandlerError(message: "TypeError: the JSON object must be str")) }
+      message = Payload.from(text: s)
+    }
+    if case .requestRef(let id) = message { return .success(id) }
+    guard let v = JSONValue.parse(message.text) else {
+      return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+    }
+    guard case .object = v, let r = v["request_id"] else { return .failure(HandlerError(message: "KeyError: 'request_id'")) }
+    guard let s = r.stringValue, let id = RequestID(hex: s) else {
+      return .failure(HandlerError(message: "NoSuchKey: request_id \(r.compact) names no object"))
+    }
+    return .success(id)
+  }
+
+  /// `data = json.loads(body); data["key1"] = None; json.dumps(data)`, cached per distinct body.
+  func transformSeedObject(_ body: String) -> Result<String, HandlerError> {
+    if let cached = transformCache[body] { return cached }
+    let result: Result<String, HandlerError>
+    if let v = JSONValue.parse(body) {
+      if case .object(var members) = v {
+        if let i = members.lastIndex(where: { $0.0 == "key1" }) {
+          members[i].1 = .null
+        } else {
+          members.append(("key1", .null))
+        }
+        result = .success(JSONValue.object(members).pythonDumps)
+      } else {
+        result = .failure(HandlerError(message: "TypeError: object does not support item assignment"))
+      }
+    } else {
+      result = .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+    }
+    if transformCache.count < 1_024 { transformCache[body] = result }
+    return result
+  }
+}

@@ -1,0 +1,102 @@
+// MARK: - SNS mechanics
+
+/// A publish is at most 256 KiB, message and attributes together.
+public let snsMaxPublishBytes = 262_144
+
+extension Simulation {
+  /// Publish: checks the size limit, evaluates every subscription's filter policy and schedules a
+  /// delivery to each match after the delivery delay.
+  @discardableResult
+  func publish(
+    _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false
+  ) throws(SNSError) -> UUID128 {
+    let size = message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
+    if size > snsMaxPublishBytes { throw .messageTooLong(size) }
+    if message.byteCount == 0 { throw .invalidParameter("Invalid parameter: Empty message") }
+    let n = SNSNotification(
+      messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,
+      attributes: attributes, region: topology.region, injected: injected)
+    t.counters.published += 1
+    var matched: [String] = []
+    var filtered: [String] = []
+    let tracking = observer != nil
+    for i in t.subscriptions.indices {
+      let s = t.subscriptions[i]
+      if let filter = s.filter, !filter.matches(attributes: n.attributes, body: message.text) {
+        t.subscriptions[i].filteredOut += 1
+        t.counters.filteredOut += 1
+        if tracking { filtered.append(s.endpointName) }
+        continue
+      }
+      if tracking { matched.append(s.endpointName) }
+      schedule(.snsDeliver(n, topic: t.index, subscription: i), at: now + topology.latency.snsDelivery.sample(&t.rng))
+    }
+    emit(
+      .snsPublish(
+        topic: t.name, messageId: n.messageId, message: message, subject: subject, attributes: n.attributes,
+        matched: matched, filtered: filtered, requestID: message.requestID, injected: injected))
+    return n.messageId
+  }
+
+  func deliver(_ n: SNSNotification, topic ti: Int, subscription si: Int) {
+    let t = topics[ti]
+    let s = t.subscriptions[si]
+    if let qi = s.queue {
+      let q = queues[qi]
+      let body: MessageBody
+      var attributes: [MessageAttribute] = []
+      var size: Int
+      if s.spec.rawMessageDelivery {
+        if n.attributes.count > 10 {
+          failDelivery(t, si, n, reason: SQSError.tooManyAttributes(n.attributes.count).description)
+          return
+        }
+        body = .payload(n.message)
+        attributes = n.attributes
+        size = n.message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
+      } else {
+        body = .envelope(n, subscriptionArn: s.arn)
+        size = envelopeSize(n, topic: ti, subscription: si)
+      }
+      if size > q.spec.maximumMessageSize {
+        failDelivery(t, si, n, reason: SQSError.messageTooLong(size, q.spec.maximumMessageSize).description)
+        return
+      }
+      t.subscriptions[si].delivered += 1
+      t.counters.delivered += 1
+      enqueue(
+        q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delaySeconds,
+        sentTime: now, enqueueTime: now, senderId: snsSenderId, injected: n.injected, snsMessageId: n.messageId,
+        source: "sns:" + t.name)
+    } else if let si2 = s.sink {
+      t.subscriptions[si].delivered += 1
+      t.counters.delivered += 1
+      sinks[si2].received += 1
+      tracker.notified()
+      emit(.snsNotify(topic: t.name, endpoint: s.endpointName, messageId: n.messageId, message: n.message, requestID: n.message.requestID))
+    }
+  }
+
+  /// The exact byte size of an envelope, without building it when there is no subject and no
+  /// attribute: a skeleton's length per subscription, plus the escaped message.
+  func envelopeSize(_ n: SNSNotification, topic ti: Int, subscription si: Int) -> Int {
+    guard n.subject == nil, n.attributes.isEmpty else {
+      return n.envelope(subscriptionArn: topics[ti].subscriptions[si].arn).utf8.count
+    }
+    var base = topics[ti].subscriptions[si].envelopeBase
+    if base < 0 {
+      let skeleton = SNSNotification(
+        messageId: UUID128(hi: 0, lo: 0), topicArn: n.topicArn, subject: nil, message: .text(""), timestamp: now,
+        attributes: [], region: n.region)
+      base = skeleton.envelope(subscriptionArn: topics[ti].subscriptions[si].arn).utf8.count - 2
+      topics[ti].subscriptions[si].envelopeBase = base
+    }
+    return base + jsonEscapedLength(n.message)
+  }
+
+  func failDelivery(_ t: SNSTopic, _ si: Int, _ n: SNSNotification, reason: String) {
+    t.subscriptions[si].failed += 1
+    t.counters.failed += 1
+    emit(.snsDeliveryFailed(topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, reason: reason))
+  }
+}

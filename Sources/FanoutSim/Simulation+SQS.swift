@@ -1,0 +1,180 @@
+// MARK: - SQS mechanics
+
+extension Simulation {
+  /// Stores a new message (or a dead-lettered one) in a queue.
+  @discardableResult
+  func enqueue(
+    _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: Int64,
+    sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
+    senderId: String, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
+    snsMessageId: UUID128? = nil, source: String
+  ) -> Int64 {
+    let key = nextMessageKey
+    nextMessageKey += 1
+    let delayed = delay > 0
+    q.messages[key] = StoredMessage(
+      messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
+      firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
+      until: delayed ? now + delay : 0, generation: 0, senderId: senderId, sourceQueue: sourceQueue,
+      injected: injected, receivedBy: nil)
+    if isMove {
+      q.counters.movedIn += 1
+    } else {
+      q.counters.sent += 1
+      q.counters.sentBytes += size
+      emit(
+        .sqsSend(
+          queue: q.name, messageId: messageId, snsMessageId: snsMessageId, delay: delay, size: size,
+          requestID: observer == nil ? nil : body.requestID, source: source))
+    }
+    q.retentionTimers.insert(QueueTimer(time: enqueueTime + q.spec.messageRetentionPeriod, key: key, generation: 0))
+    armTimer(q, QueueTimerKind.retention)
+    if delayed {
+      q.delayedCount += 1
+      q.delayTimers.insert(QueueTimer(time: now + delay, key: key, generation: 0))
+      armTimer(q, QueueTimerKind.delay)
+    } else {
+      q.visibleCount += 1
+      q.visibleOrder.append((key, 0))
+      wakePollers(q)
+    }
+    q.noteDepth()
+    return key
+  }
+
+  func armTimer(_ q: SQSQueue, _ kind: Int) {
+    let top: QueueTimer?
+    switch kind {
+    case QueueTimerKind.delay: top = q.delayTimers.min
+    case QueueTimerKind.visibility: top = q.visibilityTimers.min
+    default: top = q.retentionTimers.min
+    }
+    guard let top, top.time < q.scheduled[kind] else { return }
+    q.scheduled[kind] = top.time
+    schedule(.queueTimer(queue: q.index, kind: kind, at: top.time), at: top.time, keepsAlive: kind != QueueTimerKind.retention)
+  }
+
+  func fireQueueTimer(_ q: SQSQueue, kind: Int, at: SimTime) {
+    if q.scheduled[kind] == at { q.scheduled[kind] = .max }
+    switch kind {
+    case QueueTimerKind.delay:
+      while let t = q.delayTimers.min, t.time <= now {
+        q.delayTimers.removeMin()
+        guard var m = q.messages[t.key], m.state == .delayed, m.generation == t.generation else { continue }
+        m.state = .visible
+        m.generation &+= 1
+        q.messages[t.key] = m
+        q.delayedCount -= 1
+        q.visibleCount += 1
+        q.visibleOrder.append((t.key, m.generation))
+        emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .delayEnded))
+        wakePollers(q)
+      }
+    case QueueTimerKind.visibility:
+      while let t = q.visibilityTimers.min, t.time <= now {
+        q.visibilityTimers.removeMin()
+        guard var m = q.messages[t.key], m.state == .inFlight, m.generation == t.generation else { continue }
+        m.state = .visible
+        m.generation &+= 1
+        q.messages[t.key] = m
+        q.inFlightCount -= 1
+        q.visibleCount += 1
+        q.visibleOrder.append((t.key, m.generation))
+        emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .visibilityTimeout))
+        wakePollers(q)
+      }
+    default:
+      while let t = q.retentionTimers.min, t.time <= now {
+        q.retentionTimers.removeMin()
+        guard let m = q.messages[t.key] else { continue }
+        remove(q, key: t.key, m)
+        q.counters.expired += 1
+        emit(.sqsExpire(queue: q.name, messageId: m.messageId, requestID: m.body.requestID))
+      }
+    }
+    armTimer(q, kind)
+  }
+
+  /// Takes a message out of a queue, whatever its state.
+  func remove(_ q: SQSQueue, key: Int64, _ m: StoredMessage) {
+    q.messages[key] = nil
+    switch m.state {
+    case .visible: q.visibleCount -= 1
+    case .inFlight: q.inFlightCount -= 1
+    case .delayed: q.delayedCount -= 1
+    }
+    q.pruneRetention()
+  }
+
+  /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count
+  /// raised and its visibility timeout started. A message whose receive count has reached the
+  /// redrive policy's maxReceiveCount moves to the dead-letter queue instead.
+  func receive(_ q: SQSQueue, max: Int, visibilityTimeout: Int64? = nil, consumer: String, sample: Double = 1)
+    -> [BatchRecord]
+  {
+    var out: [BatchRecord] = []
+    var skipped: [(Int64, UInt32)] = []
+    let vt = visibilityTimeout ?? q.spec.visibilityTimeout
+    while out.count < max, let (key, gen) = q.visibleOrder.popFirst() {
+      guard var m = q.messages[key], m.state == .visible, m.generation == gen else { continue }
+      if sample < 1, !q.rng.chance(sample) {
+        skipped.append((key, gen))
+        continue
+      }
+      if let dlq = q.deadLetterQueue, let r = q.spec.redrive, m.receiveCount >= r.maxReceiveCount {
+        moveToDeadLetterQueue(q, key: key, m, dlq: queues[dlq])
+        continue
+      }
+      m.receiveCount += 1
+      if m.firstReceiveTime == nil { m.firstReceiveTime = now }
+      m.state = .inFlight
+      m.generation &+= 1
+      m.until = now + vt
+      m.receivedBy = consumer
+      q.messages[key] = m
+      q.visibleCount -= 1
+      q.inFlightCount += 1
+      q.counters.received += 1
+      q.visibilityTimers.insert(QueueTimer(time: m.until, key: key, generation: m.generation))
+      out.append(
+        BatchRecord(
+          queue: q.index, key: key, receiveCount: m.receiveCount, messageId: m.messageId, body: m.body,
+          bytes: 0, visibleUntil: m.until))
+      emit(.sqsReceive(queue: q.name, messageId: m.messageId, receiveCount: m.receiveCount, visibleUntil: m.until, consumer: consumer))
+    }
+    for s in skipped.reversed() { q.visibleOrder.prepend(s) }
+    if !out.isEmpty { armTimer(q, QueueTimerKind.visibility) }
+    return out
+  }
+
+  func moveToDeadLetterQueue(_ q: SQSQueue, key: Int64, _ m: StoredMessage, dlq: SQSQueue) {
+    remove(q, key: key, m)
+    q.counters.movedToDLQ += 1
+    emit(.sqsDLQ(queue: q.name, deadLetterQueue: dlq.name, messageId: m.messageId, receiveCount: m.receiveCount, requestID: m.body.requestID))
+    enqueue(
+      dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: 0, sentTime: m.sentTime,
+      enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,
+      senderId: m.senderId, sourceQueue: q.index, injected: m.injected, isMove: true, source: "dlq")
+  }
+
+  /// DeleteMessage with the receipt of one receive: deletes only when it is the latest receipt.
+  @discardableResult
+  func delete(_ q: SQSQueue, key: Int64, receiveCount: Int) -> Bool {
+    guard let m = q.messages[key], m.receiveCount == receiveCount else { return false }
+    remove(q, key: key, m)
+    q.counters.deleted += 1
+    emit(.sqsDelete(queue: q.name, messageId: m.messageId, receiveCount: receiveCount))
+    return true
+  }
+
+  /// Tells the queue's pollers that a message became visible.
+  func wakePollers(_ q: SQSQueue) {
+    for mi in q.mappings {
+      let m = mappings[mi]
+      if m.enabled, !m.pumpScheduled {
+        m.pumpScheduled = true
+        schedule(.pump(mapping: mi), at: now + topology.latency.pollPickup.sample(&latencyRng))
+      }
+    }
+  }
+}

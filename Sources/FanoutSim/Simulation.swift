@@ -1,0 +1,307 @@
+import DequeModule
+import HeapModule
+
+// MARK: - Scheduler
+
+enum Job {
+  case fire
+  case snsDeliver(SNSNotification, topic: Int, subscription: Int)
+  case queueTimer(queue: Int, kind: Int, at: SimTime)
+  case pump(mapping: Int)
+  case windowEnd(mapping: Int, serial: Int)
+  case step(Invocation)
+  case retry(Int)
+}
+
+struct Scheduled: Comparable {
+  var time: SimTime
+  var seq: UInt64
+  var keepsAlive: Bool
+  var job: Job
+  static func < (a: Scheduled, b: Scheduled) -> Bool { a.time < b.time || (a.time == b.time && a.seq < b.seq) }
+  static func == (a: Scheduled, b: Scheduled) -> Bool { a.time == b.time && a.seq == b.seq }
+}
+
+/// Timer kinds of a queue.
+enum QueueTimerKind {
+  static let delay = 0
+  static let visibility = 1
+  static let retention = 2
+}
+
+// MARK: - The simulation
+
+/// The whole pipeline in virtual time: SNS, SQS, Lambda and S3 driven by one event heap
+/// ordered by (time, sequence), with one seeded random stream per component.
+///
+/// Same topology, same seed and same commands at the same virtual times give the same events,
+/// byte for byte.
+public final class Simulation {
+  public let topology: Topology
+  public let seed: UInt64
+  /// The virtual clock.
+  public internal(set) var now: SimTime
+  /// Events emitted so far (whether or not anyone observes them).
+  public internal(set) var eventCount = 0
+  /// Receives every event as it happens. Building events costs nothing while this is nil.
+  public var observer: ((SimEvent) -> Void)?
+
+  public internal(set) var topics: [SNSTopic] = []
+  public internal(set) var queues: [SQSQueue] = []
+  public internal(set) var functions: [LambdaFunction] = []
+  public internal(set) var mappings: [EventSourceMapping] = []
+  public internal(set) var buckets: [S3Bucket] = []
+  public internal(set) var sinks: [Sink] = []
+  public let tracker: RequestTracker
+
+  var heap = Heap<Scheduled>()
+  var sequence: UInt64 = 0
+  var activeJobs = 0
+  var nextMessageKey: Int64 = 1
+  var nextInvocationId = 1
+  var pending: [Int: PendingBatch] = [:]
+  var nextPendingId = 1
+  var unreservedRunning = 0
+  var reservedTotal = 0
+  var idRng: SimRandom
+  var latencyRng: SimRandom
+  var load: (count: Int, fired: Int, rate: Double, start: SimTime)?
+  var transformCache: [String: Result<String, HandlerError>] = [:]
+
+  var topicByName: [String: Int] = [:]
+  var queueByName: [String: Int] = [:]
+  var functionByName: [String: Int] = [:]
+  var bucketByName: [String: Int] = [:]
+  var entryFunction: Int?
+
+  /// Builds the simulation, refusing what AWS would refuse.
+  public init(topology: Topology, seed: UInt64) throws {
+    self.topology = topology
+    self.seed = seed
+    now = topology.startTime
+    idRng = SimRandom(seed: seed, stream: "ids")
+    latencyRng = SimRandom(seed: seed, stream: "latency")
+    let region = topology.region
+    let account = topology.account
+
+    for b in topology.buckets {
+      guard bucketByName[b.name] == nil else { throw TopologyError("Bucket \(b.name) is defined twice") }
+      bucketByName[b.name] = buckets.count
+      buckets.append(S3Bucket(name: b.name))
+    }
+    for q in topology.queues {
+      guard queueByName[q.name] == nil else { throw TopologyError("Queue \(q.name) is defined twice") }
+      try Simulation.validate(queue: q)
+      queueByName[q.name] = queues.count
+      queues.append(SQSQueue(index: queues.count, spec: q, region: region, account: account, seed: seed))
+    }
+    for q in queues {
+      if let r = q.spec.redrive {
+        guard let d = queueByName[r.deadLetterQueue] else {
+          throw TopologyError("Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(region):\(account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.")
+        }
+        guard (1...1_000).contains(r.maxReceiveCount) else {
+          throw TopologyError("Value \(r.maxReceiveCount) for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: \(r.maxReceiveCount), valid values are from 1 to 1000 both inclusive.")
+        }
+        q.deadLetterQueue = d
+      }
+    }
+    var stages: [String] = []
+    for f in topology.functions {
+      guard functionByName[f.name] == nil else { throw TopologyError("Function \(f.name) is defined twice") }
+      guard f.timeout >= Micros.second, f.timeout <= 900 * Micros.second else {
+        throw TopologyError("1 validation error detected: Value \(f.timeout / Micros.second) at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900")
+      }
+      if let r = f.reservedConcurrency {
+        guard r >= 0 else { throw TopologyError("ReservedConcurrentExecutions must be at least 0 for \(f.name)") }
+        reservedTotal += r
+      }
+      functionByName[f.name] = functions.count
+      functions.append(LambdaFunction(index: functions.count, spec: f, region: region, account: account, seed: seed))
+      if case .seedService(_, _, _, let stage, _) = f.handler, !stages.contains(stage) { stages.append(stage) }
+    }
+    if reservedTotal > topology.accountConcurrency {
+      throw TopologyError("Specified ReservedConcurrentExecutions decrease account's UnreservedConcurrentExecution below its minimum value.")
+    }
+    for t in topology.topics {
+      guard topicByName[t.name] == nil else { throw TopologyError("Topic \(t.name) is defined twice") }
+      let topic = SNSTopic(index: topics.count, name: t.name, region: region, account: account, seed: seed)
+      topicByName[t.name] = topics.count
+      for s in t.subscriptions {
+        var queue: Int?
+        var sink: Int?
+        let endpointName: String
+        switch s.endpoint {
+        case .queue(let name):
+          guard let q = queueByName[name] else { throw TopologyError("Topic \(t.name) subscribes queue \(name), which does not exist") }
+          queue = q
+          endpointName = name
+        case .sink(let name):
+          sink = sinks.count
+          sinks.append(Sink(name: name))
+          endpointName = name
+        }
+        var filter: FilterPolicy?
+        if let p = s.filterPolicy {
+          do { filter = try FilterPolicy(json: p, scope: s.filterPolicyScope) } catch let e as FilterPolicyError {
+            throw TopologyError(e.description + " (subscription of \(endpointName) to \(t.name))")
+          }
+        }
+        var u = idRng.uuid()
+        u = UUID128(hi: u.hi, lo: u.lo)
+        topic.subscriptions.append(
+          Subscription(
+            index: topic.subscriptions.count, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
+            queue: queue, sink: sink, filter: filter))
+      }
+      topics.append(topic)
+    }
+    for m in topology.mappings {
+      guard let q = queueByName[m.queue] else { throw TopologyError("Event source mapping: queue \(m.queue) does not exist") }
+      guard let f = functionByName[m.function] else {
+        throw TopologyError("Event source mapping: function \(m.function) does not exist")
+      }
+      try Simulation.validate(mapping: m, queue: queues[q].spec, function: functions[f].spec)
+      let esm = EventSourceMapping(index: mappings.count, spec: m, queue: q, function: f, uuid: idRng.uuid())
+      queues[q].mappings.append(mappings.count)
+      mappings.append(esm)
+    }
+    for f in functions {
+      switch f.spec.handler {
+      case .seedPreprocessor(let bucket, _, _, let topic), .seedService(let bucket, _, _, _, let topic):
+        guard bucketByName[bucket] != nil else { throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist") }
+        guard topicByName[topic] != nil else { throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist") }
+      }
+    }
+    if let e = topology.entryFunction {
+      guard let i = functionByName[e] else { throw TopologyError("Entry function \(e) does not exist") }
+      entryFunction = i
+    }
+    tracker = RequestTracker(stages: stages, start: topology.startTime)
+  }
+
+  static func validate(queue q: QueueSpec) throws {
+    func check(_ v: Int64, _ lo: Int64, _ hi: Int64, _ attr: String) throws {
+      guard v >= lo * Micros.second, v <= hi * Micros.second else {
+        throw TopologyError("Invalid value for the parameter \(attr). Reason: must be between \(lo) and \(hi) seconds (queue \(q.name))")
+      }
+    }
+    try check(q.visibilityTimeout, 0, 43_200, "VisibilityTimeout")
+    try check(q.delaySeconds, 0, 900, "DelaySeconds")
+    try check(q.messageRetentionPeriod, 60, 1_209_600, "MessageRetentionPeriod")
+    try check(q.receiveMessageWaitTimeSeconds, 0, 20, "ReceiveMessageWaitTimeSeconds")
+    guard (1_024...1_048_576).contains(q.maximumMessageSize) else {
+      throw TopologyError("Invalid value for the parameter MaximumMessageSize. Reason: must be between 1024 and 1048576 bytes (queue \(q.name))")
+    }
+  }
+
+  static func validate(mapping m: MappingSpec, queue: QueueSpec, function: FunctionSpec) throws {
+    guard (1...10_000).contains(m.batchSize) else {
+      throw TopologyError("1 validation error detected: Value \(m.batchSize) at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000")
+    }
+    guard m.maximumBatchingWindow >= 0, m.maximumBatchingWindow <= 300 * Micros.second else {
+      throw TopologyError("1 validation error detected: Value at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value between 0 and 300")
+    }
+    if m.batchSize > 10, m.maximumBatchingWindow < Micros.second {
+      throw TopologyError("Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+    }
+    if let c = m.maximumConcurrency, !(2...1_000).contains(c) {
+      throw TopologyError("1 validation error detected: Value \(c) at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value between 2 and 1000")
+    }
+    if queue.visibilityTimeout < function.timeout {
+      throw TopologyError("Invalid request provided: Queue visibility timeout: \(queue.visibilityTimeout / Micros.second) seconds is less than Function timeout: \(function.timeout / Micros.second) seconds")
+    }
+  }
+
+  // MARK: Running
+
+  func schedule(_ job: Job, at time: SimTime, keepsAlive: Bool = true) {
+    sequence &+= 1
+    if keepsAlive { activeJobs += 1 }
+    heap.insert(Scheduled(time: max(time, now), seq: sequence, keepsAlive: keepsAlive, job: job))
+  }
+
+  @inline(__always)
+  func emit(_ make: @autoclosure () -> EventKind) {
+    eventCount += 1
+    if let observer { observer(SimEvent(seq: eventCount, time: now, kind: make())) }
+  }
+
+  /// Whether anything is left that will change the pipeline (retention timers do not count).
+  public var hasPendingWork: Bool { activeJobs > 0 }
+  /// Virtual time of the next scheduled job, if any.
+  public var nextJobTime: SimTime? { heap.min?.time }
+
+  /// Runs the next scheduled job, moving the clock to its time. False when nothing is scheduled.
+  @discardableResult
+  public func step() -> Bool {
+    guard let s = heap.popMin() else { return false }
+    if s.keepsAlive { activeJobs -= 1 }
+    if s.time > now { now = s.time }
+    execute(s.job)
+    return true
+  }
+
+  /// Runs every job scheduled up to `time`, then sets the clock to `time`.
+  public func run(until time: SimTime) {
+    while let top = heap.min, top.time <= time { step() }
+    if time > now { now = time }
+  }
+
+  /// What a real-time loop calls: the same as `run(until:)`.
+  public func advance(to time: SimTime) { run(until: time) }
+
+  /// Runs until no pending work is left, or until `limit`. True when it drained.
+  @discardableResult
+  public func runUntilDrained(limit: SimTime? = nil) -> Bool {
+    while activeJobs > 0, let top = heap.min {
+      if let limit, top.time > limit {
+        if limit > now { now = limit }
+        return false
+      }
+      step()
+    }
+    return true
+  }
+
+  func execute(_ job: Job) {
+    switch job {
+    case .fire: loadFire()
+    case .snsDeliver(let n, let t, let s): deliver(n, topic: t, subscription: s)
+    case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[q], kind: kind, at: at)
+    case .pump(let m): pump(mappings[m])
+    case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)
+    case .step(let inv): stepInvocation(inv)
+    case .retry(let id): retryPending(id)
+    }
+  }
+
+  // MARK: Lookups
+
+  public func queue(named name: String) -> SQSQueue? { queueByName[name].map { queues[$0] } }
+  public func topic(named name: String) -> SNSTopic? { topicByName[name].map { topics[$0] } }
+  public func function(named name: String) -> LambdaFunction? { functionByName[name].map { functions[$0] } }
+  public func bucket(named name: String) -> S3Bucket? { bucketByName[name].map { buckets[$0] } }
+  public func mapping(forQueue name: String) -> EventSourceMapping? {
+    queue(named: name)?.mappings.first.map { mappings[$0] }
+  }
+
+  // MARK: Load
+
+  /// Fires `count` requests at `rate` per second of virtual time, the first one now.
+  public func startLoad(count: Int, rate: Double) {
+    guard count > 0, rate > 0 else { return }
+    load = (count, 0, rate, now)
+    schedule(.fire, at: now)
+  }
+
+  func loadFire() {
+    guard var l = load else { return }
+    fireRequest()
+    l.fired += 1
+    load = l
+    if l.fired < l.count {
+      schedule(.fire, at: l.start + Int64((Double(l.fired) * 1_000_000 / l.rate).rounded()))
+    }
+  }
+}

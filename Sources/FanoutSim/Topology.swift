@@ -1,0 +1,168 @@
+// MARK: - What a simulation is built from
+
+/// A whole pipeline: topics, queues, functions, event source mappings and buckets, plus the
+/// latencies of the AWS calls between them. The built-in seed pipeline is one of these; scenario
+/// files produce others.
+public struct Topology: Sendable {
+  public var region = "us-east-1"
+  public var account = "123456789012"
+  /// Virtual time at which the simulation starts.
+  public var startTime: SimTime = CivilTime.instant(year: 2026, month: 1, day: 1)
+  /// The account's concurrent executions limit (AWS default 1,000).
+  public var accountConcurrency = 1_000
+  public var topics: [TopicSpec] = []
+  public var queues: [QueueSpec] = []
+  public var functions: [FunctionSpec] = []
+  public var mappings: [MappingSpec] = []
+  public var buckets: [BucketSpec] = []
+  public var latency = LatencySpec()
+  /// The function a "fire a request" command invokes.
+  public var entryFunction: String?
+
+  public init() {}
+}
+
+/// Latencies of the AWS calls the simulation makes, as distributions.
+public struct LatencySpec: Sendable {
+  /// S3 GetObject from a Lambda function in the same region.
+  public var s3Get: DurationModel = .lognormal(median: 12 * Micros.millisecond, sigma: 0.35)
+  /// S3 PutObject.
+  public var s3Put: DurationModel = .lognormal(median: 25 * Micros.millisecond, sigma: 0.35)
+  /// SNS Publish (the API call, until it returns).
+  public var snsPublish: DurationModel = .lognormal(median: 15 * Micros.millisecond, sigma: 0.3)
+  /// From a publish to the message landing in a subscribed queue or endpoint.
+  public var snsDelivery: DurationModel = .lognormal(median: 40 * Micros.millisecond, sigma: 0.4)
+  /// SQS SendMessage from a function.
+  public var sqsSend: DurationModel = .lognormal(median: 8 * Micros.millisecond, sigma: 0.3)
+  /// From a message becoming visible to an idle long-polling Lambda poller picking it up.
+  public var pollPickup: DurationModel = .uniform(2 * Micros.millisecond, 20 * Micros.millisecond)
+  public init() {}
+}
+
+/// An SNS standard topic and its subscriptions, in subscription order.
+public struct TopicSpec: Sendable {
+  public var name: String
+  public var subscriptions: [SubscriptionSpec]
+  public init(name: String, subscriptions: [SubscriptionSpec] = []) {
+    self.name = name
+    self.subscriptions = subscriptions
+  }
+}
+
+/// Where a subscription delivers.
+public enum SubscriptionEndpoint: Equatable, Sendable {
+  /// An SQS queue of the topology, by name.
+  case queue(String)
+  /// A recording endpoint that stands for an e-mail or HTTP subscriber.
+  case sink(String)
+}
+
+/// An SNS subscription.
+public struct SubscriptionSpec: Sendable {
+  public var endpoint: SubscriptionEndpoint
+  public var rawMessageDelivery = false
+  /// The filter policy as JSON text, if any.
+  public var filterPolicy: String?
+  public var filterPolicyScope: FilterPolicyScope = .messageAttributes
+  public init(
+    endpoint: SubscriptionEndpoint, rawMessageDelivery: Bool = false, filterPolicy: String? = nil,
+    filterPolicyScope: FilterPolicyScope = .messageAttributes
+  ) {
+    self.endpoint = endpoint
+    self.rawMessageDelivery = rawMessageDelivery
+    self.filterPolicy = filterPolicy
+    self.filterPolicyScope = filterPolicyScope
+  }
+}
+
+/// An SQS standard queue with AWS's attribute names and defaults.
+public struct QueueSpec: Sendable {
+  public var name: String
+  public var visibilityTimeout: Int64 = 30 * Micros.second
+  public var delaySeconds: Int64 = 0
+  public var messageRetentionPeriod: Int64 = 345_600 * Micros.second
+  public var maximumMessageSize = 1_048_576
+  public var receiveMessageWaitTimeSeconds: Int64 = 0
+  /// RedrivePolicy: the dead-letter queue's name and maxReceiveCount.
+  public var redrive: (deadLetterQueue: String, maxReceiveCount: Int)?
+  public init(name: String) { self.name = name }
+}
+
+/// Injected failures of a function, switchable at run time.
+public struct FailureSpec: Equatable, Sendable {
+  /// Probability that an invocation raises an error before doing anything.
+  public var errorRate = 0.0
+  /// Probability that an invocation hangs until the function timeout.
+  public var timeoutRate = 0.0
+  /// Probability that each record of a batch fails on its own; the function reports those in
+  /// `batchItemFailures` (which Lambda only honours with ReportBatchItemFailures).
+  public var itemFailureRate = 0.0
+  public init(errorRate: Double = 0, timeoutRate: Double = 0, itemFailureRate: Double = 0) {
+    self.errorRate = errorRate
+    self.timeoutRate = timeoutRate
+    self.itemFailureRate = itemFailureRate
+  }
+}
+
+/// What a function's code does.
+public enum HandlerSpec: Sendable {
+  /// The seed preprocessor: request ID = MD5 of the timestamp, PUT the JSON object at
+  /// `<prefix>/<stage>/<id>.json`, publish `{"request_id": "<id>"}` to a topic.
+  case seedPreprocessor(bucket: String, prefix: String, stage: String, topic: String)
+  /// A seed service: for each record, read the request ID from the SNS envelope, GET
+  /// `<prefix>/<previous>/<id>.json`, set `key1` to null, PUT `<prefix>/<stage>/<id>.json`,
+  /// publish `{"request_id": "<id>"}` to a topic.
+  case seedService(bucket: String, prefix: String, previous: String, stage: String, topic: String)
+}
+
+/// A Lambda function.
+public struct FunctionSpec: Sendable {
+  public var name: String
+  public var handler: HandlerSpec
+  /// Function timeout (AWS default 3 s, range 1–900 s).
+  public var timeout: Int64 = 3 * Micros.second
+  /// Reserved concurrency; nil draws on the account's unreserved pool.
+  public var reservedConcurrency: Int?
+  /// Init duration of a cold start.
+  public var coldStart: DurationModel = .lognormal(median: 250 * Micros.millisecond, sigma: 0.25)
+  /// The handler's own compute time per invocation, beyond the AWS calls it makes.
+  public var duration: DurationModel = .lognormal(median: 3 * Micros.millisecond, sigma: 0.5)
+  /// Extra compute time per record of a batch.
+  public var perRecord: DurationModel = .lognormal(median: 1 * Micros.millisecond, sigma: 0.3)
+  /// How long an idle execution environment stays warm.
+  public var idleLifetime: Int64 = 10 * Micros.minute
+  public var failure = FailureSpec()
+  public init(name: String, handler: HandlerSpec) {
+    self.name = name
+    self.handler = handler
+  }
+}
+
+/// A Lambda SQS event source mapping (the queue's "trigger").
+public struct MappingSpec: Sendable {
+  public var queue: String
+  public var function: String
+  public var batchSize = 10
+  public var maximumBatchingWindow: Int64 = 0
+  public var enabled = true
+  public var reportBatchItemFailures = false
+  /// ScalingConfig.MaximumConcurrency (2–1000), nil for none.
+  public var maximumConcurrency: Int?
+  public init(queue: String, function: String) {
+    self.queue = queue
+    self.function = function
+  }
+}
+
+/// An S3 bucket.
+public struct BucketSpec: Sendable {
+  public var name: String
+  public init(name: String) { self.name = name }
+}
+
+/// A topology AWS would refuse, in AWS's words.
+public struct TopologyError: Error, CustomStringConvertible, Equatable {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
