@@ -65,6 +65,11 @@ extension Simulation {
         invokeBatch(m, got, attempt: 0)
       }
     }
+    if q.visibleCount > 0, m.busy >= m.target, m.target < m.cap, !m.pumpScheduled {
+      // Pollers keep polling while a backlog waits: the next scale step comes in 200 ms.
+      m.pumpScheduled = true
+      schedule(.pump(mapping: m.index), at: now + scaleStep)
+    }
     if q.visibleCount == 0 {
       let floor = max(m.floor, m.busy)
       if m.target > floor {

@@ -25,7 +25,7 @@ extension Simulation {
       emit(
         .sqsSend(
           queue: q.name, messageId: messageId, snsMessageId: snsMessageId, delay: delay, size: size,
-          requestID: observer == nil ? nil : body.requestID, source: source))
+          requestID: body.requestID, source: source))
     }
     q.retentionTimers.insert(QueueTimer(time: enqueueTime + q.spec.messageRetentionPeriod, key: key, generation: 0))
     armTimer(q, QueueTimerKind.retention)
@@ -51,7 +51,7 @@ extension Simulation {
     }
     guard let top, top.time < q.scheduled[kind] else { return }
     q.scheduled[kind] = top.time
-    schedule(.queueTimer(queue: q.index, kind: kind, at: top.time), at: top.time, keepsAlive: kind != QueueTimerKind.retention)
+    schedule(.queueTimer(queue: q.index, kind: kind, at: top.time), at: top.time, keepsAlive: false)
   }
 
   func fireQueueTimer(_ q: SQSQueue, kind: Int, at: SimTime) {

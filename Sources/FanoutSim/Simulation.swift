@@ -227,8 +227,11 @@ public final class Simulation {
     if let observer { observer(SimEvent(seq: eventCount, time: now, kind: make())) }
   }
 
-  /// Whether anything is left that will change the pipeline (retention timers do not count).
-  public var hasPendingWork: Bool { activeJobs > 0 }
+  /// Whether anything is left that will change the pipeline: a scheduled job, or a message in
+  /// flight or delayed (it will become visible). Retention alone does not count.
+  public var hasPendingWork: Bool {
+    activeJobs > 0 || queues.contains { $0.inFlightCount > 0 || $0.delayedCount > 0 }
+  }
   /// Virtual time of the next scheduled job, if any.
   public var nextJobTime: SimTime? { heap.min?.time }
 
@@ -254,14 +257,14 @@ public final class Simulation {
   /// Runs until no pending work is left, or until `limit`. True when it drained.
   @discardableResult
   public func runUntilDrained(limit: SimTime? = nil) -> Bool {
-    while activeJobs > 0, let top = heap.min {
+    while hasPendingWork, let top = heap.min {
       if let limit, top.time > limit {
         if limit > now { now = limit }
         return false
       }
       step()
     }
-    return true
+    return !hasPendingWork
   }
 
   func execute(_ job: Job) {

@@ -1,0 +1,290 @@
+// MARK: - Run report
+
+/// Percentiles of a set of latencies, in microseconds.
+public struct LatencySummary: Equatable, Sendable {
+  public var count: Int
+  public var p50: Int64
+  public var p90: Int64
+  public var p99: Int64
+  public var max: Int64
+
+  /// Nearest-rank percentiles.
+  public init(_ values: [Int64]) {
+    let s = values.sorted()
+    count = s.count
+    func rank(_ p: Double) -> Int64 {
+      guard !s.isEmpty else { return 0 }
+      let r = Int((p * Double(s.count)).rounded(.up))
+      return s[Swift.max(0, Swift.min(s.count - 1, r - 1))]
+    }
+    p50 = rank(0.50)
+    p90 = rank(0.90)
+    p99 = rank(0.99)
+    max = s.last ?? 0
+  }
+
+  var json: String {
+    var w = JSONObjectWriter()
+    w.int("count", count)
+    w.double("p50_ms", Double(p50) / 1_000)
+    w.double("p90_ms", Double(p90) / 1_000)
+    w.double("p99_ms", Double(p99) / 1_000)
+    w.double("max_ms", Double(max) / 1_000)
+    return w.finished()
+  }
+}
+
+/// Message conservation across every queue: every message created is deleted, expired, purged or
+/// still stored (moves to a DLQ stay inside the system).
+public struct Conservation: Equatable, Sendable {
+  public var created = 0
+  public var deleted = 0
+  public var expired = 0
+  public var purged = 0
+  public var stored = 0
+  public var holds: Bool { created == deleted + expired + purged + stored }
+}
+
+extension Simulation {
+  /// NumberOfEmptyReceives including idle long polls up to now.
+  public func emptyReceives(_ q: SQSQueue) -> Int {
+    var n = q.counters.emptyReceives
+    for mi in q.mappings {
+      let m = mappings[mi]
+      if m.enabled, let since = m.idleSince { n += m.target * Int((now - since) / longPoll) }
+    }
+    return n
+  }
+
+  /// Message conservation now.
+  public var conservation: Conservation {
+    var c = Conservation()
+    for q in queues {
+      c.created += q.counters.sent
+      c.deleted += q.counters.deleted
+      c.expired += q.counters.expired
+      c.purged += q.counters.purged
+      c.stored += q.depth
+    }
+    return c
+  }
+
+  /// Whether one queue's books balance: everything that arrived left or is still there.
+  public func queueBalances(_ q: SQSQueue) -> Bool {
+    q.counters.sent + q.counters.movedIn
+      == q.counters.deleted + q.counters.movedToDLQ + q.counters.expired + q.counters.purged + q.depth
+      && q.messages.count == q.depth
+  }
+}
+
+/// What `fanout run` prints: the pipeline's counters after a run.
+public struct RunReport {
+  public let sim: Simulation
+  public let scenario: String
+  public let drained: Bool
+  public let wallSeconds: Double
+
+  public init(sim: Simulation, scenario: String, drained: Bool, wallSeconds: Double) {
+    self.sim = sim
+    self.scenario = scenario
+    self.drained = drained
+    self.wallSeconds = wallSeconds
+  }
+
+  public var simSeconds: Double { Double(sim.now - sim.topology.startTime) / 1_000_000 }
+
+  /// Requests fired that are neither complete nor failed.
+  public var incomplete: Int { sim.tracker.fired - sim.tracker.completed - sim.tracker.failedCount }
+
+  // MARK: JSON
+
+  /// One JSON object; keys in a fixed order, components in topology order.
+  public var json: String {
+    let t = sim.tracker
+    var w = JSONObjectWriter()
+    w.string("scenario", scenario)
+    w.int("seed", Int64(bitPattern: sim.seed))
+    w.bool("drained", drained)
+    var r = JSONObjectWriter()
+    r.int("fired", t.fired)
+    r.int("completed", t.completed)
+    r.int("failed", t.failedCount)
+    r.int("incomplete", incomplete)
+    r.int("collisions", t.collidingFires)
+    r.int("duplicate_stage_completions", t.duplicateCompletions)
+    r.int("notifications", t.notifications)
+    w.raw("requests", r.finished())
+    var l = JSONObjectWriter()
+    l.raw("end_to_end", LatencySummary(t.endToEnd).json)
+    var st = JSONObjectWriter()
+    for (i, s) in t.stages.enumerated() { st.raw(s, LatencySummary(t.stageLatencies[i]).json) }
+    l.raw("stages", st.finished())
+    w.raw("latency", l.finished())
+    var s3 = JSONObjectWriter()
+    s3.int("objects", sim.buckets.reduce(0) { $0 + $1.objectCount })
+    s3.int("bytes", sim.buckets.reduce(0) { $0 + $1.totalBytes })
+    s3.int("distinct_bodies", sim.buckets.reduce(0) { $0 + $1.distinctBodies })
+    s3.int("puts", sim.buckets.reduce(0) { $0 + $1.puts })
+    s3.int("gets", sim.buckets.reduce(0) { $0 + $1.gets })
+    s3.int("get_misses", sim.buckets.reduce(0) { $0 + $1.getMisses })
+    w.raw("s3", s3.finished())
+    var qs = JSONObjectWriter()
+    for q in sim.queues {
+      var o = JSONObjectWriter()
+      o.int("sent", q.counters.sent)
+      o.int("received", q.counters.received)
+      o.int("deleted", q.counters.deleted)
+      o.int("moved_to_dlq", q.counters.movedToDLQ)
+      o.int("moved_in", q.counters.movedIn)
+      o.int("expired", q.counters.expired)
+      o.int("purged", q.counters.purged)
+      o.int("empty_receives", sim.emptyReceives(q))
+      o.int("max_depth", q.counters.maxDepth)
+      o.int("visible", q.visibleCount)
+      o.int("in_flight", q.inFlightCount)
+      o.int("delayed", q.delayedCount)
+      o.double("age_of_oldest_seconds", Double(q.ageOfOldestMessage(now: sim.now)) / 1_000_000)
+      qs.raw(q.name, o.finished())
+    }
+    w.raw("queues", qs.finished())
+    var ts = JSONObjectWriter()
+    for topic in sim.topics {
+      var o = JSONObjectWriter()
+      o.int("published", topic.counters.published)
+      o.int("delivered", topic.counters.delivered)
+      o.int("filtered_out", topic.counters.filteredOut)
+      o.int("failed", topic.counters.failed)
+      ts.raw(topic.name, o.finished())
+    }
+    w.raw("topics", ts.finished())
+    var fs = JSONObjectWriter()
+    for f in sim.functions {
+      var o = JSONObjectWriter()
+      o.int("invocations", f.counters.invocations)
+      o.int("errors", f.counters.errors)
+      o.int("timeouts", f.counters.timeouts)
+      o.int("throttles", f.counters.throttles)
+      o.int("cold_starts", f.counters.coldStarts)
+      o.int("max_concurrency", f.counters.maxConcurrency)
+      o.double(
+        "avg_duration_ms",
+        f.counters.invocations == 0 ? 0 : Double(f.counters.totalDuration) / Double(f.counters.invocations) / 1_000)
+      fs.raw(f.name, o.finished())
+    }
+    w.raw("functions", fs.finished())
+    var ms = JSONObjectWriter()
+    for m in sim.mappings {
+      var o = JSONObjectWriter()
+      o.bool("enabled", m.enabled)
+      o.int("batches", m.counters.batches)
+      o.int("records", m.counters.records)
+      o.int("max_concurrent_batches", m.counters.maxBatches)
+      o.int("throttles", m.counters.throttles)
+      ms.raw(m.spec.queue, o.finished())
+    }
+    w.raw("mappings", ms.finished())
+    var sk = JSONObjectWriter()
+    for s in sim.sinks { sk.int(s.name, s.received) }
+    w.raw("sinks", sk.finished())
+    let c = sim.conservation
+    var co = JSONObjectWriter()
+    co.int("created", c.created)
+    co.int("deleted", c.deleted)
+    co.int("expired", c.expired)
+    co.int("purged", c.purged)
+    co.int("stored", c.stored)
+    co.bool("holds", c.holds)
+    w.raw("conservation", co.finished())
+    w.double("sim_seconds", simSeconds)
+    w.double("wall_seconds", wallSeconds)
+    w.int("events", sim.eventCount)
+    w.double("events_per_second", wallSeconds > 0 ? (Double(sim.eventCount) / wallSeconds).rounded() : 0)
+    w.double("requests_per_second", wallSeconds > 0 ? (Double(t.fired) / wallSeconds).rounded() : 0)
+    return w.finished()
+  }
+
+  // MARK: Text
+
+  /// The report for people.
+  public var text: String {
+    let t = sim.tracker
+    var out: [String] = []
+    out.append("fanout run — \(scenario), seed \(sim.seed)")
+    out.append(
+      "virtual time \(formatSpan(sim.now - sim.topology.startTime)) (until \(sim.now.iso8601Millis)), "
+        + (drained ? "drained" : "stopped at the time limit with work pending"))
+    out.append("")
+    out.append(
+      "requests  fired \(t.fired)  completed \(t.completed)  failed \(t.failedCount)  incomplete \(incomplete)  "
+        + "collisions \(t.collidingFires)  notifications \(t.notifications)")
+    if t.duplicateCompletions > 0 {
+      out.append("          \(t.duplicateCompletions) stage completions repeated (at-least-once delivery)")
+    }
+    for (id, fires) in t.collisions.sorted(by: { $0.value[0] < $1.value[0] }).prefix(10) {
+      out.append("          collision: request ID \(id.hex) shared by fires \(fires.map(String.init).joined(separator: ", "))")
+    }
+    out.append("")
+    out.append(pad("latency", 12) + pad("count", 9) + pad("p50", 10) + pad("p90", 10) + pad("p99", 10) + "max")
+    func line(_ name: String, _ s: LatencySummary) {
+      out.append(
+        pad(name, 12) + pad(String(s.count), 9) + pad(formatSpan(s.p50), 10) + pad(formatSpan(s.p90), 10)
+          + pad(formatSpan(s.p99), 10) + formatSpan(s.max))
+    }
+    for (i, s) in t.stages.enumerated() { line(s, LatencySummary(t.stageLatencies[i])) }
+    line("end to end", LatencySummary(t.endToEnd))
+    out.append("")
+    out.append(
+      pad("queue", 16) + pad("sent", 9) + pad("received", 10) + pad("deleted", 9) + pad("to DLQ", 8)
+        + pad("expired", 9) + pad("max depth", 11) + pad("now", 7) + "oldest")
+    for q in sim.queues {
+      out.append(
+        pad(q.name, 16) + pad(String(q.counters.sent + q.counters.movedIn), 9) + pad(String(q.counters.received), 10)
+          + pad(String(q.counters.deleted), 9) + pad(String(q.counters.movedToDLQ), 8)
+          + pad(String(q.counters.expired), 9) + pad(String(q.counters.maxDepth), 11) + pad(String(q.depth), 7)
+          + formatSpan(q.ageOfOldestMessage(now: sim.now)))
+    }
+    out.append("")
+    out.append(
+      pad("function", 16) + pad("invokes", 9) + pad("errors", 8) + pad("timeouts", 10) + pad("throttles", 11)
+        + pad("cold", 7) + pad("max conc", 10) + "avg duration")
+    for f in sim.functions {
+      let avg = f.counters.invocations == 0 ? 0 : f.counters.totalDuration / Int64(f.counters.invocations)
+      out.append(
+        pad(f.name, 16) + pad(String(f.counters.invocations), 9) + pad(String(f.counters.errors), 8)
+          + pad(String(f.counters.timeouts), 10) + pad(String(f.counters.throttles), 11)
+          + pad(String(f.counters.coldStarts), 7) + pad(String(f.counters.maxConcurrency), 10) + formatSpan(avg))
+    }
+    out.append("")
+    out.append(pad("topic", 16) + pad("published", 11) + pad("delivered", 11) + pad("filtered", 10) + "failed")
+    for topic in sim.topics {
+      out.append(
+        pad(topic.name, 16) + pad(String(topic.counters.published), 11) + pad(String(topic.counters.delivered), 11)
+          + pad(String(topic.counters.filteredOut), 10) + String(topic.counters.failed))
+    }
+    out.append("")
+    for b in sim.buckets {
+      out.append(
+        "s3 \(b.name)  objects \(b.objectCount)  bytes \(b.totalBytes)  distinct bodies \(b.distinctBodies)  "
+          + "puts \(b.puts)  gets \(b.gets)  misses \(b.getMisses)")
+    }
+    let c = sim.conservation
+    out.append(
+      "messages  created \(c.created) = deleted \(c.deleted) + expired \(c.expired) + purged \(c.purged) + stored \(c.stored)"
+        + (c.holds ? "  ✓" : "  ✗ NOT CONSERVED"))
+    let eps = wallSeconds > 0 ? Int((Double(sim.eventCount) / wallSeconds).rounded()) : 0
+    out.append(
+      "wall time \(String(format2(wallSeconds)))s  events \(sim.eventCount)  events/s \(eps)  requests/s "
+        + "\(wallSeconds > 0 ? Int((Double(t.fired) / wallSeconds).rounded()) : 0)")
+    return out.joined(separator: "\n")
+  }
+}
+
+func pad(_ s: String, _ width: Int) -> String {
+  s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+}
+
+func format2(_ v: Double) -> String {
+  let c = Int64((v * 100).rounded())
+  let f = c % 100
+  return "\(c / 100).\(f < 10 ? "0" : "")\(f)"
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import FanoutSim
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The `fanout` command.
+struct Fanout: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fanout",
+    abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
+    subcommands: [RunCommand.self]
+  )
+}
+
+/// Entry point: every usage error exits with status 2 and a clear message, never a trap.
+@main
+enum Main {
+  static func main() {
+    do {
+      var command = try Fanout.parseAsRoot()
+      try command.run()
+    } catch let exit as ExitCode {
+      Glibc.exit(exit.rawValue)
+    } catch let failure as CLIFailure {
+      printError("fanout: " + failure.message)
+      Glibc.exit(failure.status)
+    } catch {
+      let code = Fanout.exitCode(for: error)
+      let message = Fanout.fullMessage(for: error)
+      if code == .success {
+        print(message)
+        Glibc.exit(0)
+      }
+      printError(message)
+      Glibc.exit(2)
+    }
+  }
+}
+
+/// A failure the command reports with a message and an exit status.
+struct CLIFailure: Error {
+  var message: String
+  var status: Int32 = 2
+}
+
+func printError(_ s: String) {
+  let text = s.hasSuffix("\n") ? s : s + "\n"
+  var bytes = Array(text.utf8)
+  _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}

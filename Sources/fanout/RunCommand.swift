@@ -1,0 +1,109 @@
+import ArgumentParser
+import FanoutSim
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `fanout run`: the pipeline headless, as fast as the machine goes.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run the pipeline headless in virtual time and print a report.",
+    discussion: """
+      Fires N requests at the preprocessor (R per second of virtual time), runs until all work has \
+      drained or the time limit, and prints what every queue, function, topic and the bucket did. \
+      The same seed gives the same events, byte for byte.
+      """
+  )
+
+  @Option(name: .long, help: "Requests to fire (0 to 100000000).")
+  var requests: Int = 10
+
+  @Option(name: .long, help: "Requests per second of virtual time (above 0, at most 1000000).")
+  var rate: Double = 100
+
+  @Option(name: .long, help: "Seed of every random stream.")
+  var seed: UInt64 = 1
+
+  @Option(name: .long, help: "Stop after this much virtual time even if work remains (e.g. 90s, 10m, 2h).")
+  var until: String?
+
+  @Option(name: .long, help: "Write every event as a JSON line to FILE.")
+  var events: String?
+
+  @Flag(name: .long, help: "Print the report as one JSON object.")
+  var json = false
+
+  func validate() throws {
+    guard (0...100_000_000).contains(requests) else {
+      throw ValidationError("--requests must be between 0 and 100000000 (got \(requests))")
+    }
+    guard rate.isFinite, rate > 0, rate <= 1_000_000 else {
+      throw ValidationError("--rate must be above 0 and at most 1000000 requests per second (got \(rate))")
+    }
+    if let until {
+      guard let span = parseSpan(until), span > 0 else {
+        throw ValidationError("--until must be a positive duration such as 90s, 10m or 2h (got '\(until)')")
+      }
+      guard span <= 366 * Micros.day else { throw ValidationError("--until must be at most 366 days (got '\(until)')") }
+    }
+  }
+
+  func run() throws {
+    let sim: Simulation
+    do {
+      sim = try Simulation(topology: .seedPipeline(), seed: seed)
+    } catch {
+      throw CLIFailure(message: "\(error)")
+    }
+    var writer: EventFileWriter?
+    if let events {
+      writer = try EventFileWriter(path: events)
+      sim.observer = { [writer] e in writer?.write(e) }
+    }
+    let limit = until.flatMap(parseSpan).map { sim.now + $0 }
+    let clock = ContinuousClock()
+    let started = clock.now
+    sim.startLoad(count: requests, rate: rate)
+    let drained = sim.runUntilDrained(limit: limit)
+    let elapsed = started.duration(to: clock.now)
+    let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    try writer?.close()
+    let report = RunReport(sim: sim, scenario: "seed-pipeline", drained: drained, wallSeconds: wall)
+    print(json ? report.json : report.text)
+  }
+}
+
+/// Streams events to a file as JSON lines through a large stdio buffer.
+final class EventFileWriter: @unchecked Sendable {
+  private var file: UnsafeMutablePointer<FILE>?
+  private let path: String
+
+  init(path: String) throws {
+    self.path = path
+    guard let f = fopen(path, "w") else {
+      throw CLIFailure(message: "cannot write events to \(path): \(String(cString: strerror(errno)))")
+    }
+    setvbuf(f, nil, _IOFBF, 1 << 20)
+    file = f
+  }
+
+  func write(_ e: SimEvent) {
+    guard let file else { return }
+    var line = e.jsonLine
+    line.append("\n")
+    fputs(line, file)
+  }
+
+  func close() throws {
+    guard let f = file else { return }
+    file = nil
+    let failed = ferror(f) != 0
+    if fclose(f) != 0 || failed {
+      throw CLIFailure(message: "could not finish writing events to \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+}

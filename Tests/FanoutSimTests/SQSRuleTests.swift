@@ -1,0 +1,188 @@
+import Testing
+
+@testable import FanoutSim
+
+@Suite("SQS standard queue rules")
+struct SQSRuleTests {
+  func q(_ name: String = "q", _ change: (inout QueueSpec) -> Void = { _ in }) -> QueueSpec {
+    var s = QueueSpec(name: name)
+    change(&s)
+    return s
+  }
+
+  @Test("Visibility timeout: a received message is hidden until it ends, then visible again")
+  func visibilityTimeout() throws {
+    let sim = try queueSim([q { $0.visibilityTimeout = .s(30) }])
+    try sim.sendMessage(queue: "q", body: "hello")
+    let first = try sim.receiveMessages(queue: "q", max: 1, waitTime: .s(20))
+    #expect(first.count == 1)
+    let queue = sim.queue(named: "q")!
+    #expect(queue.visibleCount == 0 && queue.inFlightCount == 1)
+    sim.run(until: sim.now + .s(29.9))
+    #expect(try sim.receiveMessages(queue: "q", max: 1, waitTime: .s(20)).isEmpty)
+    sim.run(until: sim.now + .s(0.2))
+    #expect(queue.visibleCount == 1 && queue.inFlightCount == 0)
+  }
+
+  @Test("Each receive: a new receipt handle, ApproximateReceiveCount +1, first-receive time kept")
+  func receiveCountAndNewReceipt() throws {
+    let sim = try queueSim([q { $0.visibilityTimeout = .s(5) }])
+    try sim.sendMessage(queue: "q", body: "x")
+    let a = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    sim.run(until: sim.now + .s(6))
+    let b = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    #expect(a.messageId == b.messageId)
+    #expect(a.receiveCount == 1 && b.receiveCount == 2)
+    #expect(a.receipt != b.receipt)
+    #expect(b.firstReceiveTimestamp == a.firstReceiveTimestamp)
+    let arn = sim.queue(named: "q")!.arn
+    #expect(a.receipt.text(queueArn: arn) != b.receipt.text(queueArn: arn))
+  }
+
+  @Test("DeleteMessage: a stale receipt handle does not delete; the latest one does")
+  func staleReceiptDoesNotDelete() throws {
+    let sim = try queueSim([q { $0.visibilityTimeout = .s(1) }])
+    try sim.sendMessage(queue: "q", body: "x")
+    let a = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    sim.run(until: sim.now + .s(2))
+    let b = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    #expect(try sim.deleteMessage(queue: "q", receipt: a.receipt) == false)
+    #expect(sim.queue(named: "q")!.depth == 1)
+    #expect(try sim.deleteMessage(queue: "q", receipt: b.receipt) == true)
+    #expect(sim.queue(named: "q")!.depth == 0)
+    #expect(sim.queue(named: "q")!.counters.deleted == 1)
+  }
+
+  @Test("DelaySeconds: queue delay and a per-message delay that overrides it")
+  func delays() throws {
+    let sim = try queueSim([q { $0.delaySeconds = .s(10) }])
+    let queue = sim.queue(named: "q")!
+    try sim.sendMessage(queue: "q", body: "queue delay")
+    try sim.sendMessage(queue: "q", body: "own delay", delay: .s(2))
+    #expect(queue.delayedCount == 2 && queue.visibleCount == 0)
+    sim.run(until: sim.now + .s(2))
+    #expect(queue.delayedCount == 1 && queue.visibleCount == 1)
+    sim.run(until: sim.now + .s(8))
+    #expect(queue.delayedCount == 0 && queue.visibleCount == 2)
+    #expect(throws: SQSError.self) { try sim.sendMessage(queue: "q", body: "x", delay: .s(901)) }
+  }
+
+  @Test("MessageRetentionPeriod: expiry removes a message whatever its state")
+  func retention() throws {
+    let sim = try queueSim([q { $0.messageRetentionPeriod = .s(60); $0.visibilityTimeout = .s(600) }])
+    try sim.sendMessage(queue: "q", body: "in flight")
+    _ = try sim.receiveMessages(queue: "q", waitTime: .s(1))
+    try sim.sendMessage(queue: "q", body: "visible")
+    let queue = sim.queue(named: "q")!
+    sim.run(until: sim.now + .s(61))
+    #expect(queue.depth == 0)
+    #expect(queue.counters.expired == 2)
+    #expect(sim.conservation.holds)
+  }
+
+  @Test("RedrivePolicy: the message moves to the DLQ at the receive after maxReceiveCount, keeping its enqueue time")
+  func deadLetterQueue() throws {
+    let sim = try queueSim([
+      q { $0.visibilityTimeout = .s(1); $0.redrive = ("dlq", 3) }, q("dlq"),
+    ])
+    let sentAt = sim.now
+    try sim.sendMessage(queue: "q", body: "poison")
+    for n in 1...3 {
+      let got = try sim.receiveMessages(queue: "q", waitTime: .s(1))
+      #expect(got.first?.receiveCount == n)
+      sim.run(until: sim.now + .s(2))
+    }
+    let dlq = sim.queue(named: "dlq")!
+    #expect(dlq.depth == 0, "the move happens at the next receive attempt, not when the count is reached")
+    #expect(try sim.receiveMessages(queue: "q", waitTime: .s(1)).isEmpty)
+    #expect(dlq.depth == 1)
+    #expect(sim.queue(named: "q")!.counters.movedToDLQ == 1)
+    let stored = dlq.storedMessages[0].message
+    #expect(stored.enqueueTime == sentAt)
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == sim.now - sentAt)
+    #expect(sim.conservation.holds)
+  }
+
+  @Test("ChangeMessageVisibility: counts from the call; 0 makes the message visible at once")
+  func changeVisibility() throws {
+    let sim = try queueSim([q { $0.visibilityTimeout = .s(30) }])
+    try sim.sendMessage(queue: "q", body: "x")
+    let m = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    sim.run(until: sim.now + .s(20))
+    try sim.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .s(60))
+    sim.run(until: sim.now + .s(59))
+    #expect(sim.queue(named: "q")!.inFlightCount == 1, "the old deadline no longer applies")
+    sim.run(until: sim.now + .s(2))
+    #expect(sim.queue(named: "q")!.visibleCount == 1)
+    let again = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
+    try sim.changeMessageVisibility(queue: "q", receipt: again.receipt, timeout: 0)
+    #expect(sim.queue(named: "q")!.visibleCount == 1)
+    #expect(throws: SQSError.self) { try sim.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .s(5)) }
+  }
+
+  @Test("PurgeQueue: removes visible and in-flight messages; a second purge within 60 s fails")
+  func purge() throws {
+    let sim = try queueSim([q()])
+    for i in 0..<5 { try sim.sendMessage(queue: "q", body: "m\(i)") }
+    _ = try sim.receiveMessages(queue: "q", max: 2, waitTime: .s(1))
+    try sim.purgeQueue("q")
+    #expect(sim.queue(named: "q")!.depth == 0)
+    #expect(sim.queue(named: "q")!.counters.purged == 5)
+    sim.run(until: sim.now + .s(30))
+    #expect(throws: SQSError.purgeQueueInProgress(sim.queue(named: "q")!.arn)) { try sim.purgeQueue("q") }
+    sim.run(until: sim.now + .s(31))
+    try sim.purgeQueue("q")
+    #expect(sim.conservation.holds)
+  }
+
+  @Test("Short polling samples: fewer messages than asked, never a lost one")
+  func shortPolling() throws {
+    let sim = try queueSim([q()])
+    for i in 0..<10 { try sim.sendMessage(queue: "q", body: "m\(i)") }
+    var total = 0
+    var short = false
+    for _ in 0..<20 {
+      let got = try sim.receiveMessages(queue: "q", max: 10, waitTime: 0)
+      if got.count < 10 { short = true }
+      for m in got { try sim.deleteMessage(queue: "q", receipt: m.receipt) }
+      total += got.count
+    }
+    #expect(short)
+    #expect(total == 10)
+  }
+
+  @Test("Approximate counts, age of oldest message, sent/received/deleted/empty-receive counters")
+  func counters() throws {
+    let sim = try queueSim([q()])
+    let queue = sim.queue(named: "q")!
+    #expect(try sim.receiveMessages(queue: "q", waitTime: .s(1)).isEmpty)
+    try sim.sendMessage(queue: "q", body: "a")
+    sim.run(until: sim.now + .s(10))
+    try sim.sendMessage(queue: "q", body: "b")
+    try sim.sendMessage(queue: "q", body: "c", delay: .s(5))
+    #expect(queue.visibleCount == 2 && queue.delayedCount == 1 && queue.inFlightCount == 0)
+    #expect(queue.ageOfOldestMessage(now: sim.now) == .s(10))
+    let got = try sim.receiveMessages(queue: "q", max: 10, waitTime: .s(1))
+    try sim.deleteMessage(queue: "q", receipt: got[0].receipt)
+    #expect(queue.counters.sent == 3 && queue.counters.received == 2 && queue.counters.deleted == 1)
+    #expect(queue.counters.emptyReceives == 1)
+    #expect(queue.counters.maxDepth == 3)
+  }
+
+  @Test("MaximumMessageSize and the 10-attribute limit reject a send")
+  func sendLimits() throws {
+    let sim = try queueSim([q { $0.maximumMessageSize = 1_024 }])
+    #expect(throws: SQSError.self) { try sim.sendMessage(queue: "q", body: String(repeating: "x", count: 1_025)) }
+    let attrs = (0..<11).map { MessageAttribute(name: "a\($0)", value: "v") }
+    #expect(throws: SQSError.tooManyAttributes(11)) { try sim.sendMessage(queue: "q", body: "x", attributes: attrs) }
+    #expect(sim.queue(named: "q")!.depth == 0)
+  }
+
+  @Test("Queue attributes out of AWS's ranges are refused")
+  func attributeRanges() {
+    #expect(throws: TopologyError.self) { try queueSim([q { $0.visibilityTimeout = .s(43_201) }]) }
+    #expect(throws: TopologyError.self) { try queueSim([q { $0.messageRetentionPeriod = .s(59) }]) }
+    #expect(throws: TopologyError.self) { try queueSim([q { $0.delaySeconds = .s(901) }]) }
+    #expect(throws: TopologyError.self) { try queueSim([q { $0.redrive = ("missing", 5) }]) }
+  }
+}

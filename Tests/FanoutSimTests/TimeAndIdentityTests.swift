@@ -1,0 +1,54 @@
+import Testing
+
+@testable import FanoutSim
+
+@Suite("Virtual time, identifiers, randomness")
+struct TimeAndIdentityTests {
+  @Test("Timestamps: ISO-8601 with milliseconds and Python's %Y%m%d%H%M%S%f")
+  func formats() {
+    let t = CivilTime.instant(year: 2022, month: 4, day: 10, hour: 9, minute: 8, second: 7, microsecond: 6_543)
+    #expect(t.iso8601Millis == "2022-04-10T09:08:07.006Z")
+    #expect(t.pythonCompactTimestamp == "20220410090807006543")
+    #expect(CivilTime(t).day == 10)
+    #expect(CivilTime.instant(year: 1970, month: 1, day: 1) == 0)
+    #expect(CivilTime.instant(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 59).iso8601Millis == "2024-02-29T23:59:59.000Z")
+    #expect(t.epochMillis == t / 1_000)
+  }
+
+  @Test("Seed request ID: MD5 of the timestamp text, as hashlib.md5(...).hexdigest()")
+  func requestIdIsMD5() {
+    #expect(md5Hex("20220410090807006543") == md5RequestID("20220410090807006543").hex)
+    #expect(md5Hex("") == "d41d8cd98f00b204e9800998ecf8427e")
+    #expect(RequestID(hex: "26d84a1ffe20c326499614a49b48dc8f")?.hex == "26d84a1ffe20c326499614a49b48dc8f")
+    #expect(RequestID(hex: "xyz") == nil)
+  }
+
+  @Test("Durations parse from the command line forms")
+  func spans() {
+    #expect(parseSpan("90s") == 90 * Micros.second)
+    #expect(parseSpan("10m") == 10 * Micros.minute)
+    #expect(parseSpan("500ms") == 500 * Micros.millisecond)
+    #expect(parseSpan("2h") == 2 * Micros.hour)
+    #expect(parseSpan("1.5") == 1_500_000)
+    #expect(parseSpan("-1s") == nil)
+    #expect(parseSpan("soon") == nil)
+    #expect(formatSpan(1_500_000) == "1.5s")
+    #expect(formatSpan(65 * Micros.second) == "1m05s")
+  }
+
+  @Test("Random streams: same seed and name repeat; other names and seeds differ; UUIDs are version 4")
+  func streams() {
+    var a = SimRandom(seed: 7, stream: "sqs/a")
+    var b = SimRandom(seed: 7, stream: "sqs/a")
+    var c = SimRandom(seed: 7, stream: "sqs/b")
+    var d = SimRandom(seed: 8, stream: "sqs/a")
+    let xs = (0..<5).map { _ in a.next() }
+    #expect(xs == (0..<5).map { _ in b.next() })
+    #expect(xs != (0..<5).map { _ in c.next() })
+    #expect(xs != (0..<5).map { _ in d.next() })
+    let u = a.uuid().text
+    #expect(u.count == 36)
+    #expect(Array(u)[14] == "4")
+    #expect("89ab".contains(Array(u)[19]))
+  }
+}
