@@ -1,0 +1,95 @@
+import Testing
+
+@testable import FanoutSim
+
+@Suite("The seed pipeline")
+struct SeedPipelineTests {
+  @Test("A request: ID = MD5 of the virtual timestamp; four S3 keys; three notifications")
+  func oneRequest() throws {
+    let sim = try makeSim()
+    let rec = Recorder(sim)
+    sim.fireRequest()
+    #expect(sim.runUntilDrained())
+    let idEvent = rec.of("request.id")[0]
+    guard case .requestID(_, let id) = idEvent.kind else { Issue.record("no id"); return }
+    #expect(id == md5RequestID(idEvent.time.pythonCompactTimestamp))
+    let b = sim.bucket(named: "fanout-bucket")!
+    #expect(
+      b.allKeys == [
+        "fanout/preprocessor/\(id.hex).json", "fanout/service01/\(id.hex).json", "fanout/service02/\(id.hex).json",
+        "fanout/service03/\(id.hex).json",
+      ])
+    #expect(b.peek(key: "fanout/preprocessor/\(id.hex).json") == "{\"key1\": \"val1\", \"key2\": \"val2\", \"key3\": \"val3\"}")
+    #expect(b.peek(key: "fanout/service02/\(id.hex).json") == "{\"key1\": null, \"key2\": \"val2\", \"key3\": \"val3\"}")
+    #expect(sim.sinks[0].received == 3)
+    #expect(sim.tracker.completed == 1)
+    let notify = rec.of("sns.notify")
+    #expect(notify.count == 3)
+    if case .snsNotify(_, _, _, let message, _) = notify[0].kind {
+      #expect(message.text == "{\"request_id\": \"\(id.hex)\"}")
+    }
+    let publish = rec.of("sns.publish")[0]
+    if case .snsPublish("connector", _, let m, _, _, let matched, _, _, _) = publish.kind {
+      #expect(m.text == "{\"request_id\": \"\(id.hex)\"}")
+      #expect(matched == ["service01", "service02", "service03"])
+    }
+  }
+
+  @Test("Two requests in the same microsecond get the same ID: reproduced, reported as a collision, not merged")
+  func collision() throws {
+    let sim = try makeSim {
+      for i in $0.functions.indices {
+        $0.functions[i].coldStart = .fixed(.s(0.2))
+        $0.functions[i].duration = .fixed(.s(0.003))
+      }
+    }
+    let rec = Recorder(sim)
+    sim.fireRequest()
+    sim.fireRequest()
+    sim.runUntilDrained()
+    #expect(rec.of("request.collision").count == 1)
+    #expect(sim.tracker.collidingFires == 1)
+    #expect(sim.tracker.fired == 2)
+    #expect(sim.tracker.completed == 2, "each service processed both messages, one per request")
+    #expect(sim.bucket(named: "fanout-bucket")!.objectCount == 4, "the second PUT overwrote the same keys")
+    #expect(sim.sinks[0].received == 6)
+  }
+
+  @Test("A request can enter at any stage: a message sent straight to one service's queue")
+  func entryAtAnyStage() throws {
+    let sim = try makeSim()
+    let id = md5RequestID("manual")
+    try sim.bucket(named: "fanout-bucket")!.put(key: "fanout/preprocessor/\(id.hex).json", body: seedPreprocessorBody, at: sim.now)
+    let n = SNSNotification(
+      messageId: UUID128(hi: 1, lo: 2), topicArn: sim.topic(named: "connector")!.arn, subject: nil,
+      message: .requestRef(id), timestamp: sim.now, attributes: [], region: "us-east-1")
+    try sim.sendMessage(queue: "service02", body: n.envelope(subscriptionArn: sim.topic(named: "connector")!.subscriptions[1].arn))
+    sim.runUntilDrained()
+    let b = sim.bucket(named: "fanout-bucket")!
+    #expect(b.peek(key: "fanout/service02/\(id.hex).json") != nil)
+    #expect(b.peek(key: "fanout/service01/\(id.hex).json") == nil)
+    #expect(b.peek(key: "fanout/service03/\(id.hex).json") == nil)
+  }
+
+  @Test("A service whose input object is missing fails with NoSuchKey and its message ends in the DLQ")
+  func missingObject() throws {
+    let sim = try makeSim(services: 1)
+    try sim.publish(topic: "connector", message: "{\"request_id\": \"\(md5RequestID("ghost").hex)\"}")
+    sim.runUntilDrained()
+    #expect(sim.function(named: "service01")!.counters.errors == 5)
+    #expect(sim.queue(named: "service01-dlq")!.depth == 1)
+  }
+
+  @Test("A raw-delivery subscription breaks the seed service: it looks for the envelope's Message")
+  func rawDeliveryBreaksService() throws {
+    let sim = try makeSim(services: 1) { $0.topics[0].subscriptions[0].rawMessageDelivery = true }
+    let rec = Recorder(sim)
+    sim.fireRequest()
+    sim.runUntilDrained()
+    let errors = rec.of("lambda.result").compactMap { e -> String? in
+      if case .lambdaResult("service01", _, .error(let m), _, _) = e.kind { return m }
+      return nil
+    }
+    #expect(errors.first == "KeyError: 'Message'")
+  }
+}
