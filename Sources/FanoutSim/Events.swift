@@ -42,7 +42,8 @@ public struct LambdaRecord: Sendable {
   public var json: String {
     var s = "{\"messageId\":" + jsonString(messageId) + ",\"receiptHandle\":" + jsonString(receiptHandle)
     s += ",\"body\":" + jsonString(body)
-    s += ",\"attributes\":{\"ApproximateReceiveCount\":\"\(approximateReceiveCount)\",\"SentTimestamp\":\"\(sentTimestamp)\""
+    s +=
+      ",\"attributes\":{\"ApproximateReceiveCount\":\"\(approximateReceiveCount)\",\"SentTimestamp\":\"\(sentTimestamp)\""
     s += ",\"SenderId\":" + jsonString(senderId)
     s += ",\"ApproximateFirstReceiveTimestamp\":\"\(approximateFirstReceiveTimestamp)\"}"
     s += ",\"messageAttributes\":{"
@@ -51,7 +52,9 @@ public struct LambdaRecord: Sendable {
       s += jsonString(a.name) + ":" + a.lambdaRecordJSON
     }
     s += "}"
-    if !messageAttributes.isEmpty { s += ",\"md5OfMessageAttributes\":" + jsonString(md5OfMessageAttributes(messageAttributes)) }
+    if !messageAttributes.isEmpty {
+      s += ",\"md5OfMessageAttributes\":" + jsonString(md5OfMessageAttributes(messageAttributes))
+    }
     s += ",\"md5OfBody\":" + jsonString(md5Hex(body))
     s += ",\"eventSource\":\"aws:sqs\",\"eventSourceARN\":" + jsonString(eventSourceARN)
     s += ",\"awsRegion\":" + jsonString(awsRegion) + "}"
@@ -151,13 +154,16 @@ extension SimEvent {
       w.string("request_id", id.hex)
       w.string("stage", stage)
       w.int("latency_us", latency)
-    case .snsPublish(let topic, let mid, let message, let subject, let attributes, let matched, let filtered, let id, let injected):
+    case .snsPublish(
+      let topic, let mid, let message, let subject, let attributes, let matched, let filtered, let id, let injected):
       w.string("topic", topic)
       w.string("message_id", mid.text)
       if let subject { w.string("subject", subject) }
       w.string("message", message.text)
       if !attributes.isEmpty {
-        w.raw("attributes", "{" + attributes.map { jsonString($0.name) + ":" + $0.envelopeJSON }.joined(separator: ",") + "}")
+        w.raw(
+          "attributes",
+          "{" + attributes.map { jsonString($0.name) + ":" + $0.envelopeJSON }.joined(separator: ",") + "}")
       }
       w.raw("delivered_to", jsonArray(matched.map(jsonString)))
       w.raw("filtered_out", jsonArray(filtered.map(jsonString)))

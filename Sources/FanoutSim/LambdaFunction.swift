@@ -139,7 +139,8 @@ final class Invocation {
   var skip: Set<Int> = []
   var pendingOutcome: InvocationOutcome?
 
-  init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool) {
+  init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool)
+  {
     self.id = id
     self.function = function
     self.trigger = trigger

@@ -221,7 +221,8 @@ public struct RunReport {
       out.append("          \(t.duplicateCompletions) stage completions repeated (at-least-once delivery)")
     }
     for (id, fires) in t.collisions.sorted(by: { $0.value[0] < $1.value[0] }).prefix(10) {
-      out.append("          collision: request ID \(id.hex) shared by fires \(fires.map(String.init).joined(separator: ", "))")
+      out.append(
+        "          collision: request ID \(id.hex) shared by fires \(fires.map(String.init).joined(separator: ", "))")
     }
     out.append("")
     out.append(pad("latency", 12) + pad("count", 9) + pad("p50", 10) + pad("p90", 10) + pad("p99", 10) + "max")

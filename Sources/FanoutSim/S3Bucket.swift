@@ -10,7 +10,8 @@ public enum S3Error: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .noSuchKey(let k): return "NoSuchKey: The specified key does not exist. (\(k))"
-    case .preconditionFailed(let k): return "PreconditionFailed: At least one of the pre-conditions you specified did not hold (\(k))"
+    case .preconditionFailed(let k):
+      return "PreconditionFailed: At least one of the pre-conditions you specified did not hold (\(k))"
     case .keyTooLong(let n): return "KeyTooLongError: Your key is too long (\(n) bytes; at most 1024)"
     case .invalidArgument(let m): return "InvalidArgument: \(m)"
     }
@@ -95,7 +96,8 @@ public final class S3Bucket {
   /// HeadObject without counting a GET.
   public func info(key: String) -> S3ObjectInfo? {
     guard let o = objects[key] else { return nil }
-    return S3ObjectInfo(key: key, size: bodies[Int(o.body)].utf8.count, etag: etag(o.body), lastModified: o.lastModified)
+    return S3ObjectInfo(
+      key: key, size: bodies[Int(o.body)].utf8.count, etag: etag(o.body), lastModified: o.lastModified)
   }
 
   /// The body without counting a GET (for views and tests).
@@ -111,7 +113,9 @@ public final class S3Bucket {
 
   /// ListObjectsV2: keys in UTF-8 byte order, at most `maxKeys` (≤ 1,000) a page; with a
   /// delimiter, keys sharing a prefix up to it are rolled into CommonPrefixes.
-  public func list(prefix: String = "", delimiter: String? = nil, maxKeys: Int = 1_000, continuationToken: String? = nil)
+  public func list(
+    prefix: String = "", delimiter: String? = nil, maxKeys: Int = 1_000, continuationToken: String? = nil
+  )
     -> S3ListPage
   {
     if sortedKeys == nil {
@@ -139,7 +143,11 @@ public final class S3Bucket {
         }
         break
       }
-      if count == limit { return S3ListPage(contents: contents, commonPrefixes: prefixes, isTruncated: true, nextContinuationToken: lastReturned, keyCount: count) }
+      if count == limit {
+        return S3ListPage(
+          contents: contents, commonPrefixes: prefixes, isTruncated: true, nextContinuationToken: lastReturned,
+          keyCount: count)
+      }
       if let d = delimiter, !d.isEmpty, let r = k.utf8.dropFirst(prefix.utf8.count).firstRange(of: d.utf8) {
         let cp = String(k.utf8[k.utf8.startIndex..<r.upperBound])!
         prefixes.append(cp)
@@ -156,7 +164,8 @@ public final class S3Bucket {
       count += 1
       i += 1
     }
-    return S3ListPage(contents: contents, commonPrefixes: prefixes, isTruncated: false, nextContinuationToken: nil, keyCount: count)
+    return S3ListPage(
+      contents: contents, commonPrefixes: prefixes, isTruncated: false, nextContinuationToken: nil, keyCount: count)
   }
 
   /// Every key in byte order.

@@ -15,13 +15,15 @@ public enum SQSError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .messageTooLong(let n, let max):
-      return "InvalidParameterValue: One or more parameters are invalid. Reason: Message must be shorter than \(max) bytes. (\(n) bytes)"
+      return
+        "InvalidParameterValue: One or more parameters are invalid. Reason: Message must be shorter than \(max) bytes. (\(n) bytes)"
     case .overLimit(let n): return "OverLimit: Too many messages in flight (\(n))"
     case .purgeQueueInProgress(let q):
       return "PurgeQueueInProgress: Only one PurgeQueue operation on \(q) is allowed every 60 seconds."
     case .receiptHandleIsInvalid: return "ReceiptHandleIsInvalid: The receipt handle provided is not valid."
     case .invalidParameterValue(let m): return "InvalidParameterValue: \(m)"
-    case .tooManyAttributes(let n): return "InvalidParameterValue: Number of message attributes [\(n)] exceeds the allowed maximum [10]."
+    case .tooManyAttributes(let n):
+      return "InvalidParameterValue: Number of message attributes [\(n)] exceeds the allowed maximum [10]."
     }
   }
 }

@@ -85,7 +85,8 @@ extension Simulation {
     injected: Bool = true
   ) throws -> UUID128 {
     guard let t = topic(named: name) else { throw SNSError.notFound(name) }
-    return try publish(t, message: Payload.from(text: message), subject: subject, attributes: attributes, injected: injected)
+    return try publish(
+      t, message: Payload.from(text: message), subject: subject, attributes: attributes, injected: injected)
   }
 
   /// SendMessage to a queue from outside the pipeline. `delay` overrides the queue's DelaySeconds.
@@ -97,7 +98,8 @@ extension Simulation {
     if attributes.count > 10 { throw SQSError.tooManyAttributes(attributes.count) }
     let d = delay ?? q.spec.delaySeconds
     guard d >= 0, d <= 900 * Micros.second else {
-      throw SQSError.invalidParameterValue("Value \(d / Micros.second) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900.")
+      throw SQSError.invalidParameterValue(
+        "Value \(d / Micros.second) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900.")
     }
     let size = body.utf8.count + attributes.reduce(0) { $0 + $1.byteCount }
     if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
@@ -118,7 +120,8 @@ extension Simulation {
   ) throws -> [ReceivedMessage] {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
     guard (1...10).contains(max) else {
-      throw SQSError.invalidParameterValue("Value \(max) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+      throw SQSError.invalidParameterValue(
+        "Value \(max) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
     }
     if q.inFlightCount >= 120_000 { throw SQSError.overLimit(q.inFlightCount) }
     let wait = waitTime ?? q.spec.receiveMessageWaitTimeSeconds
@@ -146,12 +149,16 @@ extension Simulation {
   public func changeMessageVisibility(queue name: String, receipt: ReceiptHandle, timeout: Int64) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
     guard timeout >= 0, timeout <= 43_200 * Micros.second else {
-      throw SQSError.invalidParameterValue("Value \(timeout / Micros.second) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")
+      throw SQSError.invalidParameterValue(
+        "Value \(timeout / Micros.second) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
+      )
     }
     guard receipt.queue == q.index, var m = q.messages[receipt.key], m.receiveCount == receipt.receiveCount,
       m.state == .inFlight
     else {
-      throw SQSError.invalidParameterValue("Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.")
+      throw SQSError.invalidParameterValue(
+        "Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+      )
     }
     m.generation &+= 1
     if timeout == 0 {

@@ -156,15 +156,21 @@ extension Simulation {
       guard let v = JSONValue.parse(p.text) else {
         return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
       }
-      guard case .object = v, let m = v["Message"] else { return .failure(HandlerError(message: "KeyError: 'Message'")) }
-      guard let s = m.stringValue else { return .failure(HandlerError(message: "TypeError: the JSON object must be str")) }
+      guard case .object = v, let m = v["Message"] else {
+        return .failure(HandlerError(message: "KeyError: 'Message'"))
+      }
+      guard let s = m.stringValue else {
+        return .failure(HandlerError(message: "TypeError: the JSON object must be str"))
+      }
       message = Payload.from(text: s)
     }
     if case .requestRef(let id) = message { return .success(id) }
     guard let v = JSONValue.parse(message.text) else {
       return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
     }
-    guard case .object = v, let r = v["request_id"] else { return .failure(HandlerError(message: "KeyError: 'request_id'")) }
+    guard case .object = v, let r = v["request_id"] else {
+      return .failure(HandlerError(message: "KeyError: 'request_id'"))
+    }
     guard let s = r.stringValue, let id = RequestID(hex: s) else {
       return .failure(HandlerError(message: "NoSuchKey: request_id \(r.compact) names no object"))
     }

@@ -237,7 +237,9 @@ extension Simulation {
     case .timeout: f.counters.timeouts += 1
     }
     let failedIds = inv.failedItems.map { inv.records[$0].messageId.text }
-    emit(.lambdaResult(function: f.name, invocation: inv.id, outcome: outcome, duration: duration, batchItemFailures: failedIds))
+    emit(
+      .lambdaResult(
+        function: f.name, invocation: inv.id, outcome: outcome, duration: duration, batchItemFailures: failedIds))
     switch inv.trigger {
     case .direct(let fire):
       if let fire, outcome != .success {

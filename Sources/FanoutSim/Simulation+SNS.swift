@@ -73,7 +73,10 @@ extension Simulation {
       t.counters.delivered += 1
       sinks[si2].received += 1
       tracker.notified()
-      emit(.snsNotify(topic: t.name, endpoint: s.endpointName, messageId: n.messageId, message: n.message, requestID: n.message.requestID))
+      emit(
+        .snsNotify(
+          topic: t.name, endpoint: s.endpointName, messageId: n.messageId, message: n.message,
+          requestID: n.message.requestID))
     }
   }
 
@@ -97,6 +100,8 @@ extension Simulation {
   func failDelivery(_ t: SNSTopic, _ si: Int, _ n: SNSNotification, reason: String) {
     t.subscriptions[si].failed += 1
     t.counters.failed += 1
-    emit(.snsDeliveryFailed(topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, reason: reason))
+    emit(
+      .snsDeliveryFailed(
+        topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, reason: reason))
   }
 }

@@ -140,7 +140,10 @@ extension Simulation {
         BatchRecord(
           queue: q.index, key: key, receiveCount: m.receiveCount, messageId: m.messageId, body: m.body,
           bytes: 0, visibleUntil: m.until))
-      emit(.sqsReceive(queue: q.name, messageId: m.messageId, receiveCount: m.receiveCount, visibleUntil: m.until, consumer: consumer))
+      emit(
+        .sqsReceive(
+          queue: q.name, messageId: m.messageId, receiveCount: m.receiveCount, visibleUntil: m.until, consumer: consumer
+        ))
     }
     for s in skipped.reversed() { q.visibleOrder.prepend(s) }
     if !out.isEmpty { armTimer(q, QueueTimerKind.visibility) }
@@ -150,7 +153,10 @@ extension Simulation {
   func moveToDeadLetterQueue(_ q: SQSQueue, key: Int64, _ m: StoredMessage, dlq: SQSQueue) {
     remove(q, key: key, m)
     q.counters.movedToDLQ += 1
-    emit(.sqsDLQ(queue: q.name, deadLetterQueue: dlq.name, messageId: m.messageId, receiveCount: m.receiveCount, requestID: m.body.requestID))
+    emit(
+      .sqsDLQ(
+        queue: q.name, deadLetterQueue: dlq.name, messageId: m.messageId, receiveCount: m.receiveCount,
+        requestID: m.body.requestID))
     enqueue(
       dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: 0, sentTime: m.sentTime,
       enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,

@@ -98,10 +98,14 @@ public final class Simulation {
     for q in queues {
       if let r = q.spec.redrive {
         guard let d = queueByName[r.deadLetterQueue] else {
-          throw TopologyError("Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(region):\(account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.")
+          throw TopologyError(
+            "Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(region):\(account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+          )
         }
         guard (1...1_000).contains(r.maxReceiveCount) else {
-          throw TopologyError("Value \(r.maxReceiveCount) for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: \(r.maxReceiveCount), valid values are from 1 to 1000 both inclusive.")
+          throw TopologyError(
+            "Value \(r.maxReceiveCount) for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: \(r.maxReceiveCount), valid values are from 1 to 1000 both inclusive."
+          )
         }
         q.deadLetterQueue = d
       }
@@ -110,7 +114,9 @@ public final class Simulation {
     for f in topology.functions {
       guard functionByName[f.name] == nil else { throw TopologyError("Function \(f.name) is defined twice") }
       guard f.timeout >= Micros.second, f.timeout <= 900 * Micros.second else {
-        throw TopologyError("1 validation error detected: Value \(f.timeout / Micros.second) at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900")
+        throw TopologyError(
+          "1 validation error detected: Value \(f.timeout / Micros.second) at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900"
+        )
       }
       if let r = f.reservedConcurrency {
         guard r >= 0 else { throw TopologyError("ReservedConcurrentExecutions must be at least 0 for \(f.name)") }
@@ -121,7 +127,9 @@ public final class Simulation {
       if case .seedService(_, _, _, let stage, _) = f.handler, !stages.contains(stage) { stages.append(stage) }
     }
     if reservedTotal > topology.accountConcurrency {
-      throw TopologyError("Specified ReservedConcurrentExecutions decrease account's UnreservedConcurrentExecution below its minimum value.")
+      throw TopologyError(
+        "Specified ReservedConcurrentExecutions decrease account's UnreservedConcurrentExecution below its minimum value."
+      )
     }
     for t in topology.topics {
       guard topicByName[t.name] == nil else { throw TopologyError("Topic \(t.name) is defined twice") }
@@ -133,7 +141,9 @@ public final class Simulation {
         let endpointName: String
         switch s.endpoint {
         case .queue(let name):
-          guard let q = queueByName[name] else { throw TopologyError("Topic \(t.name) subscribes queue \(name), which does not exist") }
+          guard let q = queueByName[name] else {
+            throw TopologyError("Topic \(t.name) subscribes queue \(name), which does not exist")
+          }
           queue = q
           endpointName = name
         case .sink(let name):
@@ -157,7 +167,9 @@ public final class Simulation {
       topics.append(topic)
     }
     for m in topology.mappings {
-      guard let q = queueByName[m.queue] else { throw TopologyError("Event source mapping: queue \(m.queue) does not exist") }
+      guard let q = queueByName[m.queue] else {
+        throw TopologyError("Event source mapping: queue \(m.queue) does not exist")
+      }
       guard let f = functionByName[m.function] else {
         throw TopologyError("Event source mapping: function \(m.function) does not exist")
       }
@@ -169,8 +181,12 @@ public final class Simulation {
     for f in functions {
       switch f.spec.handler {
       case .seedPreprocessor(let bucket, _, _, let topic), .seedService(let bucket, _, _, _, let topic):
-        guard bucketByName[bucket] != nil else { throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist") }
-        guard topicByName[topic] != nil else { throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist") }
+        guard bucketByName[bucket] != nil else {
+          throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
+        }
+        guard topicByName[topic] != nil else {
+          throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
+        }
       }
     }
     if let e = topology.entryFunction {
@@ -183,7 +199,8 @@ public final class Simulation {
   static func validate(queue q: QueueSpec) throws {
     func check(_ v: Int64, _ lo: Int64, _ hi: Int64, _ attr: String) throws {
       guard v >= lo * Micros.second, v <= hi * Micros.second else {
-        throw TopologyError("Invalid value for the parameter \(attr). Reason: must be between \(lo) and \(hi) seconds (queue \(q.name))")
+        throw TopologyError(
+          "Invalid value for the parameter \(attr). Reason: must be between \(lo) and \(hi) seconds (queue \(q.name))")
       }
     }
     try check(q.visibilityTimeout, 0, 43_200, "VisibilityTimeout")
@@ -191,25 +208,37 @@ public final class Simulation {
     try check(q.messageRetentionPeriod, 60, 1_209_600, "MessageRetentionPeriod")
     try check(q.receiveMessageWaitTimeSeconds, 0, 20, "ReceiveMessageWaitTimeSeconds")
     guard (1_024...1_048_576).contains(q.maximumMessageSize) else {
-      throw TopologyError("Invalid value for the parameter MaximumMessageSize. Reason: must be between 1024 and 1048576 bytes (queue \(q.name))")
+      throw TopologyError(
+        "Invalid value for the parameter MaximumMessageSize. Reason: must be between 1024 and 1048576 bytes (queue \(q.name))"
+      )
     }
   }
 
   static func validate(mapping m: MappingSpec, queue: QueueSpec, function: FunctionSpec) throws {
     guard (1...10_000).contains(m.batchSize) else {
-      throw TopologyError("1 validation error detected: Value \(m.batchSize) at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000")
+      throw TopologyError(
+        "1 validation error detected: Value \(m.batchSize) at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000"
+      )
     }
     guard m.maximumBatchingWindow >= 0, m.maximumBatchingWindow <= 300 * Micros.second else {
-      throw TopologyError("1 validation error detected: Value at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value between 0 and 300")
+      throw TopologyError(
+        "1 validation error detected: Value at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value between 0 and 300"
+      )
     }
     if m.batchSize > 10, m.maximumBatchingWindow < Micros.second {
-      throw TopologyError("Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+      throw TopologyError(
+        "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+      )
     }
     if let c = m.maximumConcurrency, !(2...1_000).contains(c) {
-      throw TopologyError("1 validation error detected: Value \(c) at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value between 2 and 1000")
+      throw TopologyError(
+        "1 validation error detected: Value \(c) at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value between 2 and 1000"
+      )
     }
     if queue.visibilityTimeout < function.timeout {
-      throw TopologyError("Invalid request provided: Queue visibility timeout: \(queue.visibilityTimeout / Micros.second) seconds is less than Function timeout: \(function.timeout / Micros.second) seconds")
+      throw TopologyError(
+        "Invalid request provided: Queue visibility timeout: \(queue.visibilityTimeout / Micros.second) seconds is less than Function timeout: \(function.timeout / Micros.second) seconds"
+      )
     }
   }
 

@@ -35,7 +35,10 @@ struct AWSPayloadTests {
   @Test("SNS envelope: a real captured SQS body is reproduced exactly, and md5OfBody matches")
   func realCapturedEnvelope() throws {
     let event = JSONValue.parse(try fixture("sns-sqs-event.real.json"))!
-    guard case .array(let records)? = event["Records"] else { Issue.record("no Records"); return }
+    guard case .array(let records)? = event["Records"] else {
+      Issue.record("no Records")
+      return
+    }
     let record = records[0]
     let body = record["body"]!.stringValue!
     #expect(md5Hex(body) == record["md5OfBody"]!.stringValue!)
@@ -77,7 +80,10 @@ struct AWSPayloadTests {
   @Test("Lambda SQS event: the real captured event is reproduced from its fields")
   func lambdaEventMatchesRealCapture() throws {
     let expected = JSONValue.parse(try fixture("sns-sqs-event.real.json"))!
-    guard case .array(let records)? = expected["Records"] else { Issue.record("no Records"); return }
+    guard case .array(let records)? = expected["Records"] else {
+      Issue.record("no Records")
+      return
+    }
     let x = records[0]
     let r = LambdaRecord(
       messageId: x["messageId"]!.stringValue!, receiptHandle: x["receiptHandle"]!.stringValue!,
@@ -94,7 +100,10 @@ struct AWSPayloadTests {
       approximateFirstReceiveTimestamp: 2, messageAttributes: [MessageAttribute(name: "stage", value: "v")],
       eventSourceARN: "a", awsRegion: "r")
     let j = r.json
-    #expect(j.contains("\"messageAttributes\":{\"stage\":{\"stringValue\":\"v\",\"stringListValues\":[],\"binaryListValues\":[],\"dataType\":\"String\"}}"))
+    #expect(
+      j.contains(
+        "\"messageAttributes\":{\"stage\":{\"stringValue\":\"v\",\"stringListValues\":[],\"binaryListValues\":[],\"dataType\":\"String\"}}"
+      ))
     let md5Attr = j.range(of: "md5OfMessageAttributes")!
     let md5Body = j.range(of: "md5OfBody")!
     #expect(md5Attr.lowerBound < md5Body.lowerBound)

@@ -58,7 +58,9 @@ struct DeterminismTests {
     if !sim.runUntilDrained(limit: sim.now + 30 * Micros.day) { problems.append("did not drain") }
     let c = sim.conservation
     if !c.holds { problems.append("messages not conserved: \(c)") }
-    for q in sim.queues where !sim.queueBalances(q) { problems.append("queue \(q.name) does not balance: \(q.counters)") }
+    for q in sim.queues where !sim.queueBalances(q) {
+      problems.append("queue \(q.name) does not balance: \(q.counters)")
+    }
     // Every request is accounted for: failed at the preprocessor, or each stage done, or its
     // message is still stored (in its queue or that queue's DLQ), or it expired.
     var stored: [RequestID: Set<String>] = [:]
@@ -83,7 +85,9 @@ struct DeterminismTests {
       }
     }
     if t.completed == 0 { problems.append("nothing completed: the run proves nothing") }
-    if sim.function(named: "service02")!.counters.maxConcurrency > 2 { problems.append("reserved concurrency exceeded") }
+    if sim.function(named: "service02")!.counters.maxConcurrency > 2 {
+      problems.append("reserved concurrency exceeded")
+    }
     return problems
   }
 

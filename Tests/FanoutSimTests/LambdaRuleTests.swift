@@ -63,7 +63,8 @@ struct LambdaRuleTests {
     #expect(sim.tracker.completed == 5)
   }
 
-  @Test("Function error: the whole batch returns after the visibility timeout, then goes to the DLQ after maxReceiveCount")
+  @Test(
+    "Function error: the whole batch returns after the visibility timeout, then goes to the DLQ after maxReceiveCount")
   func errorRetriesThenDLQ() throws {
     let sim = try makeSim()
     let rec = Recorder(sim)
@@ -75,7 +76,10 @@ struct LambdaRuleTests {
     #expect(q.counters.movedToDLQ == 1)
     #expect(sim.queue(named: "service01-dlq")!.depth == 1)
     #expect(sim.function(named: "service01")!.counters.errors == 5)
-    let receives = rec.of("sqs.receive").filter { if case .sqsReceive("service01", _, _, _, _) = $0.kind { return true }; return false }
+    let receives = rec.of("sqs.receive").filter {
+      if case .sqsReceive("service01", _, _, _, _) = $0.kind { return true }
+      return false
+    }
     for (a, b) in zip(receives, receives.dropFirst()) {
       #expect(b.time - a.time >= q.spec.visibilityTimeout, "a retry waits for the visibility timeout")
     }
@@ -90,7 +94,10 @@ struct LambdaRuleTests {
     try sim.setFailure(function: "service01", FailureSpec(timeoutRate: 1))
     sim.fireRequest()
     sim.run(until: sim.now + .s(40))
-    let results = rec.of("lambda.result").filter { if case .lambdaResult("service01", _, .timeout, _, _) = $0.kind { return true }; return false }
+    let results = rec.of("lambda.result").filter {
+      if case .lambdaResult("service01", _, .timeout, _, _) = $0.kind { return true }
+      return false
+    }
     #expect(results.count >= 1)
     if case .lambdaResult(_, _, _, let d, _) = results[0].kind {
       #expect(d >= .s(3) && d <= .s(4), "timeout 3 s after the init phase")
@@ -109,8 +116,14 @@ struct LambdaRuleTests {
     let rec = Recorder(sim)
     try seedRequests(sim, 10)
     sim.run(until: sim.now + .s(5))
-    let result = rec.of("lambda.result").first { if case .lambdaResult("service01", _, _, _, _) = $0.kind { return true }; return false }!
-    guard case .lambdaResult(_, _, .success, _, let failed) = result.kind else { Issue.record("no success"); return }
+    let result = rec.of("lambda.result").first {
+      if case .lambdaResult("service01", _, _, _, _) = $0.kind { return true }
+      return false
+    }!
+    guard case .lambdaResult(_, _, .success, _, let failed) = result.kind else {
+      Issue.record("no success")
+      return
+    }
     #expect(!failed.isEmpty && failed.count < 10)
     let q = sim.queue(named: "service01")!
     #expect(q.counters.deleted == 10 - failed.count)
@@ -162,7 +175,10 @@ struct LambdaRuleTests {
 
   @Test("Creating a mapping whose queue visibility timeout is below the function timeout fails, in AWS's words")
   func visibilityBelowTimeout() {
-    #expect(throws: TopologyError("Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 300 seconds")) {
+    #expect(
+      throws: TopologyError(
+        "Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 300 seconds")
+    ) {
       try makeSim { $0.functions[1].timeout = .s(300) }
     }
   }
@@ -177,7 +193,10 @@ struct LambdaRuleTests {
     let rec = Recorder(sim)
     try seedRequests(sim, 50)
     sim.runUntilDrained()
-    let invokes = rec.of("lambda.invoke").filter { if case .lambdaInvoke("service01", _, _, _, _, _) = $0.kind { return true }; return false }
+    let invokes = rec.of("lambda.invoke").filter {
+      if case .lambdaInvoke("service01", _, _, _, _, _) = $0.kind { return true }
+      return false
+    }
     #expect(invokes.count == 1)
     if case .lambdaInvoke(_, _, _, _, let ids, _) = invokes[0].kind { #expect(ids.count == 50) }
   }
@@ -188,12 +207,21 @@ struct LambdaRuleTests {
     let rec = Recorder(sim)
     sim.fireRequest()
     sim.runUntilDrained()
-    let invoke = rec.of("lambda.invoke").first { if case .lambdaInvoke("service01", _, _, _, _, _) = $0.kind { return true }; return false }!
-    guard case .lambdaInvoke(_, _, _, _, _, let records?) = invoke.kind else { Issue.record("no records"); return }
+    let invoke = rec.of("lambda.invoke").first {
+      if case .lambdaInvoke("service01", _, _, _, _, _) = $0.kind { return true }
+      return false
+    }!
+    guard case .lambdaInvoke(_, _, _, _, _, let records?) = invoke.kind else {
+      Issue.record("no records")
+      return
+    }
     let r = records[0]
     #expect(r.body.hasPrefix("{\n  \"Type\" : \"Notification\""))
     let parsed = JSONValue.parse(invoke.jsonLine)!["event"]!
-    guard case .array(let recs)? = parsed["Records"] else { Issue.record("no Records"); return }
+    guard case .array(let recs)? = parsed["Records"] else {
+      Issue.record("no Records")
+      return
+    }
     #expect(recs[0]["md5OfBody"]?.stringValue == md5Hex(r.body))
     #expect(recs[0]["attributes"]?["ApproximateReceiveCount"] == .string("1"))
     #expect(recs[0]["eventSource"] == .string("aws:sqs"))

@@ -37,7 +37,9 @@ struct S3Tests {
   @Test("Keys: at most 1,024 bytes; If-None-Match: * creates only when absent")
   func keysAndConditionalWrites() throws {
     let b = try bucket()
-    #expect(throws: S3Error.keyTooLong(1_025)) { try b.put(key: String(repeating: "k", count: 1_025), body: "x", at: 0) }
+    #expect(throws: S3Error.keyTooLong(1_025)) {
+      try b.put(key: String(repeating: "k", count: 1_025), body: "x", at: 0)
+    }
     try b.put(key: "once", body: "1", at: 0, ifNoneMatch: true)
     #expect(throws: S3Error.preconditionFailed("once")) { try b.put(key: "once", body: "2", at: 0, ifNoneMatch: true) }
     #expect(try b.get(key: "once") == "1")

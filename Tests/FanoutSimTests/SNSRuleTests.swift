@@ -51,7 +51,9 @@ struct SNSRuleTests {
     let s = try sim([SubscriptionSpec(endpoint: .queue("a"))])
     try s.publish(topic: "t", message: String(repeating: "x", count: 262_144))
     #expect(throws: SNSError.self) {
-      try s.publish(topic: "t", message: String(repeating: "x", count: 262_140), attributes: [MessageAttribute(name: "n", value: "v")])
+      try s.publish(
+        topic: "t", message: String(repeating: "x", count: 262_140),
+        attributes: [MessageAttribute(name: "n", value: "v")])
     }
   }
 
@@ -59,7 +61,9 @@ struct SNSRuleTests {
   func subjectAndAttributes() throws {
     let s = try sim([SubscriptionSpec(endpoint: .queue("a"))])
     try s.publish(topic: "t", message: "m1")
-    try s.publish(topic: "t", message: "m2", subject: "subj", attributes: [MessageAttribute(name: "n", dataType: "Number", value: "5")])
+    try s.publish(
+      topic: "t", message: "m2", subject: "subj",
+      attributes: [MessageAttribute(name: "n", dataType: "Number", value: "5")])
     s.runUntilDrained()
     let all = s.queue(named: "a")!.storedMessages.map(\.message.body.text)
     let bodies = [all.first { $0.contains("\"m1\"") }!, all.first { $0.contains("\"m2\"") }!]
@@ -113,7 +117,9 @@ struct SNSRuleTests {
       ("{\"ip\":[{\"cidr\":\"10.0.0.0/24\"}]}", [("ip", "String", "10.0.1.1")], false),
       ("{\"ip\":[{\"cidr\":\"2001:db8::/32\"}]}", [("ip", "String", "2001:db8:1::1")], true),
       ("{\"tags\":[\"b\"]}", [("tags", "String.Array", "[\"a\",\"b\"]")], true),
-      ("{\"a\":[\"x\"],\"$or\":[{\"b\":[\"1\"]},{\"c\":[\"2\"]}]}", [("a", "String", "x"), ("c", "String", "2")], true),
+      (
+        "{\"a\":[\"x\"],\"$or\":[{\"b\":[\"1\"]},{\"c\":[\"2\"]}]}", [("a", "String", "x"), ("c", "String", "2")], true
+      ),
       ("{\"a\":[\"x\"],\"$or\":[{\"b\":[\"1\"]},{\"c\":[\"2\"]}]}", [("a", "String", "x")], false),
     ] as [(String, [(String, String, String)], Bool)])
   func attributeOperators(policy: String, attributes: [(String, String, String)], expected: Bool) throws {

@@ -69,7 +69,12 @@ struct SQSRuleTests {
 
   @Test("MessageRetentionPeriod: expiry removes a message whatever its state")
   func retention() throws {
-    let sim = try queueSim([q { $0.messageRetentionPeriod = .s(60); $0.visibilityTimeout = .s(600) }])
+    let sim = try queueSim([
+      q {
+        $0.messageRetentionPeriod = .s(60)
+        $0.visibilityTimeout = .s(600)
+      }
+    ])
     try sim.sendMessage(queue: "q", body: "in flight")
     _ = try sim.receiveMessages(queue: "q", waitTime: .s(1))
     try sim.sendMessage(queue: "q", body: "visible")
@@ -83,7 +88,10 @@ struct SQSRuleTests {
   @Test("RedrivePolicy: the message moves to the DLQ at the receive after maxReceiveCount, keeping its enqueue time")
   func deadLetterQueue() throws {
     let sim = try queueSim([
-      q { $0.visibilityTimeout = .s(1); $0.redrive = ("dlq", 3) }, q("dlq"),
+      q {
+        $0.visibilityTimeout = .s(1)
+        $0.redrive = ("dlq", 3)
+      }, q("dlq"),
     ])
     let sentAt = sim.now
     try sim.sendMessage(queue: "q", body: "poison")

@@ -11,7 +11,10 @@ struct SeedPipelineTests {
     sim.fireRequest()
     #expect(sim.runUntilDrained())
     let idEvent = rec.of("request.id")[0]
-    guard case .requestID(_, let id) = idEvent.kind else { Issue.record("no id"); return }
+    guard case .requestID(_, let id) = idEvent.kind else {
+      Issue.record("no id")
+      return
+    }
     #expect(id == md5RequestID(idEvent.time.pythonCompactTimestamp))
     let b = sim.bucket(named: "fanout-bucket")!
     #expect(
@@ -19,8 +22,11 @@ struct SeedPipelineTests {
         "fanout/preprocessor/\(id.hex).json", "fanout/service01/\(id.hex).json", "fanout/service02/\(id.hex).json",
         "fanout/service03/\(id.hex).json",
       ])
-    #expect(b.peek(key: "fanout/preprocessor/\(id.hex).json") == "{\"key1\": \"val1\", \"key2\": \"val2\", \"key3\": \"val3\"}")
-    #expect(b.peek(key: "fanout/service02/\(id.hex).json") == "{\"key1\": null, \"key2\": \"val2\", \"key3\": \"val3\"}")
+    #expect(
+      b.peek(key: "fanout/preprocessor/\(id.hex).json")
+        == "{\"key1\": \"val1\", \"key2\": \"val2\", \"key3\": \"val3\"}")
+    #expect(
+      b.peek(key: "fanout/service02/\(id.hex).json") == "{\"key1\": null, \"key2\": \"val2\", \"key3\": \"val3\"}")
     #expect(sim.sinks[0].received == 3)
     #expect(sim.tracker.completed == 1)
     let notify = rec.of("sns.notify")
@@ -59,11 +65,13 @@ struct SeedPipelineTests {
   func entryAtAnyStage() throws {
     let sim = try makeSim()
     let id = md5RequestID("manual")
-    try sim.bucket(named: "fanout-bucket")!.put(key: "fanout/preprocessor/\(id.hex).json", body: seedPreprocessorBody, at: sim.now)
+    try sim.bucket(named: "fanout-bucket")!.put(
+      key: "fanout/preprocessor/\(id.hex).json", body: seedPreprocessorBody, at: sim.now)
     let n = SNSNotification(
       messageId: UUID128(hi: 1, lo: 2), topicArn: sim.topic(named: "connector")!.arn, subject: nil,
       message: .requestRef(id), timestamp: sim.now, attributes: [], region: "us-east-1")
-    try sim.sendMessage(queue: "service02", body: n.envelope(subscriptionArn: sim.topic(named: "connector")!.subscriptions[1].arn))
+    try sim.sendMessage(
+      queue: "service02", body: n.envelope(subscriptionArn: sim.topic(named: "connector")!.subscriptions[1].arn))
     sim.runUntilDrained()
     let b = sim.bucket(named: "fanout-bucket")!
     #expect(b.peek(key: "fanout/service02/\(id.hex).json") != nil)

@@ -11,7 +11,9 @@ struct TimeAndIdentityTests {
     #expect(t.pythonCompactTimestamp == "20220410090807006543")
     #expect(CivilTime(t).day == 10)
     #expect(CivilTime.instant(year: 1970, month: 1, day: 1) == 0)
-    #expect(CivilTime.instant(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 59).iso8601Millis == "2024-02-29T23:59:59.000Z")
+    #expect(
+      CivilTime.instant(year: 2024, month: 2, day: 29, hour: 23, minute: 59, second: 59).iso8601Millis
+        == "2024-02-29T23:59:59.000Z")
     #expect(t.epochMillis == t / 1_000)
   }
 
