@@ -26,6 +26,9 @@ public final class LambdaFunction {
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
   var rng: SimRandom
+  /// The bucket folders a seed handler reads from and writes to.
+  var inputFolder: Int32 = 0
+  var outputFolder: Int32 = 0
 
   init(index: Int, spec: FunctionSpec, region: String, account: String, seed: UInt64) {
     self.index = index
@@ -133,7 +136,7 @@ final class Invocation {
   var recordIndex = 0
   var phase = 0
   var requestID: RequestID?
-  var key = ""
+  var key = S3Bucket.Key.text("")
   var output = ""
   var failedItems: [Int] = []
   var skip: Set<Int> = []

@@ -42,8 +42,18 @@ public final class S3Bucket {
     var lastModified: SimTime
   }
 
+  /// A key. `<folder>/<32 hex digits>.json` — every key the seed pipeline writes — is kept as the
+  /// folder's number and the 16-byte ID, without building its text; any other key as its text.
+  /// Both spellings of one key are the same key.
+  enum Key: Hashable {
+    case id(folder: Int32, hi: UInt64, lo: UInt64)
+    case text(String)
+  }
+
   public let name: String
-  private var objects: [String: Stored] = [:]
+  private var objects: [Key: Stored] = [:]
+  private var folders: [String] = []
+  private var folderIndex: [String: Int32] = [:]
   private var bodies: [String] = []
   private var bodyIndex: [String: Int32] = [:]
   private var etags: [String?] = []
@@ -62,6 +72,41 @@ public final class S3Bucket {
   /// Number of distinct bodies actually stored.
   public var distinctBodies: Int { bodies.count }
 
+  /// The number of a folder (the key text before `/<id>.json`).
+  func folder(_ text: String) -> Int32 {
+    if let f = folderIndex[text] { return f }
+    let f = Int32(folders.count)
+    folders.append(text)
+    folderIndex[text] = f
+    return f
+  }
+
+  /// The key for a request ID's object in a folder.
+  func key(folder: Int32, id: RequestID) -> Key { .id(folder: folder, hi: id.hi, lo: id.lo) }
+
+  /// The canonical key for a key's text.
+  func key(_ text: String) -> Key {
+    let u = text.utf8
+    guard u.count >= 37, text.hasSuffix(".json") else { return .text(text) }
+    let hexEnd = u.index(u.endIndex, offsetBy: -5)
+    let hexStart = u.index(hexEnd, offsetBy: -32)
+    guard let id = RequestID(hex: Substring(text.utf8[hexStart..<hexEnd])) else { return .text(text) }
+    if hexStart == u.startIndex { return .id(folder: folder(""), hi: id.hi, lo: id.lo) }
+    let slash = u.index(before: hexStart)
+    guard u[slash] == UInt8(ascii: "/"), slash != u.startIndex else { return .text(text) }
+    return .id(folder: folder(String(text.utf8[u.startIndex..<slash])!), hi: id.hi, lo: id.lo)
+  }
+
+  /// A key's text.
+  func text(_ key: Key) -> String {
+    switch key {
+    case .text(let t): return t
+    case .id(let f, let hi, let lo):
+      let name = RequestID(hi: hi, lo: lo).hex + ".json"
+      return folders[Int(f)].isEmpty ? name : folders[Int(f)] + "/" + name
+    }
+  }
+
   /// PutObject. With `ifNoneMatch` (`If-None-Match: *`) it creates only when the key is absent.
   @discardableResult
   public func put(key: String, body: String, at time: SimTime, ifNoneMatch: Bool = false) throws(S3Error) -> (
@@ -70,7 +115,13 @@ public final class S3Bucket {
     let n = key.utf8.count
     if n > 1_024 { throw .keyTooLong(n) }
     if n == 0 { throw .invalidArgument("An object key must not be empty") }
-    if ifNoneMatch, objects[key] != nil { throw .preconditionFailed(key) }
+    return try put(self.key(key), body: body, at: time, ifNoneMatch: ifNoneMatch)
+  }
+
+  func put(_ key: Key, body: String, at time: SimTime, ifNoneMatch: Bool = false) throws(S3Error) -> (
+    etag: String, size: Int
+  ) {
+    if ifNoneMatch, objects[key] != nil { throw .preconditionFailed(text(key)) }
     let b = intern(body)
     let size = bodies[Int(b)].utf8.count
     if let old = objects.updateValue(Stored(body: b, lastModified: time), forKey: key) {
@@ -84,28 +135,30 @@ public final class S3Bucket {
   }
 
   /// GetObject: the body, or NoSuchKey.
-  public func get(key: String) throws(S3Error) -> String {
+  public func get(key: String) throws(S3Error) -> String { try get(self.key(key)) }
+
+  func get(_ key: Key) throws(S3Error) -> String {
     gets += 1
     guard let o = objects[key] else {
       getMisses += 1
-      throw .noSuchKey(key)
+      throw .noSuchKey(text(key))
     }
     return bodies[Int(o.body)]
   }
 
   /// HeadObject without counting a GET.
   public func info(key: String) -> S3ObjectInfo? {
-    guard let o = objects[key] else { return nil }
+    guard let o = objects[self.key(key)] else { return nil }
     return S3ObjectInfo(
       key: key, size: bodies[Int(o.body)].utf8.count, etag: etag(o.body), lastModified: o.lastModified)
   }
 
   /// The body without counting a GET (for views and tests).
-  public func peek(key: String) -> String? { objects[key].map { bodies[Int($0.body)] } }
+  public func peek(key: String) -> String? { objects[self.key(key)].map { bodies[Int($0.body)] } }
 
   /// DeleteObject.
   public func delete(key: String) {
-    if let o = objects.removeValue(forKey: key) {
+    if let o = objects.removeValue(forKey: self.key(key)) {
       totalBytes -= bodies[Int(o.body)].utf8.count
       sortedKeys = nil
     }
@@ -119,7 +172,7 @@ public final class S3Bucket {
     -> S3ListPage
   {
     if sortedKeys == nil {
-      sortedKeys = objects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      sortedKeys = objects.keys.map(text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
     let keys = sortedKeys ?? []
     let limit = max(0, min(maxKeys, 1_000))
@@ -170,7 +223,7 @@ public final class S3Bucket {
 
   /// Every key in byte order.
   public var allKeys: [String] {
-    objects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    objects.keys.map(text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
   private func lowerBound(_ keys: [String], atOrAfter k: String) -> Int {

@@ -48,14 +48,14 @@ extension Simulation {
           emit(.requestID(fire: fire, requestID: id))
         }
       }
-      inv.key = pathJoin([prefix, stage, id.hex + ".json"])
+      inv.key = buckets[bucket].key(folder: functions[inv.function].outputFolder, id: id)
       inv.phase = 1
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:
       let b = buckets[bucket]
       do {
-        let (etag, size) = try b.put(key: inv.key, body: seedPreprocessorBody, at: now)
-        emit(.s3Put(bucket: b.name, key: inv.key, etag: etag, size: size, requestID: inv.requestID))
+        let (etag, size) = try b.put(inv.key, body: seedPreprocessorBody, at: now)
+        emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
       } catch {
         finish(inv, .error(error.description))
         return
@@ -91,7 +91,7 @@ extension Simulation {
         case .success(let id):
           inv.requestID = id
         }
-        inv.key = pathJoin([prefix, previous, inv.requestID!.hex + ".json"])
+        inv.key = buckets[bucket].key(folder: functions[inv.function].inputFolder, id: inv.requestID!)
         inv.phase = 1
         scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
         return
@@ -99,10 +99,10 @@ extension Simulation {
         let b = buckets[bucket]
         let body: String
         do {
-          body = try b.get(key: inv.key)
-          emit(.s3Get(bucket: b.name, key: inv.key, found: true, requestID: inv.requestID))
+          body = try b.get(inv.key)
+          emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: true, requestID: inv.requestID))
         } catch {
-          emit(.s3Get(bucket: b.name, key: inv.key, found: false, requestID: inv.requestID))
+          emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: false, requestID: inv.requestID))
           finish(inv, .error(error.description))
           return
         }
@@ -112,15 +112,15 @@ extension Simulation {
           return
         case .success(let out): inv.output = out
         }
-        inv.key = pathJoin([prefix, stage, inv.requestID!.hex + ".json"])
+        inv.key = buckets[bucket].key(folder: functions[inv.function].outputFolder, id: inv.requestID!)
         inv.phase = 2
         scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
         return
       case 2:
         let b = buckets[bucket]
         do {
-          let (etag, size) = try b.put(key: inv.key, body: inv.output, at: now)
-          emit(.s3Put(bucket: b.name, key: inv.key, etag: etag, size: size, requestID: inv.requestID))
+          let (etag, size) = try b.put(inv.key, body: inv.output, at: now)
+          emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
         } catch {
           finish(inv, .error(error.description))
           return
@@ -179,7 +179,11 @@ extension Simulation {
 
   /// `data = json.loads(body); data["key1"] = None; json.dumps(data)`, cached per distinct body.
   func transformSeedObject(_ body: String) -> Result<String, HandlerError> {
-    if let cached = transformCache[body] { return cached }
+    if let last = lastTransform, last.0 == body { return last.1 }
+    if let cached = transformCache[body] {
+      lastTransform = (body, cached)
+      return cached
+    }
     let result: Result<String, HandlerError>
     if let v = JSONValue.parse(body) {
       if case .object(var members) = v {
@@ -196,6 +200,7 @@ extension Simulation {
       result = .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
     }
     if transformCache.count < 1_024 { transformCache[body] = result }
+    lastTransform = (body, result)
     return result
   }
 }

@@ -67,6 +67,7 @@ public final class Simulation {
   var latencyRng: SimRandom
   var load: (count: Int, fired: Int, rate: Double, start: SimTime)?
   var transformCache: [String: Result<String, HandlerError>] = [:]
+  var lastTransform: (String, Result<String, HandlerError>)?
 
   var topicByName: [String: Int] = [:]
   var queueByName: [String: Int] = [:]
@@ -180,13 +181,23 @@ public final class Simulation {
     }
     for f in functions {
       switch f.spec.handler {
-      case .seedPreprocessor(let bucket, _, _, let topic), .seedService(let bucket, _, _, _, let topic):
-        guard bucketByName[bucket] != nil else {
+      case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
+        guard let b = bucketByName[bucket] else {
           throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
         }
         guard topicByName[topic] != nil else {
           throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
         }
+        f.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
+      case .seedService(let bucket, let prefix, let previous, let stage, let topic):
+        guard let b = bucketByName[bucket] else {
+          throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
+        }
+        guard topicByName[topic] != nil else {
+          throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
+        }
+        f.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
+        f.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
       }
     }
     if let e = topology.entryFunction {

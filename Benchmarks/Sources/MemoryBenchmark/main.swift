@@ -7,7 +7,7 @@ import FanoutSim
 /// Maximum resident set size of this process, in bytes.
 func maxRSS() -> Int {
   var usage = rusage()
-  getrusage(RUSAGE_SELF, &usage)
+  getrusage(RUSAGE_SELF.rawValue, &usage)
   return usage.ru_maxrss * 1_024
 }
 
