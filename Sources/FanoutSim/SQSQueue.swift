@@ -78,6 +78,8 @@ public struct StoredMessage: Sendable {
   public var sourceQueue: Int?
   public var injected: Bool
   public var receivedBy: String?
+  /// Order in which messages were stored, across all queues.
+  public var serial: Int64
 }
 
 struct QueueTimer: Comparable {
@@ -134,7 +136,7 @@ public final class SQSQueue {
   public internal(set) var mappings: [Int] = []
   public internal(set) var lastPurge: SimTime?
 
-  var messages: [Int64: StoredMessage] = [:]
+  var messages = MessageSlab()
   var visibleOrder = Deque<(Int64, UInt32)>()
   var delayTimers = Heap<QueueTimer>()
   var visibilityTimers = Heap<QueueTimer>()
@@ -159,7 +161,7 @@ public final class SQSQueue {
 
   /// Every stored message, oldest enqueue first (for views, tests and accounting).
   public var storedMessages: [(key: Int64, message: StoredMessage)] {
-    messages.sorted { $0.key < $1.key }.map { (key: $0.key, message: $0.value) }
+    messages.all
   }
 
   /// ApproximateAgeOfOldestMessage at `now`, in microseconds (0 when empty).

@@ -9,14 +9,15 @@ extension Simulation {
     senderId: String, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
     snsMessageId: UUID128? = nil, source: String
   ) -> Int64 {
-    let key = nextMessageKey
+    let serial = nextMessageKey
     nextMessageKey += 1
     let delayed = delay > 0
-    q.messages[key] = StoredMessage(
-      messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
-      firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
-      until: delayed ? now + delay : 0, generation: 0, senderId: senderId, sourceQueue: sourceQueue,
-      injected: injected, receivedBy: nil)
+    let key = q.messages.insert(
+      StoredMessage(
+        messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
+        firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
+        until: delayed ? now + delay : 0, generation: 0, senderId: senderId, sourceQueue: sourceQueue,
+        injected: injected, receivedBy: nil, serial: serial))
     if isMove {
       q.counters.movedIn += 1
     } else {
