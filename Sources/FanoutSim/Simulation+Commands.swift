@@ -160,16 +160,10 @@ extension Simulation {
         "Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
       )
     }
-    m.generation &+= 1
     if timeout == 0 {
-      m.state = .visible
-      q.messages[receipt.key] = m
-      q.inFlightCount -= 1
-      q.visibleCount += 1
-      q.visibleOrder.append((receipt.key, m.generation))
-      emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .changedVisibility))
-      wakePollers(q)
+      makeVisible(q, key: receipt.key, m, reason: .changedVisibility)
     } else {
+      m.generation &+= 1
       m.until = now + timeout
       q.messages[receipt.key] = m
       q.visibilityTimers.insert(QueueTimer(time: m.until, key: receipt.key, generation: m.generation))

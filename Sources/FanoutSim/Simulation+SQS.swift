@@ -61,28 +61,14 @@ extension Simulation {
     case QueueTimerKind.delay:
       while let t = q.delayTimers.min, t.time <= now {
         q.delayTimers.removeMin()
-        guard var m = q.messages[t.key], m.state == .delayed, m.generation == t.generation else { continue }
-        m.state = .visible
-        m.generation &+= 1
-        q.messages[t.key] = m
-        q.delayedCount -= 1
-        q.visibleCount += 1
-        q.visibleOrder.append((t.key, m.generation))
-        emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .delayEnded))
-        wakePollers(q)
+        guard let m = q.messages[t.key], m.state == .delayed, m.generation == t.generation else { continue }
+        makeVisible(q, key: t.key, m, reason: .delayEnded)
       }
     case QueueTimerKind.visibility:
       while let t = q.visibilityTimers.min, t.time <= now {
         q.visibilityTimers.removeMin()
-        guard var m = q.messages[t.key], m.state == .inFlight, m.generation == t.generation else { continue }
-        m.state = .visible
-        m.generation &+= 1
-        q.messages[t.key] = m
-        q.inFlightCount -= 1
-        q.visibleCount += 1
-        q.visibleOrder.append((t.key, m.generation))
-        emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: .visibilityTimeout))
-        wakePollers(q)
+        guard let m = q.messages[t.key], m.state == .inFlight, m.generation == t.generation else { continue }
+        makeVisible(q, key: t.key, m, reason: .visibilityTimeout)
       }
     default:
       while let t = q.retentionTimers.min, t.time <= now {
@@ -94,6 +80,19 @@ extension Simulation {
       }
     }
     armTimer(q, kind)
+  }
+
+  /// A delayed or in-flight message becomes visible: to the back of the visible order, pollers told.
+  func makeVisible(_ q: SQSQueue, key: Int64, _ stored: StoredMessage, reason: VisibleReason) {
+    var m = stored
+    if m.state == .delayed { q.delayedCount -= 1 } else if m.state == .inFlight { q.inFlightCount -= 1 }
+    m.state = .visible
+    m.generation &+= 1
+    q.messages[key] = m
+    q.visibleCount += 1
+    q.visibleOrder.append((key, m.generation))
+    emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: reason))
+    wakePollers(q)
   }
 
   /// Takes a message out of a queue, whatever its state.

@@ -158,8 +158,7 @@ public final class Simulation {
             throw TopologyError(e.description + " (subscription of \(endpointName) to \(t.name))")
           }
         }
-        var u = idRng.uuid()
-        u = UUID128(hi: u.hi, lo: u.lo)
+        let u = idRng.uuid()
         topic.subscriptions.append(
           Subscription(
             index: topic.subscriptions.count, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
