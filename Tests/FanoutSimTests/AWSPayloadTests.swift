@@ -131,9 +131,6 @@ struct AWSPayloadTests {
     let rec = Recorder(sim)
     sim.fireRequest()
     sim.runUntilDrained()
-    for q in sim.queues {
-      _ = q
-    }
     let sends = rec.of("sqs.send")
     #expect(sends.count == 3)
     for e in rec.of("lambda.invoke") {
