@@ -121,6 +121,12 @@ public struct JSONObjectWriter {
     key(k)
     text.append(json)
   }
+  /// A nested object, written by `build`.
+  public mutating func object(_ k: String, _ build: (inout JSONObjectWriter) -> Void) {
+    var inner = JSONObjectWriter()
+    build(&inner)
+    raw(k, inner.finished())
+  }
   public mutating func optionalString(_ k: String, _ v: String?) {
     if let v { string(k, v) } else { null(k) }
   }

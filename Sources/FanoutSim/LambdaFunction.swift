@@ -81,6 +81,13 @@ public final class EventSourceMapping {
   var pumpScheduled = false
   var lastScaleStep: SimTime = 0
   var idleSince: SimTime?
+
+  /// Empty receives the idle pollers have made since they went idle: one per poller per 20 s
+  /// long poll. Counted when they wake instead of scheduling an event per poll.
+  func idleEmptyReceives(now: SimTime) -> Int {
+    guard enabled, let since = idleSince else { return 0 }
+    return target * Int((now - since) / longPoll)
+  }
   var gathering: Gathering?
   var gatherSerial = 0
 

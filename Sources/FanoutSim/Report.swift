@@ -48,12 +48,7 @@ public struct Conservation: Equatable, Sendable {
 extension Simulation {
   /// NumberOfEmptyReceives including idle long polls up to now.
   public func emptyReceives(_ q: SQSQueue) -> Int {
-    var n = q.counters.emptyReceives
-    for mi in q.mappings {
-      let m = mappings[mi]
-      if m.enabled, let since = m.idleSince { n += m.target * Int((now - since) / longPoll) }
-    }
-    return n
+    q.mappings.reduce(q.counters.emptyReceives) { $0 + mappings[$1].idleEmptyReceives(now: now) }
   }
 
   /// Message conservation now.
@@ -105,96 +100,96 @@ public struct RunReport {
     w.string("scenario", scenario)
     w.int("seed", Int64(bitPattern: sim.seed))
     w.bool("drained", drained)
-    var r = JSONObjectWriter()
-    r.int("fired", t.fired)
-    r.int("completed", t.completed)
-    r.int("failed", t.failedCount)
-    r.int("incomplete", incomplete)
-    r.int("collisions", t.collidingFires)
-    r.int("duplicate_stage_completions", t.duplicateCompletions)
-    r.int("notifications", t.notifications)
-    w.raw("requests", r.finished())
-    var l = JSONObjectWriter()
-    l.raw("end_to_end", LatencySummary(t.endToEnd).json)
-    var st = JSONObjectWriter()
-    for (i, s) in t.stages.enumerated() { st.raw(s, LatencySummary(t.stageLatencies[i]).json) }
-    l.raw("stages", st.finished())
-    w.raw("latency", l.finished())
-    var s3 = JSONObjectWriter()
-    s3.int("objects", sim.buckets.reduce(0) { $0 + $1.objectCount })
-    s3.int("bytes", sim.buckets.reduce(0) { $0 + $1.totalBytes })
-    s3.int("distinct_bodies", sim.buckets.reduce(0) { $0 + $1.distinctBodies })
-    s3.int("puts", sim.buckets.reduce(0) { $0 + $1.puts })
-    s3.int("gets", sim.buckets.reduce(0) { $0 + $1.gets })
-    s3.int("get_misses", sim.buckets.reduce(0) { $0 + $1.getMisses })
-    w.raw("s3", s3.finished())
-    var qs = JSONObjectWriter()
-    for q in sim.queues {
-      var o = JSONObjectWriter()
-      o.int("sent", q.counters.sent)
-      o.int("received", q.counters.received)
-      o.int("deleted", q.counters.deleted)
-      o.int("moved_to_dlq", q.counters.movedToDLQ)
-      o.int("moved_in", q.counters.movedIn)
-      o.int("expired", q.counters.expired)
-      o.int("purged", q.counters.purged)
-      o.int("empty_receives", sim.emptyReceives(q))
-      o.int("max_depth", q.counters.maxDepth)
-      o.int("visible", q.visibleCount)
-      o.int("in_flight", q.inFlightCount)
-      o.int("delayed", q.delayedCount)
-      o.double("age_of_oldest_seconds", Double(q.ageOfOldestMessage(now: sim.now)) / 1_000_000)
-      qs.raw(q.name, o.finished())
+    w.object("requests") { r in
+      r.int("fired", t.fired)
+      r.int("completed", t.completed)
+      r.int("failed", t.failedCount)
+      r.int("incomplete", incomplete)
+      r.int("collisions", t.collidingFires)
+      r.int("duplicate_stage_completions", t.duplicateCompletions)
+      r.int("notifications", t.notifications)
     }
-    w.raw("queues", qs.finished())
-    var ts = JSONObjectWriter()
-    for topic in sim.topics {
-      var o = JSONObjectWriter()
-      o.int("published", topic.counters.published)
-      o.int("delivered", topic.counters.delivered)
-      o.int("filtered_out", topic.counters.filteredOut)
-      o.int("failed", topic.counters.failed)
-      ts.raw(topic.name, o.finished())
+    w.object("latency") { l in
+      l.raw("end_to_end", LatencySummary(t.endToEnd).json)
+      l.object("stages") { st in
+        for (i, s) in t.stages.enumerated() { st.raw(s, LatencySummary(t.stageLatencies[i]).json) }
+      }
     }
-    w.raw("topics", ts.finished())
-    var fs = JSONObjectWriter()
-    for f in sim.functions {
-      var o = JSONObjectWriter()
-      o.int("invocations", f.counters.invocations)
-      o.int("errors", f.counters.errors)
-      o.int("timeouts", f.counters.timeouts)
-      o.int("throttles", f.counters.throttles)
-      o.int("cold_starts", f.counters.coldStarts)
-      o.int("max_concurrency", f.counters.maxConcurrency)
-      o.double(
-        "avg_duration_ms",
-        f.counters.invocations == 0 ? 0 : Double(f.counters.totalDuration) / Double(f.counters.invocations) / 1_000)
-      fs.raw(f.name, o.finished())
+    w.object("s3") { o in
+      let b = sim.buckets
+      o.int("objects", b.reduce(0) { $0 + $1.objectCount })
+      o.int("bytes", b.reduce(0) { $0 + $1.totalBytes })
+      o.int("distinct_bodies", b.reduce(0) { $0 + $1.distinctBodies })
+      o.int("puts", b.reduce(0) { $0 + $1.puts })
+      o.int("gets", b.reduce(0) { $0 + $1.gets })
+      o.int("get_misses", b.reduce(0) { $0 + $1.getMisses })
     }
-    w.raw("functions", fs.finished())
-    var ms = JSONObjectWriter()
-    for m in sim.mappings {
-      var o = JSONObjectWriter()
-      o.bool("enabled", m.enabled)
-      o.int("batches", m.counters.batches)
-      o.int("records", m.counters.records)
-      o.int("max_concurrent_batches", m.counters.maxBatches)
-      o.int("throttles", m.counters.throttles)
-      ms.raw(m.spec.queue, o.finished())
+    w.object("queues") { qs in
+      for q in sim.queues {
+        qs.object(q.name) { o in
+          o.int("sent", q.counters.sent)
+          o.int("received", q.counters.received)
+          o.int("deleted", q.counters.deleted)
+          o.int("moved_to_dlq", q.counters.movedToDLQ)
+          o.int("moved_in", q.counters.movedIn)
+          o.int("expired", q.counters.expired)
+          o.int("purged", q.counters.purged)
+          o.int("empty_receives", sim.emptyReceives(q))
+          o.int("max_depth", q.counters.maxDepth)
+          o.int("visible", q.visibleCount)
+          o.int("in_flight", q.inFlightCount)
+          o.int("delayed", q.delayedCount)
+          o.double("age_of_oldest_seconds", Double(q.ageOfOldestMessage(now: sim.now)) / 1_000_000)
+        }
+      }
     }
-    w.raw("mappings", ms.finished())
-    var sk = JSONObjectWriter()
-    for s in sim.sinks { sk.int(s.name, s.received) }
-    w.raw("sinks", sk.finished())
+    w.object("topics") { ts in
+      for topic in sim.topics {
+        ts.object(topic.name) { o in
+          o.int("published", topic.counters.published)
+          o.int("delivered", topic.counters.delivered)
+          o.int("filtered_out", topic.counters.filteredOut)
+          o.int("failed", topic.counters.failed)
+        }
+      }
+    }
+    w.object("functions") { fs in
+      for f in sim.functions {
+        fs.object(f.name) { o in
+          let c = f.counters
+          o.int("invocations", c.invocations)
+          o.int("errors", c.errors)
+          o.int("timeouts", c.timeouts)
+          o.int("throttles", c.throttles)
+          o.int("cold_starts", c.coldStarts)
+          o.int("max_concurrency", c.maxConcurrency)
+          o.double("avg_duration_ms", c.invocations == 0 ? 0 : Double(c.totalDuration) / Double(c.invocations) / 1_000)
+        }
+      }
+    }
+    w.object("mappings") { ms in
+      for m in sim.mappings {
+        ms.object(m.spec.queue) { o in
+          o.bool("enabled", m.enabled)
+          o.int("batches", m.counters.batches)
+          o.int("records", m.counters.records)
+          o.int("max_concurrent_batches", m.counters.maxBatches)
+          o.int("throttles", m.counters.throttles)
+        }
+      }
+    }
+    w.object("sinks") { sk in
+      for s in sim.sinks { sk.int(s.name, s.received) }
+    }
     let c = sim.conservation
-    var co = JSONObjectWriter()
-    co.int("created", c.created)
-    co.int("deleted", c.deleted)
-    co.int("expired", c.expired)
-    co.int("purged", c.purged)
-    co.int("stored", c.stored)
-    co.bool("holds", c.holds)
-    w.raw("conservation", co.finished())
+    w.object("conservation") { o in
+      o.int("created", c.created)
+      o.int("deleted", c.deleted)
+      o.int("expired", c.expired)
+      o.int("purged", c.purged)
+      o.int("stored", c.stored)
+      o.bool("holds", c.holds)
+    }
     w.double("sim_seconds", simSeconds)
     w.double("wall_seconds", wallSeconds)
     w.int("events", sim.eventCount)

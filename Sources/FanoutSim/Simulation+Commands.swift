@@ -47,21 +47,13 @@ extension Simulation {
   public func setMapping(_ index: Int, enabled: Bool) {
     let m = mappings[index]
     guard m.enabled != enabled else { return }
+    // Idle polls count only while enabled: settle them before the state changes.
+    settleIdlePolls(m)
     m.enabled = enabled
     emit(.lambdaMapping(mapping: m.name, enabled: enabled))
     if enabled {
-      let q = queues[m.queue]
-      if let since = m.idleSince {
-        q.counters.emptyReceives += m.target * Int((now - since) / longPoll)
-        m.idleSince = nil
-      }
       m.target = m.floor
       schedulePump(m)
-    } else {
-      if let since = m.idleSince {
-        queues[m.queue].counters.emptyReceives += m.target * Int((now - since) / longPoll)
-        m.idleSince = nil
-      }
     }
   }
 

@@ -13,15 +13,18 @@ extension Simulation {
     return unreservedRunning < topology.accountConcurrency - reservedTotal
   }
 
+  /// Adds the idle pollers' empty receives to their queue's counter and marks them awake.
+  func settleIdlePolls(_ m: EventSourceMapping) {
+    queues[m.queue].counters.emptyReceives += m.idleEmptyReceives(now: now)
+    m.idleSince = nil
+  }
+
   /// The pollers of a mapping: scale, receive batches and invoke while there is room.
   func pump(_ m: EventSourceMapping) {
     m.pumpScheduled = false
     guard m.enabled else { return }
     let q = queues[m.queue]
-    if let since = m.idleSince {
-      q.counters.emptyReceives += m.target * Int((now - since) / longPoll)
-      m.idleSince = nil
-    }
+    settleIdlePolls(m)
     if q.visibleCount > 0, m.busy >= m.target, m.target < m.cap {
       let steps = Int((now - m.lastScaleStep) / scaleStep)
       if steps > 0 {

@@ -20,13 +20,18 @@ extension Simulation {
     var matched: [String] = []
     var filtered: [String] = []
     let tracking = observer != nil
+    var bodyText: String?
     for i in t.subscriptions.indices {
       let s = t.subscriptions[i]
-      if let filter = s.filter, !filter.matches(attributes: n.attributes, body: message.text) {
-        t.subscriptions[i].filteredOut += 1
-        t.counters.filteredOut += 1
-        if tracking { filtered.append(s.endpointName) }
-        continue
+      if let filter = s.filter {
+        let body = bodyText ?? message.text
+        bodyText = body
+        if !filter.matches(attributes: n.attributes, body: body) {
+          t.subscriptions[i].filteredOut += 1
+          t.counters.filteredOut += 1
+          if tracking { filtered.append(s.endpointName) }
+          continue
+        }
       }
       if tracking { matched.append(s.endpointName) }
       schedule(.snsDeliver(n, topic: t.index, subscription: i), at: now + topology.latency.snsDelivery.sample(&t.rng))
