@@ -107,8 +107,11 @@ struct AWSPayloadTests {
     let md5Attr = j.range(of: "md5OfMessageAttributes")!
     let md5Body = j.range(of: "md5OfBody")!
     #expect(md5Attr.lowerBound < md5Body.lowerBound)
-    // AWS's documented example: attribute "stage"=String "v" hashed over the length-prefixed encoding.
-    #expect(md5OfMessageAttributes([MessageAttribute(name: "stage", value: "v")]).count == 32)
+    // Expected digests computed independently (AWS's length-prefixed encoding, cross-checked with moto).
+    #expect(md5OfMessageAttributes([MessageAttribute(name: "stage", value: "v")]) == "2b28078b3389c92615bfc8dd3fd7f303")
+    #expect(j.contains("\"md5OfMessageAttributes\":\"2b28078b3389c92615bfc8dd3fd7f303\""))
+    let two = [MessageAttribute(name: "b", dataType: "Number", value: "5"), MessageAttribute(name: "a", value: "x")]
+    #expect(md5OfMessageAttributes(two) == "a15c03a8a2bb13402e432c57c274df35", "sorted by name before hashing")
   }
 
   @Test("ReportBatchItemFailures response: fixture parsed; invalid answers fail the whole batch")
@@ -133,6 +136,7 @@ struct AWSPayloadTests {
     sim.runUntilDrained()
     let sends = rec.of("sqs.send")
     #expect(sends.count == 3)
+    var checked = 0
     for e in rec.of("lambda.invoke") {
       guard case .lambdaInvoke(_, _, _, _, _, let records?) = e.kind else { continue }
       for r in records {
@@ -142,8 +146,10 @@ struct AWSPayloadTests {
         }!
         guard case .sqsSend(_, _, _, _, let size, _, _) = sent.kind else { continue }
         #expect(size == r.body.utf8.count)
+        checked += 1
       }
     }
+    #expect(checked == 3, "every delivered envelope was compared")
   }
 
   @Test("JSON writers: AWS escaping, Python json.dumps escaping and spacing")
