@@ -10,11 +10,12 @@ public final class RequestTracker {
   public let stages: [String]
   public let start: SimTime
   public private(set) var fireTimes: [SimTime] = []
-  public private(set) var ids: [RequestID?] = []
+  /// Each fire's ID; all zero until the handler computed it.
+  private var idOf: [RequestID] = []
   public private(set) var failed: [Bool] = []
   /// Completion time per fire and stage, flat: fire * stages.count + stage; -1 while pending.
   public private(set) var stageDone: [SimTime] = []
-  public private(set) var doneCount: [Int] = []
+  private var doneCount: [UInt16] = []
   public private(set) var completed = 0
   public private(set) var failedCount = 0
   public private(set) var notifications = 0
@@ -22,7 +23,8 @@ public final class RequestTracker {
   public private(set) var duplicateCompletions = 0
   /// Requests whose ID another request already had, by ID.
   public private(set) var collisions: [RequestID: [Int]] = [:]
-  private var byID: [RequestID: Int] = [:]
+  /// First fire of each ID.
+  private var byID = IDTable<Int32>(placeholder: 0)
   private var stageIndex: [String: Int] = [:]
   /// Latencies per stage, in completion order.
   public private(set) var stageLatencies: [[Int64]]
@@ -41,7 +43,7 @@ public final class RequestTracker {
 
   func fire(at time: SimTime) -> Int {
     fireTimes.append(time)
-    ids.append(nil)
+    idOf.append(RequestID(hi: 0, lo: 0))
     failed.append(false)
     doneCount.append(0)
     stageDone.append(contentsOf: repeatElement(-1, count: stages.count))
@@ -50,14 +52,14 @@ public final class RequestTracker {
 
   /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
   func assign(fire: Int, id: RequestID) -> [Int]? {
-    ids[fire - 1] = id
-    if let first = byID[id] {
+    idOf[fire - 1] = id
+    if let first = byID[0, id.hi, id.lo].map(Int.init) {
       var list = collisions[id] ?? [first]
       list.append(fire)
       collisions[id] = list
       return list
     }
-    byID[id] = fire
+    byID.update(Int32(fire), tag: 0, hi: id.hi, lo: id.lo)
     return nil
   }
 
@@ -72,7 +74,7 @@ public final class RequestTracker {
 
   /// Credits a stage completion; returns its latency since the fire.
   func stageDone(id: RequestID, stage: String, at time: SimTime) -> Int64? {
-    guard let s = stageIndex[stage], let first = byID[id] else { return nil }
+    guard let s = stageIndex[stage], let first = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
     var fire = first
     if let list = collisions[id] {
       guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {
@@ -90,7 +92,7 @@ public final class RequestTracker {
     let latency = time - fireTimes[fire - 1]
     stageLatencies[s].append(latency)
     doneCount[fire - 1] += 1
-    if doneCount[fire - 1] == stages.count {
+    if Int(doneCount[fire - 1]) == stages.count {
       completed += 1
       endToEnd.append(latency)
     }
@@ -98,7 +100,13 @@ public final class RequestTracker {
   }
 
   /// Whether a fire (from 1) has completed every stage.
-  public func isComplete(_ fire: Int) -> Bool { doneCount[fire - 1] == stages.count && !stages.isEmpty }
+  public func isComplete(_ fire: Int) -> Bool { Int(doneCount[fire - 1]) == stages.count && !stages.isEmpty }
+
+  /// The ID of a fire (from 1), once its handler computed it.
+  public func requestID(ofFire fire: Int) -> RequestID? {
+    let id = idOf[fire - 1]
+    return id.hi == 0 && id.lo == 0 ? nil : id
+  }
 
   /// Completion time of a stage of a fire, if done.
   public func stageTime(fire: Int, stage: Int) -> SimTime? {

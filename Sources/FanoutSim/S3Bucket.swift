@@ -38,8 +38,41 @@ public struct S3ListPage: Equatable, Sendable {
 /// An S3 bucket with strong read-after-write consistency. Identical bodies are stored once.
 public final class S3Bucket {
   struct Stored {
-    var body: Int32
     var lastModified: SimTime
+    var body: Int32
+  }
+
+  /// The objects: keys with an ID in an `IDTable`, other keys in a dictionary.
+  struct ObjectStore {
+    private var byID = IDTable<Stored>(placeholder: Stored(lastModified: 0, body: 0))
+    private var byText: [String: Stored] = [:]
+
+    var count: Int { byID.count + byText.count }
+
+    subscript(key: Key) -> Stored? {
+      switch key {
+      case .id(let f, let hi, let lo): return byID[UInt32(f), hi, lo]
+      case .text(let t): return byText[t]
+      }
+    }
+
+    mutating func updateValue(_ v: Stored, forKey key: Key) -> Stored? {
+      switch key {
+      case .id(let f, let hi, let lo): return byID.update(v, tag: UInt32(f), hi: hi, lo: lo)
+      case .text(let t): return byText.updateValue(v, forKey: t)
+      }
+    }
+
+    mutating func removeValue(forKey key: Key) -> Stored? {
+      switch key {
+      case .id(let f, let hi, let lo): return byID.remove(tag: UInt32(f), hi: hi, lo: lo)
+      case .text(let t): return byText.removeValue(forKey: t)
+      }
+    }
+
+    var keys: [Key] {
+      byID.all.map { Key.id(folder: Int32($0.tag), hi: $0.hi, lo: $0.lo) } + byText.keys.map { Key.text($0) }
+    }
   }
 
   /// A key. `<folder>/<32 hex digits>.json` — every key the seed pipeline writes — is kept as the
@@ -51,7 +84,7 @@ public final class S3Bucket {
   }
 
   public let name: String
-  private var objects: [Key: Stored] = [:]
+  private var objects = ObjectStore()
   private var folders: [String] = []
   private var folderIndex: [String: Int32] = [:]
   private var bodies: [String] = []
@@ -124,7 +157,7 @@ public final class S3Bucket {
     if ifNoneMatch, objects[key] != nil { throw .preconditionFailed(text(key)) }
     let b = intern(body)
     let size = bodies[Int(b)].utf8.count
-    if let old = objects.updateValue(Stored(body: b, lastModified: time), forKey: key) {
+    if let old = objects.updateValue(Stored(lastModified: time, body: b), forKey: key) {
       totalBytes -= bodies[Int(old.body)].utf8.count
     } else {
       sortedKeys = nil

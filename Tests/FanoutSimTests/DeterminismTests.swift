@@ -73,7 +73,7 @@ struct DeterminismTests {
     if t.fired != 60 { problems.append("fired \(t.fired)") }
     for fire in 1...t.fired {
       if t.failed[fire - 1] { continue }
-      guard let id = t.ids[fire - 1] else {
+      guard let id = t.requestID(ofFire: fire) else {
         problems.append("fire \(fire) has no ID and did not fail")
         continue
       }
