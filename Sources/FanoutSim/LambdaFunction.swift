@@ -26,9 +26,8 @@ public final class LambdaFunction {
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
   var rng: SimRandom
-  /// The bucket folders a seed handler reads from and writes to.
-  var inputFolder: Int32 = 0
-  var outputFolder: Int32 = 0
+  /// Where the handler's names point, resolved once when the simulation is built.
+  var plan = HandlerPlan()
 
   init(index: Int, spec: FunctionSpec, region: String, account: String, seed: UInt64) {
     self.index = index
@@ -112,6 +111,19 @@ public final class EventSourceMapping {
     name = spec.queue + "→" + spec.function
     target = min(5, min(1_250, spec.maximumConcurrency ?? 1_250))
   }
+}
+
+/// A handler's names resolved to indices, so that running it hashes no string.
+struct HandlerPlan {
+  enum Kind { case preprocessor, service }
+  var kind = Kind.preprocessor
+  var bucket = 0
+  var topic = 0
+  var stage = ""
+  /// The stage's index in the request tracker (services only).
+  var stageIndex = -1
+  var inputFolder: Int32 = 0
+  var outputFolder: Int32 = 0
 }
 
 /// One received message in a batch.

@@ -25,7 +25,6 @@ public final class RequestTracker {
   public private(set) var collisions: [RequestID: [Int]] = [:]
   /// First fire of each ID.
   private var byID = IDTable<Int32>(placeholder: 0)
-  private var stageIndex: [String: Int] = [:]
   /// Latencies per stage, in completion order.
   public private(set) var stageLatencies: [[Int64]]
   /// End-to-end latencies of completed requests (fire to last stage).
@@ -35,7 +34,6 @@ public final class RequestTracker {
     self.stages = stages
     self.start = start
     stageLatencies = Array(repeating: [], count: stages.count)
-    for (i, s) in stages.enumerated() { stageIndex[s] = i }
   }
 
   /// Number of requests fired.
@@ -73,8 +71,8 @@ public final class RequestTracker {
   func notified() { notifications += 1 }
 
   /// Credits a stage completion; returns its latency since the fire.
-  func stageDone(id: RequestID, stage: String, at time: SimTime) -> Int64? {
-    guard let s = stageIndex[stage], let first = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
+  func stageDone(id: RequestID, stage s: Int, at time: SimTime) -> Int64? {
+    guard s >= 0, let first = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
     var fire = first
     if let list = collisions[id] {
       guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {

@@ -138,9 +138,9 @@ public final class SQSQueue {
 
   var messages = MessageSlab()
   var visibleOrder = Deque<(Int64, UInt32)>()
-  var delayTimers = Heap<QueueTimer>()
-  var visibilityTimers = Heap<QueueTimer>()
-  var retentionTimers = Heap<QueueTimer>()
+  var delayTimers = TimerLane()
+  var visibilityTimers = TimerLane()
+  var retentionTimers = TimerLane()
   var scheduled: [SimTime] = [.max, .max, .max]
   var rng: SimRandom
 
@@ -178,5 +178,36 @@ public final class SQSQueue {
   func noteDepth() {
     let d = depth
     if d > counters.maxDepth { counters.maxDepth = d }
+  }
+}
+
+/// A queue's timers of one kind, ordered by (time, key) exactly as one heap would order them.
+/// Timers arrive mostly in order (now + the queue's fixed timeout), so in-order ones go to a deque
+/// (O(1)) and only out-of-order ones (a DLQ move's original enqueue time, a per-message delay, a
+/// changed visibility) to a heap.
+struct TimerLane {
+  private var inOrder = Deque<QueueTimer>()
+  private var outOfOrder = Heap<QueueTimer>()
+
+  mutating func insert(_ t: QueueTimer) {
+    if let last = inOrder.last, t < last { outOfOrder.insert(t) } else { inOrder.append(t) }
+  }
+
+  var min: QueueTimer? {
+    switch (inOrder.first, outOfOrder.min) {
+    case (let a?, let b?): return b < a ? b : a
+    case (let a?, nil): return a
+    case (nil, let b): return b
+    }
+  }
+
+  @discardableResult
+  mutating func removeMin() -> QueueTimer? {
+    switch (inOrder.first, outOfOrder.min) {
+    case (let a?, let b?): return b < a ? outOfOrder.removeMin() : inOrder.removeFirst()
+    case (_?, nil): return inOrder.removeFirst()
+    case (nil, _?): return outOfOrder.removeMin()
+    case (nil, nil): return nil
+    }
   }
 }

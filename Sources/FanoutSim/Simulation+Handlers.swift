@@ -23,18 +23,14 @@ func pathJoin(_ parts: [String]) -> String {
 extension Simulation {
   /// Runs the handler up to its next AWS call, then schedules the call's completion.
   func runHandler(_ inv: Invocation) {
-    let f = functions[inv.function]
-    switch f.spec.handler {
-    case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
-      runPreprocessor(inv, bucket: bucketByName[bucket]!, prefix: prefix, stage: stage, topic: topicByName[topic]!)
-    case .seedService(let bucket, let prefix, let previous, let stage, let topic):
-      runService(
-        inv, bucket: bucketByName[bucket]!, prefix: prefix, previous: previous, stage: stage,
-        topic: topicByName[topic]!)
+    let plan = functions[inv.function].plan
+    switch plan.kind {
+    case .preprocessor: runPreprocessor(inv, plan)
+    case .service: runService(inv, plan)
     }
   }
 
-  private func runPreprocessor(_ inv: Invocation, bucket: Int, prefix: String, stage: String, topic: Int) {
+  private func runPreprocessor(_ inv: Invocation, _ plan: HandlerPlan) {
     switch inv.phase {
     case 0:
       // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp)
@@ -48,11 +44,11 @@ extension Simulation {
           emit(.requestID(fire: fire, requestID: id))
         }
       }
-      inv.key = buckets[bucket].key(folder: functions[inv.function].outputFolder, id: id)
+      inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
       inv.phase = 1
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:
-      let b = buckets[bucket]
+      let b = buckets[plan.bucket]
       do {
         let (etag, size) = try b.put(inv.key, body: seedPreprocessorBody, at: now)
         emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
@@ -64,7 +60,7 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     default:
       do {
-        try publish(topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
+        try publish(topics[plan.topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
       } catch {
         finish(inv, .error(error.description))
         return
@@ -73,7 +69,7 @@ extension Simulation {
     }
   }
 
-  private func runService(_ inv: Invocation, bucket: Int, prefix: String, previous: String, stage: String, topic: Int) {
+  private func runService(_ inv: Invocation, _ plan: HandlerPlan) {
     while inv.recordIndex < inv.records.count {
       let record = inv.records[inv.recordIndex]
       switch inv.phase {
@@ -91,12 +87,12 @@ extension Simulation {
         case .success(let id):
           inv.requestID = id
         }
-        inv.key = buckets[bucket].key(folder: functions[inv.function].inputFolder, id: inv.requestID!)
+        inv.key = buckets[plan.bucket].key(folder: plan.inputFolder, id: inv.requestID!)
         inv.phase = 1
         scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
         return
       case 1:
-        let b = buckets[bucket]
+        let b = buckets[plan.bucket]
         let body: String
         do {
           body = try b.get(inv.key)
@@ -112,12 +108,12 @@ extension Simulation {
           return
         case .success(let out): inv.output = out
         }
-        inv.key = buckets[bucket].key(folder: functions[inv.function].outputFolder, id: inv.requestID!)
+        inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: inv.requestID!)
         inv.phase = 2
         scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
         return
       case 2:
-        let b = buckets[bucket]
+        let b = buckets[plan.bucket]
         do {
           let (etag, size) = try b.put(inv.key, body: inv.output, at: now)
           emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
@@ -131,13 +127,13 @@ extension Simulation {
       default:
         let id = inv.requestID!
         do {
-          try publish(topics[topic], message: .requestRef(id), subject: nil, attributes: [])
+          try publish(topics[plan.topic], message: .requestRef(id), subject: nil, attributes: [])
         } catch {
           finish(inv, .error(error.description))
           return
         }
-        if let latency = tracker.stageDone(id: id, stage: stage, at: now) {
-          emit(.requestStageDone(requestID: id, stage: stage, latency: latency))
+        if let latency = tracker.stageDone(id: id, stage: plan.stageIndex, at: now) {
+          emit(.requestStageDone(requestID: id, stage: plan.stage, latency: latency))
         }
         inv.phase = 0
         inv.recordIndex += 1

@@ -179,24 +179,32 @@ public final class Simulation {
       mappings.append(esm)
     }
     for f in functions {
+      let bucket: String
+      let topic: String
       switch f.spec.handler {
-      case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
-        guard let b = bucketByName[bucket] else {
-          throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
-        }
-        guard topicByName[topic] != nil else {
-          throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
-        }
-        f.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
-      case .seedService(let bucket, let prefix, let previous, let stage, let topic):
-        guard let b = bucketByName[bucket] else {
-          throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
-        }
-        guard topicByName[topic] != nil else {
-          throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
-        }
-        f.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
-        f.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
+      case .seedPreprocessor(let b, _, _, let t), .seedService(let b, _, _, _, let t):
+        bucket = b
+        topic = t
+      }
+      guard let b = bucketByName[bucket] else {
+        throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
+      }
+      guard let t = topicByName[topic] else {
+        throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
+      }
+      f.plan.bucket = b
+      f.plan.topic = t
+      switch f.spec.handler {
+      case .seedPreprocessor(_, let prefix, let stage, _):
+        f.plan.kind = .preprocessor
+        f.plan.stage = stage
+        f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
+      case .seedService(_, let prefix, let previous, let stage, _):
+        f.plan.kind = .service
+        f.plan.stage = stage
+        f.plan.stageIndex = stages.firstIndex(of: stage)!
+        f.plan.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
+        f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
       }
     }
     if let e = topology.entryFunction {
