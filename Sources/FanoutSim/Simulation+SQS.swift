@@ -52,7 +52,7 @@ extension Simulation {
     }
     guard let top, top.time < q.scheduled[kind] else { return }
     q.scheduled[kind] = top.time
-    schedule(.queueTimer(queue: q.index, kind: kind, at: top.time), at: top.time, keepsAlive: false)
+    schedule(.queueTimer(queue: Int32(q.index), kind: Int32(kind), at: top.time), at: top.time, keepsAlive: false)
   }
 
   func fireQueueTimer(_ q: SQSQueue, kind: Int, at: SimTime) {

@@ -5,8 +5,8 @@ import HeapModule
 
 enum Job {
   case fire
-  case snsDeliver(SNSNotification, topic: Int, subscription: Int)
-  case queueTimer(queue: Int, kind: Int, at: SimTime)
+  case snsDeliver(SNSNotification, topic: Int32, subscription: Int32)
+  case queueTimer(queue: Int32, kind: Int32, at: SimTime)
   case pump(mapping: Int)
   case windowEnd(mapping: Int, serial: Int)
   case step(Invocation)
@@ -16,8 +16,8 @@ enum Job {
 struct Scheduled: Comparable {
   var time: SimTime
   var seq: UInt64
-  var keepsAlive: Bool
   var job: Job
+  var keepsAlive: Bool
   static func < (a: Scheduled, b: Scheduled) -> Bool { a.time < b.time || (a.time == b.time && a.seq < b.seq) }
   static func == (a: Scheduled, b: Scheduled) -> Bool { a.time == b.time && a.seq == b.seq }
 }
@@ -265,7 +265,7 @@ public final class Simulation {
   func schedule(_ job: Job, at time: SimTime, keepsAlive: Bool = true) {
     sequence &+= 1
     if keepsAlive { activeJobs += 1 }
-    heap.insert(Scheduled(time: max(time, now), seq: sequence, keepsAlive: keepsAlive, job: job))
+    heap.insert(Scheduled(time: max(time, now), seq: sequence, job: job, keepsAlive: keepsAlive))
   }
 
   @inline(__always)
@@ -317,8 +317,8 @@ public final class Simulation {
   func execute(_ job: Job) {
     switch job {
     case .fire: loadFire()
-    case .snsDeliver(let n, let t, let s): deliver(n, topic: t, subscription: s)
-    case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[q], kind: kind, at: at)
+    case .snsDeliver(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s))
+    case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: Int(kind), at: at)
     case .pump(let m): pump(mappings[m])
     case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)
     case .step(let inv): stepInvocation(inv)
