@@ -8,6 +8,11 @@ public func md5Hex(_ text: String) -> String {
 }
 
 /// MD5 digest of UTF-8 text as a request ID.
+public func md5RequestID(_ bytes: [UInt8]) -> RequestID {
+  RequestID(digest: Array(Insecure.MD5.hash(data: bytes)))
+}
+
+/// MD5 digest of UTF-8 text as a request ID.
 public func md5RequestID(_ text: String) -> RequestID {
   RequestID(digest: Array(Insecure.MD5.hash(data: Array(text.utf8))))
 }

@@ -19,6 +19,7 @@ public struct SplitMix64: Sendable {
 /// component never changes what another one draws.
 public struct SimRandom: RandomNumberGenerator, Sendable {
   private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+  private var spare: Double?
 
   /// A stream for `seed` and a component name: the name is hashed with FNV-1a (stable across
   /// processes, unlike `Hasher`).
@@ -62,12 +63,19 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
     return unit() < p
   }
 
-  /// A standard normal draw (Box-Muller).
+  /// A standard normal draw (Box-Muller; each pair of uniforms gives two normals, the second
+  /// kept for the next call).
   public mutating func normal() -> Double {
+    if let s = spare {
+      spare = nil
+      return s
+    }
     var u = unit()
     if u < 1e-300 { u = 1e-300 }
     let v = unit()
-    return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    let r = (-2 * Foundation.log(u)).squareRoot()
+    spare = r * Foundation.sin(2 * Double.pi * v)
+    return r * Foundation.cos(2 * Double.pi * v)
   }
 
   /// An exponential draw with the given mean.

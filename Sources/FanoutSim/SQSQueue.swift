@@ -166,13 +166,22 @@ public final class SQSQueue {
 
   /// ApproximateAgeOfOldestMessage at `now`, in microseconds (0 when empty).
   public func ageOfOldestMessage(now: SimTime) -> Int64 {
-    pruneRetention()
+    pruneTimers()
     guard let top = retentionTimers.min else { return 0 }
     return max(0, now - (top.time - spec.messageRetentionPeriod))
   }
 
-  func pruneRetention() {
-    while let top = retentionTimers.min, messages[top.key] == nil { _ = retentionTimers.removeMin() }
+  /// Drops timers at the front whose message is gone or has moved on, so that a deleted
+  /// message's timer never costs a scheduled job.
+  func pruneTimers() {
+    while let top = retentionTimers.min, messages[top.key] == nil { retentionTimers.removeMin() }
+    while let top = visibilityTimers.min, !isLive(top, .inFlight) { visibilityTimers.removeMin() }
+    while let top = delayTimers.min, !isLive(top, .delayed) { delayTimers.removeMin() }
+  }
+
+  private func isLive(_ t: QueueTimer, _ state: MessageState) -> Bool {
+    guard let m = messages[t.key] else { return false }
+    return m.state == state && m.generation == t.generation
   }
 
   func noteDepth() {

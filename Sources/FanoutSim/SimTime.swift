@@ -100,18 +100,24 @@ extension SimTime {
   }
 
   /// Python's `strftime("%Y%m%d%H%M%S%f")`: the text the seed preprocessor hashes into a request ID.
-  public var pythonCompactTimestamp: String {
+  public var pythonCompactTimestamp: String { String(decoding: pythonCompactTimestampBytes, as: UTF8.self) }
+
+  /// The same 20 digits as bytes, written without building a String.
+  public var pythonCompactTimestampBytes: [UInt8] {
     let c = CivilTime(self)
-    var s = ""
-    s.reserveCapacity(20)
-    appendDigits(&s, c.year, 4)
-    appendDigits(&s, c.month, 2)
-    appendDigits(&s, c.day, 2)
-    appendDigits(&s, c.hour, 2)
-    appendDigits(&s, c.minute, 2)
-    appendDigits(&s, c.second, 2)
-    appendDigits(&s, c.microsecond, 6)
-    return s
+    var out = [UInt8](repeating: 48, count: 20)
+    var end = 20
+    for (value, width) in [
+      (c.microsecond, 6), (c.second, 2), (c.minute, 2), (c.hour, 2), (c.day, 2), (c.month, 2), (c.year, 4),
+    ] {
+      var v = value
+      for k in 1...width {
+        out[end - k] = UInt8(48 + v % 10)
+        v /= 10
+      }
+      end -= width
+    }
+    return out
   }
 
   /// Epoch milliseconds, as SQS writes `SentTimestamp`.

@@ -174,7 +174,7 @@ extension Simulation {
     q.visibleCount = 0
     q.inFlightCount = 0
     q.delayedCount = 0
-    q.pruneRetention()
+    q.pruneTimers()
     q.counters.purged += n
     emit(.sqsPurge(queue: q.name, count: n))
   }

@@ -34,7 +34,9 @@ extension Simulation {
         }
       }
       if tracking { matched.append(s.endpointName) }
-      schedule(.snsDeliver(n, topic: Int32(t.index), subscription: Int32(i)), at: now + topology.latency.snsDelivery.sample(&t.rng))
+      schedule(
+        .snsDeliver(n, topic: Int32(t.index), subscription: Int32(i)),
+        at: now + topology.latency.snsDelivery.sample(&t.rng))
     }
     emit(
       .snsPublish(

@@ -103,7 +103,7 @@ extension Simulation {
     case .inFlight: q.inFlightCount -= 1
     case .delayed: q.delayedCount -= 1
     }
-    q.pruneRetention()
+    q.pruneTimers()
   }
 
   /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count

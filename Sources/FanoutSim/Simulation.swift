@@ -279,6 +279,8 @@ public final class Simulation {
   public var hasPendingWork: Bool {
     activeJobs > 0 || queues.contains { $0.inFlightCount > 0 || $0.delayedCount > 0 }
   }
+  /// Jobs scheduled so far (each is one pass through the event heap).
+  public var jobsScheduled: UInt64 { sequence }
   /// Virtual time of the next scheduled job, if any.
   public var nextJobTime: SimTime? { heap.min?.time }
 
