@@ -10,23 +10,45 @@ struct MessageSlab {
   private(set) var count = 0
 
   subscript(key: Int64) -> StoredMessage? {
-    get {
-      let s = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
-      guard key >= 0, s < keys.count, keys[s] == key else { return nil }
-      return slots[s]
-    }
+    get { slot(key).flatMap { slots[$0] } }
     set {
-      let s = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
-      guard key >= 0, s < keys.count, keys[s] == key, slots[s] != nil else { return }
-      if let v = newValue {
-        slots[s] = v
-      } else {
-        slots[s] = nil
-        keys[s] = (((key >> 32) + 1) << 32) | Int64(s)
-        free.append(Int32(s))
-        count -= 1
-      }
+      guard let s = slot(key) else { return }
+      if let v = newValue { slots[s] = v } else { _ = take(key) }
     }
+  }
+
+  @inline(__always)
+  private func slot(_ key: Int64) -> Int? {
+    let s = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
+    guard key >= 0, s < keys.count, keys[s] == key, slots[s] != nil else { return nil }
+    return s
+  }
+
+  /// A message's state and generation, read in place.
+  func stateAndGeneration(_ key: Int64) -> (MessageState, UInt32)? {
+    guard let s = slot(key) else { return nil }
+    return (slots[s]!.state, slots[s]!.generation)
+  }
+
+  /// A message's receive count, read in place.
+  func receiveCount(_ key: Int64) -> Int? {
+    guard let s = slot(key) else { return nil }
+    return slots[s]!.receiveCount
+  }
+
+  /// Changes a message in place.
+  mutating func modify<R>(_ key: Int64, _ change: (inout StoredMessage) -> R) -> R? {
+    guard let s = slot(key) else { return nil }
+    return change(&slots[s]!)
+  }
+
+  /// Removes a message and returns it, without copying it.
+  mutating func take(_ key: Int64) -> StoredMessage? {
+    guard let s = slot(key) else { return nil }
+    keys[s] = (((key >> 32) + 1) << 32) | Int64(s)
+    free.append(Int32(s))
+    count -= 1
+    return slots[s].take()
   }
 
   /// Stores a message and returns its key.

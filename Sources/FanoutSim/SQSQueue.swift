@@ -59,6 +59,12 @@ public enum MessageBody: Sendable {
   }
 }
 
+/// Who sent a message, as SQS's `SenderId` shows it.
+public enum Sender: UInt8, Sendable {
+  case sns, api
+  public var senderId: String { self == .sns ? snsSenderId : apiSenderId }
+}
+
 /// A message as the queue stores it.
 public struct StoredMessage: Sendable {
   public var messageId: UUID128
@@ -73,11 +79,11 @@ public struct StoredMessage: Sendable {
   /// Visibility deadline while in flight, end of delay while delayed.
   public var until: SimTime
   var generation: UInt32
-  public var senderId: String
+  public var sender: Sender
   /// The queue a dead-lettered message came from.
   public var sourceQueue: Int?
+  public var senderId: String { sender.senderId }
   public var injected: Bool
-  public var receivedBy: String?
   /// Order in which messages were stored, across all queues.
   public var serial: Int64
 }
@@ -180,8 +186,8 @@ public final class SQSQueue {
   }
 
   private func isLive(_ t: QueueTimer, _ state: MessageState) -> Bool {
-    guard let m = messages[t.key] else { return false }
-    return m.state == state && m.generation == t.generation
+    guard let (s, g) = messages.stateAndGeneration(t.key) else { return false }
+    return s == state && g == t.generation
   }
 
   func noteDepth() {

@@ -99,7 +99,7 @@ extension Simulation {
     let id = idRng.uuid()
     enqueue(
       q, messageId: id, body: .payload(Payload.from(text: body)), attributes: sortedAttributes(attributes), size: size,
-      delay: d, sentTime: now, enqueueTime: now, senderId: apiSenderId, injected: injected, source: "api")
+      delay: d, sentTime: now, enqueueTime: now, sender: .api, injected: injected, source: "api")
     return id
   }
 
@@ -145,20 +145,22 @@ extension Simulation {
         "Value \(timeout / Micros.second) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
       )
     }
-    guard receipt.queue == q.index, var m = q.messages[receipt.key], m.receiveCount == receipt.receiveCount,
-      m.state == .inFlight
+    guard receipt.queue == q.index, q.messages.receiveCount(receipt.key) == receipt.receiveCount,
+      q.messages.stateAndGeneration(receipt.key)?.0 == .inFlight
     else {
       throw SQSError.invalidParameterValue(
         "Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
       )
     }
     if timeout == 0 {
-      makeVisible(q, key: receipt.key, m, reason: .changedVisibility)
+      makeVisible(q, key: receipt.key, reason: .changedVisibility)
     } else {
-      m.generation &+= 1
-      m.until = now + timeout
-      q.messages[receipt.key] = m
-      q.visibilityTimers.insert(QueueTimer(time: m.until, key: receipt.key, generation: m.generation))
+      let until = now + timeout
+      q.messages.modify(receipt.key) { m in
+        m.generation &+= 1
+        m.until = until
+        q.visibilityTimers.insert(QueueTimer(time: until, key: receipt.key, generation: m.generation))
+      }
       armTimer(q, QueueTimerKind.visibility)
     }
   }

@@ -73,7 +73,7 @@ extension Simulation {
       t.counters.delivered += 1
       enqueue(
         q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delaySeconds,
-        sentTime: now, enqueueTime: now, senderId: snsSenderId, injected: n.injected, snsMessageId: n.messageId,
+        sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
         source: "sns:" + t.name)
     } else if let si2 = s.sink {
       t.subscriptions[si].delivered += 1

@@ -6,7 +6,7 @@ extension Simulation {
   func enqueue(
     _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: Int64,
     sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
-    senderId: String, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
+    sender: Sender, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
     snsMessageId: UUID128? = nil, source: String
   ) -> Int64 {
     let serial = nextMessageKey
@@ -16,8 +16,8 @@ extension Simulation {
       StoredMessage(
         messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
         firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
-        until: delayed ? now + delay : 0, generation: 0, senderId: senderId, sourceQueue: sourceQueue,
-        injected: injected, receivedBy: nil, serial: serial))
+        until: delayed ? now + delay : 0, generation: 0, sender: sender, sourceQueue: sourceQueue,
+        injected: injected, serial: serial))
     if isMove {
       q.counters.movedIn += 1
     } else {
@@ -61,20 +61,23 @@ extension Simulation {
     case QueueTimerKind.delay:
       while let t = q.delayTimers.min, t.time <= now {
         q.delayTimers.removeMin()
-        guard let m = q.messages[t.key], m.state == .delayed, m.generation == t.generation else { continue }
-        makeVisible(q, key: t.key, m, reason: .delayEnded)
+        guard let (state, g) = q.messages.stateAndGeneration(t.key), state == .delayed, g == t.generation else {
+          continue
+        }
+        makeVisible(q, key: t.key, reason: .delayEnded)
       }
     case QueueTimerKind.visibility:
       while let t = q.visibilityTimers.min, t.time <= now {
         q.visibilityTimers.removeMin()
-        guard let m = q.messages[t.key], m.state == .inFlight, m.generation == t.generation else { continue }
-        makeVisible(q, key: t.key, m, reason: .visibilityTimeout)
+        guard let (state, g) = q.messages.stateAndGeneration(t.key), state == .inFlight, g == t.generation else {
+          continue
+        }
+        makeVisible(q, key: t.key, reason: .visibilityTimeout)
       }
     default:
       while let t = q.retentionTimers.min, t.time <= now {
         q.retentionTimers.removeMin()
-        guard let m = q.messages[t.key] else { continue }
-        remove(q, key: t.key, m)
+        guard let m = remove(q, key: t.key) else { continue }
         q.counters.expired += 1
         emit(.sqsExpire(queue: q.name, messageId: m.messageId, requestID: m.body.requestID))
       }
@@ -83,27 +86,35 @@ extension Simulation {
   }
 
   /// A delayed or in-flight message becomes visible: to the back of the visible order, pollers told.
-  func makeVisible(_ q: SQSQueue, key: Int64, _ stored: StoredMessage, reason: VisibleReason) {
-    var m = stored
-    if m.state == .delayed { q.delayedCount -= 1 } else if m.state == .inFlight { q.inFlightCount -= 1 }
-    m.state = .visible
-    m.generation &+= 1
-    q.messages[key] = m
+  func makeVisible(_ q: SQSQueue, key: Int64, reason: VisibleReason) {
+    guard
+      let (previous, generation, id) = q.messages.modify(
+        key,
+        { m -> (MessageState, UInt32, UUID128) in
+          let previous = m.state
+          m.state = .visible
+          m.generation &+= 1
+          return (previous, m.generation, m.messageId)
+        })
+    else { return }
+    if previous == .delayed { q.delayedCount -= 1 } else if previous == .inFlight { q.inFlightCount -= 1 }
     q.visibleCount += 1
-    q.visibleOrder.append((key, m.generation))
-    emit(.sqsVisible(queue: q.name, messageId: m.messageId, reason: reason))
+    q.visibleOrder.append((key, generation))
+    emit(.sqsVisible(queue: q.name, messageId: id, reason: reason))
     wakePollers(q)
   }
 
-  /// Takes a message out of a queue, whatever its state.
-  func remove(_ q: SQSQueue, key: Int64, _ m: StoredMessage) {
-    q.messages[key] = nil
+  /// Takes a message out of a queue, whatever its state, and returns it.
+  @discardableResult
+  func remove(_ q: SQSQueue, key: Int64) -> StoredMessage? {
+    guard let m = q.messages.take(key) else { return nil }
     switch m.state {
     case .visible: q.visibleCount -= 1
     case .inFlight: q.inFlightCount -= 1
     case .delayed: q.delayedCount -= 1
     }
     q.pruneTimers()
+    return m
   }
 
   /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count
@@ -116,42 +127,43 @@ extension Simulation {
     var skipped: [(Int64, UInt32)] = []
     let vt = visibilityTimeout ?? q.spec.visibilityTimeout
     while out.count < max, let (key, gen) = q.visibleOrder.popFirst() {
-      guard var m = q.messages[key], m.state == .visible, m.generation == gen else { continue }
+      guard let (state, g) = q.messages.stateAndGeneration(key), state == .visible, g == gen else { continue }
       if sample < 1, !q.rng.chance(sample) {
         skipped.append((key, gen))
         continue
       }
-      if let dlq = q.deadLetterQueue, let r = q.spec.redrive, m.receiveCount >= r.maxReceiveCount {
-        moveToDeadLetterQueue(q, key: key, m, dlq: queues[dlq])
+      if let dlq = q.deadLetterQueue, let r = q.spec.redrive, q.messages.receiveCount(key)! >= r.maxReceiveCount {
+        moveToDeadLetterQueue(q, key: key, dlq: queues[dlq])
         continue
       }
-      m.receiveCount += 1
-      if m.firstReceiveTime == nil { m.firstReceiveTime = now }
-      m.state = .inFlight
-      m.generation &+= 1
-      m.until = now + vt
-      m.receivedBy = consumer
-      q.messages[key] = m
+      let now = self.now
+      let record = q.messages.modify(key) { m -> BatchRecord in
+        m.receiveCount += 1
+        if m.firstReceiveTime == nil { m.firstReceiveTime = now }
+        m.state = .inFlight
+        m.generation &+= 1
+        m.until = now + vt
+        q.visibilityTimers.insert(QueueTimer(time: m.until, key: key, generation: m.generation))
+        return BatchRecord(
+          queue: q.index, key: key, receiveCount: m.receiveCount, messageId: m.messageId, body: m.body, bytes: 0,
+          visibleUntil: m.until)
+      }!
       q.visibleCount -= 1
       q.inFlightCount += 1
       q.counters.received += 1
-      q.visibilityTimers.insert(QueueTimer(time: m.until, key: key, generation: m.generation))
-      out.append(
-        BatchRecord(
-          queue: q.index, key: key, receiveCount: m.receiveCount, messageId: m.messageId, body: m.body,
-          bytes: 0, visibleUntil: m.until))
+      out.append(record)
       emit(
         .sqsReceive(
-          queue: q.name, messageId: m.messageId, receiveCount: m.receiveCount, visibleUntil: m.until, consumer: consumer
-        ))
+          queue: q.name, messageId: record.messageId, receiveCount: record.receiveCount,
+          visibleUntil: record.visibleUntil, consumer: consumer))
     }
     for s in skipped.reversed() { q.visibleOrder.prepend(s) }
     if !out.isEmpty { armTimer(q, QueueTimerKind.visibility) }
     return out
   }
 
-  func moveToDeadLetterQueue(_ q: SQSQueue, key: Int64, _ m: StoredMessage, dlq: SQSQueue) {
-    remove(q, key: key, m)
+  func moveToDeadLetterQueue(_ q: SQSQueue, key: Int64, dlq: SQSQueue) {
+    guard let m = remove(q, key: key) else { return }
     q.counters.movedToDLQ += 1
     emit(
       .sqsDLQ(
@@ -160,14 +172,13 @@ extension Simulation {
     enqueue(
       dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: 0, sentTime: m.sentTime,
       enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,
-      senderId: m.senderId, sourceQueue: q.index, injected: m.injected, isMove: true, source: "dlq")
+      sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, source: "dlq")
   }
 
   /// DeleteMessage with the receipt of one receive: deletes only when it is the latest receipt.
   @discardableResult
   func delete(_ q: SQSQueue, key: Int64, receiveCount: Int) -> Bool {
-    guard let m = q.messages[key], m.receiveCount == receiveCount else { return false }
-    remove(q, key: key, m)
+    guard q.messages.receiveCount(key) == receiveCount, let m = remove(q, key: key) else { return false }
     q.counters.deleted += 1
     emit(.sqsDelete(queue: q.name, messageId: m.messageId, receiveCount: receiveCount))
     return true

@@ -34,7 +34,7 @@ struct StorageTests {
       StoredMessage(
         messageId: UUID128(hi: 0, lo: UInt64(serial)), body: .payload(.text("m")), attributes: [], sentTime: 0,
         enqueueTime: 0, firstReceiveTime: nil, receiveCount: 0, state: .visible, until: 0, generation: 0,
-        senderId: apiSenderId, sourceQueue: nil, injected: false, receivedBy: nil, serial: serial)
+        sender: .api, sourceQueue: nil, injected: false, serial: serial)
     }
     let a = slab.insert(message(1))
     slab[a] = nil
