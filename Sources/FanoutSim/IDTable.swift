@@ -49,15 +49,28 @@ struct IDTable<Value> {
   /// Stores a value, returning the one it replaced.
   @discardableResult
   mutating func update(_ value: Value, tag: UInt32, hi: UInt64, lo: UInt64) -> Value? {
-    if let i = find(tag, hi, lo) {
-      let old = entries[i].value
-      entries[i].value = value
-      return old
+    if (count + 1) * 5 > entries.count * 4 { grow(to: entries.count + entries.count / 2) }
+    // One probe: the key, if present, stands before the first empty slot of its run.
+    let cap = entries.count
+    var i = home(tag, hi, lo, capacity: cap)
+    while entries[i].tag != 0 {
+      if entries[i].lo == lo, entries[i].hi == hi, entries[i].tag == tag &+ 1 {
+        let old = entries[i].value
+        entries[i].value = value
+        return old
+      }
+      i += 1
+      if i == cap { i = 0 }
     }
-    if (count + 1) * 5 > entries.count * 4 { grow() }
-    place(Entry(hi: hi, lo: lo, value: value, tag: tag &+ 1))
+    entries[i] = Entry(hi: hi, lo: lo, value: value, tag: tag &+ 1)
     count += 1
     return nil
+  }
+
+  /// Makes room for `n` keys without growing again.
+  mutating func reserve(_ n: Int) {
+    let needed = n * 5 / 4 + 1
+    if needed > entries.count { grow(to: needed) }
   }
 
   /// Removes a key, returning its value.
@@ -105,9 +118,9 @@ struct IDTable<Value> {
     entries[i] = e
   }
 
-  private mutating func grow() {
+  private mutating func grow(to capacity: Int) {
     let old = entries
-    entries = Array(repeating: empty, count: max(16, old.count + old.count / 2))
+    entries = Array(repeating: empty, count: max(16, capacity))
     for e in old where e.tag != 0 { place(e) }
   }
 }

@@ -49,6 +49,8 @@ public final class S3Bucket {
 
     var count: Int { byID.count + byText.count }
 
+    mutating func reserve(_ n: Int) { byID.reserve(n) }
+
     subscript(key: Key) -> Stored? {
       switch key {
       case .id(let f, let hi, let lo): return byID[UInt32(f), hi, lo]
@@ -99,6 +101,9 @@ public final class S3Bucket {
   public private(set) var totalBytes = 0
 
   init(name: String) { self.name = name }
+
+  /// Makes room for `n` more objects keyed by request ID.
+  func reserve(objects n: Int) { objects.reserve(objects.count + n) }
 
   /// Number of objects.
   public var objectCount: Int { objects.count }

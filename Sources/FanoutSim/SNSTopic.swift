@@ -19,6 +19,8 @@ public enum SNSError: Error, Equatable, CustomStringConvertible {
 /// A subscription as the simulation runs it.
 public struct Subscription: Sendable {
   public let index: Int
+  /// The subscription's own ID, the last part of its ARN.
+  public let id: UUID128
   public let arn: String
   public let spec: SubscriptionSpec
   public let endpointName: String

@@ -36,13 +36,14 @@ public enum MessageState: UInt8, Sendable {
 /// What an SQS message body is: a payload as sent, or an SNS envelope built on demand.
 public enum MessageBody: Sendable {
   case payload(Payload)
-  case envelope(SNSNotification, subscriptionArn: String)
+  /// An SNS envelope for the subscription with this ID (its ARN is the topic's plus the ID).
+  case envelope(SNSNotification, subscription: UUID128)
 
   /// The body text, byte for byte.
   public var text: String {
     switch self {
     case .payload(let p): return p.text
-    case .envelope(let n, let arn): return n.envelope(subscriptionArn: arn)
+    case .envelope(let n, let sub): return n.envelope(subscriptionArn: n.topicArn + ":" + sub.text)
     }
   }
 

@@ -62,7 +62,7 @@ extension Simulation {
         attributes = n.attributes
         size = n.message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
       } else {
-        body = .envelope(n, subscriptionArn: s.arn)
+        body = .envelope(n, subscription: s.id)
         size = envelopeSize(n, topic: ti, subscription: si)
       }
       if size > q.spec.maximumMessageSize {

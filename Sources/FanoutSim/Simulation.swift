@@ -161,7 +161,7 @@ public final class Simulation {
         let u = idRng.uuid()
         topic.subscriptions.append(
           Subscription(
-            index: topic.subscriptions.count, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
+            index: topic.subscriptions.count, id: u, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
             queue: queue, sink: sink, filter: filter))
       }
       topics.append(topic)
@@ -343,6 +343,11 @@ public final class Simulation {
   /// Fires `count` requests at `rate` per second of virtual time, the first one now.
   public func startLoad(count: Int, rate: Double) {
     guard count > 0, rate > 0 else { return }
+    // Each request writes one object per seed handler into its bucket: make room once.
+    tracker.reserve(fires: count)
+    var writers = Array(repeating: 0, count: buckets.count)
+    for f in functions { writers[f.plan.bucket] += 1 }
+    for (b, n) in writers.enumerated() where n > 0 { buckets[b].reserve(objects: n * count) }
     load = (count, 0, rate, now)
     schedule(.fire, at: now)
   }
