@@ -3,7 +3,8 @@
 /// A hash table whose keys are a 128-bit digest (a request ID) plus a small tag (an S3 folder).
 /// Digest bits are already uniform, so the slot comes from them directly: no SipHash per lookup,
 /// which costs more than the rest of a lookup. Open addressing with linear probing and
-/// backward-shift deletion; the capacity grows by half, not by doubling, to keep memory low.
+/// backward-shift deletion. The load stays under 60% (a miss probes about 3.6 slots on average;
+/// at 80% it would be 13).
 struct IDTable<Value> {
   private struct Entry {
     var hi: UInt64
@@ -49,7 +50,7 @@ struct IDTable<Value> {
   /// Stores a value, returning the one it replaced.
   @discardableResult
   mutating func update(_ value: Value, tag: UInt32, hi: UInt64, lo: UInt64) -> Value? {
-    if (count + 1) * 5 > entries.count * 4 { grow(to: entries.count + entries.count / 2) }
+    if (count + 1) * 5 > entries.count * 3 { grow(to: entries.count * 2) }
     // One probe: the key, if present, stands before the first empty slot of its run.
     let cap = entries.count
     var i = home(tag, hi, lo, capacity: cap)
@@ -69,7 +70,7 @@ struct IDTable<Value> {
 
   /// Makes room for `n` keys without growing again.
   mutating func reserve(_ n: Int) {
-    let needed = n * 5 / 4 + 1
+    let needed = n * 5 / 3 + 1
     if needed > entries.count { grow(to: needed) }
   }
 
