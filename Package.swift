@@ -24,6 +24,7 @@ let package = Package(
       // The simulation is single-threaded; dynamic exclusivity checks cost about 12% of a run.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    .target(name: "TermRender"),
     .executableTarget(
       name: "fanout",
       dependencies: [
@@ -34,6 +35,10 @@ let package = Package(
     .testTarget(
       name: "FanoutSimTests",
       dependencies: ["FanoutSim"]
+    ),
+    .testTarget(
+      name: "TermRenderTests",
+      dependencies: ["TermRender"]
     ),
     .testTarget(
       name: "FanoutCLITests",
