@@ -25,6 +25,7 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     .target(name: "TermRender"),
+    .target(name: "Dashboard", dependencies: ["FanoutSim", "TermRender"]),
     .executableTarget(
       name: "fanout",
       dependencies: [
@@ -35,6 +36,11 @@ let package = Package(
     .testTarget(
       name: "FanoutSimTests",
       dependencies: ["FanoutSim"]
+    ),
+    .testTarget(
+      name: "DashboardTests",
+      dependencies: ["Dashboard"],
+      exclude: ["Snapshots"]
     ),
     .testTarget(
       name: "TermRenderTests",

@@ -7,6 +7,7 @@ public struct Glyphs: Sendable {
   public var bars: [String]
   public var fullBlock, lightShade: String
   public var arrow, ellipsis, bullet, check, cross, pause: String
+  public var isASCII = false
 
   public static let unicode = Glyphs(
     horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
@@ -16,5 +17,31 @@ public struct Glyphs: Sendable {
   public static let ascii = Glyphs(
     horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
     bars: [" ", ".", ".", ":", ":", "|", "|", "#", "#"], fullBlock: "#", lightShade: ".", arrow: ">",
-    ellipsis: "~", bullet: "*", check: "v", cross: "x", pause: "||")
+    ellipsis: "~", bullet: "*", check: "v", cross: "x", pause: "||", isASCII: true)
+}
+
+/// ASCII stand-ins for the characters the dashboard writes in its own text.
+private let asciiFallback: [Character: String] = [
+  "λ": "L", "×": "x", "▶": ">", "·": ".", "✓": "v", "✗": "x", "…": "~", "↑": "^", "↓": "v", "→": ">", "←": "<",
+  "µ": "u", "⏸": "=", "●": "*", "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "█": "#", "░": ".",
+]
+
+extension Buffer {
+  /// The buffer with every non-ASCII character replaced: known ones by a stand-in, others by `?`.
+  /// A wide character's second cell becomes a space.
+  public func asciified() -> Buffer {
+    var out = self
+    for y in 0..<height {
+      for x in 0..<width {
+        let c = self[x, y]
+        if c.text.unicodeScalars.allSatisfy(\.isASCII) { continue }
+        if c.text.isEmpty {
+          out[x, y] = Cell(" ", c.style)
+        } else {
+          out[x, y] = Cell(asciiFallback[c.text.first!] ?? "?", c.style)
+        }
+      }
+    }
+    return out
+  }
 }

@@ -1,0 +1,82 @@
+import FanoutSim
+
+// MARK: - State, actions, commands
+
+/// The panes, in focus order.
+public enum Pane: Int, CaseIterable, Sendable {
+  case queues, inFlight, requests, s3, events
+
+  public var title: String {
+    switch self {
+    case .queues: return "Queues"
+    case .inFlight: return "In flight"
+    case .requests: return "Requests"
+    case .s3: return "S3 keys"
+    case .events: return "Events"
+    }
+  }
+}
+
+/// What a detail view shows.
+public enum Detail: Equatable, Sendable {
+  case request(fire: Int)
+  case message(UUID128)
+  case queue(String)
+  case object(bucket: String, key: String)
+  case help
+}
+
+/// Everything the view needs besides the pipeline model.
+public struct AppState: Sendable {
+  public static let speeds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000]
+
+  public var width = 120
+  public var height = 40
+  public var focus = Pane.queues
+  public var selection: [Pane: Int] = [:]
+  /// Open detail views; Esc pops the last one.
+  public var details: [Detail] = []
+  public var detailScroll = 0
+  public var speedIndex = 3
+  public var paused = false
+  /// The clock could not keep up with wall time × speed at the last frame.
+  public var lagging = false
+  /// Waiting for a service number after `f`.
+  public var choosingFailure = false
+  public var mappingEnabled: [Bool]
+  public var failing: [Bool]
+  public var serviceNames: [String]
+  public var message = ""
+  public var quit = false
+  public var seed: UInt64
+
+  public init(serviceNames: [String], mappingEnabled: [Bool], failing: [Bool], seed: UInt64) {
+    self.serviceNames = serviceNames
+    self.mappingEnabled = mappingEnabled
+    self.failing = failing
+    self.seed = seed
+  }
+
+  public var speed: Double { AppState.speeds[speedIndex] }
+  public func selected(_ p: Pane) -> Int { selection[p] ?? 0 }
+}
+
+/// What a key press or the loop asks for.
+public enum Action: Equatable, Sendable {
+  case fire, fireBurst
+  case toggleMapping(Int)
+  case chooseFailure
+  case toggleFailure(Int)
+  case togglePause, faster, slower, stepEvent
+  case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
+  case help, quit
+  case resize(Int, Int)
+}
+
+/// What the reducer asks the simulation to do.
+public enum Command: Equatable, Sendable {
+  case fire(Int)
+  case setMapping(Int, enabled: Bool)
+  case setFailure(service: Int, failing: Bool)
+  case stepEvent
+}

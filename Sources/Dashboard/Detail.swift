@@ -1,0 +1,123 @@
+import FanoutSim
+import TermRender
+
+// MARK: - Detail views
+
+/// The lines of a detail view.
+public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, lines: [String]) {
+  let sim = m.sim
+  switch d {
+  case .help:
+    var lines = ["Keys"]
+    for b in keyBindings { lines.append("  " + fit(b.label, 8) + b.help) }
+    lines += [
+      "", "Panes: pipeline map, queues (with DLQs), messages in flight, requests, S3 keys, events.",
+      "The clock is virtual: it follows wall time × speed; space pauses it and . steps one event.",
+      "Pausing a service disables its trigger (Enabled=false), as in AWS: its queue backs up.",
+      "Breaking a service makes every invocation error: its messages come back after the",
+      "visibility timeout and, after maxReceiveCount receives, move to its dead-letter queue.",
+    ]
+    return ("Help", lines)
+  case .request(let fire):
+    guard let r = m.row(fire: fire) else { return ("Request", ["(no longer kept)"]) }
+    var lines = [
+      "request   #\(r.fire)  \(r.id?.hex ?? "(no ID yet)")", "fired     \(r.fired.iso8601Millis)",
+      "stages    " + zip(m.stages, r.stages).map { "\($0): \(stageWord($1))" }.joined(separator: "  "),
+    ]
+    if let c = r.completedAt { lines.append("complete  after \(formatSpan(c - r.fired))") }
+    if r.collision { lines.append("COLLISION: another request got the same ID (same microsecond)") }
+    if let f = r.failed { lines.append("failed    \(f)") }
+    lines.append("")
+    lines.append("timeline")
+    for (t, text) in r.timeline { lines.append("  \(clock(t))  +\(formatSpan(t - r.fired))  \(text)") }
+    return ("Request \(r.id.map { String($0.hex.prefix(12)) } ?? "#\(r.fire)")", lines)
+  case .message(let id):
+    var lines = ["message   \(id.text)"]
+    if let f = m.inFlight[id] {
+      lines += [
+        "queue     \(f.queue)", "request   \(f.requestID?.hex ?? "-")", "receives  \(f.receiveCount)",
+        "visible   again at \(f.visibleUntil.iso8601Millis)",
+        "held by   \(f.invocation.map { "invocation #\($0)" } ?? "-")",
+      ]
+    } else {
+      lines.append("(no longer in flight)")
+    }
+    lines.append("")
+    lines.append("receive history")
+    for (t, n, who) in m.receiveHistory[id] ?? [] { lines.append("  \(clock(t))  receive #\(n) by \(who)") }
+    lines.append("")
+    lines.append("body")
+    for l in (m.body(of: id) ?? "(not seen)").split(separator: "\n", omittingEmptySubsequences: false) {
+      lines.append("  " + l)
+    }
+    return ("Message \(id.text.prefix(8))", lines)
+  case .queue(let name):
+    guard let q = sim.queue(named: name) else { return ("Queue", []) }
+    let sp = q.spec
+    var lines = [
+      "QueueArn                               \(q.arn)", "QueueUrl                               \(q.url)",
+      "ApproximateNumberOfMessages            \(q.visibleCount)",
+      "ApproximateNumberOfMessagesNotVisible  \(q.inFlightCount)",
+      "ApproximateNumberOfMessagesDelayed     \(q.delayedCount)",
+      "ApproximateAgeOfOldestMessage          \(formatSpan(q.ageOfOldestMessage(now: sim.now)))",
+      "VisibilityTimeout                      \(sp.visibilityTimeout / Micros.second) s",
+      "DelaySeconds                           \(sp.delaySeconds / Micros.second) s",
+      "MessageRetentionPeriod                 \(sp.messageRetentionPeriod / Micros.second) s",
+      "MaximumMessageSize                     \(sp.maximumMessageSize) B",
+      "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTimeSeconds / Micros.second) s",
+      "RedrivePolicy                          "
+        + (sp.redrive.map {
+          "{\"deadLetterTargetArn\":\"\(sim.queue(named: $0.deadLetterQueue)?.arn ?? "")\",\"maxReceiveCount\":\($0.maxReceiveCount)}"
+        } ?? "none"),
+      "", "NumberOfMessagesSent                   \(q.counters.sent)",
+      "NumberOfMessagesReceived               \(q.counters.received)",
+      "NumberOfMessagesDeleted                \(q.counters.deleted)",
+      "NumberOfEmptyReceives                  \(sim.emptyReceives(q))",
+      "moved to DLQ / moved in                \(q.counters.movedToDLQ) / \(q.counters.movedIn)",
+      "expired / purged                       \(q.counters.expired) / \(q.counters.purged)",
+      "largest depth                          \(q.counters.maxDepth)",
+    ]
+    for mi in q.mappings {
+      let mp = sim.mappings[mi]
+      lines += [
+        "", "trigger \(mp.name)",
+        "  Enabled \(mp.enabled)  BatchSize \(mp.spec.batchSize)  window \(formatSpan(mp.spec.maximumBatchingWindow))",
+        "  pollers aiming for \(mp.target) concurrent batches, \(mp.busy) busy, \(mp.counters.throttles) throttles",
+      ]
+    }
+    return ("Queue \(name)", lines)
+  case .object(let bucket, let key):
+    guard let b = sim.bucket(named: bucket), let info = b.info(key: key) else { return ("Object", ["(gone)"]) }
+    var lines = [
+      "bucket         \(bucket)", "key            \(key)", "size           \(info.size) B",
+      "ETag           \(info.etag)",
+      "LastModified   \(info.lastModified.iso8601Millis)", "", "content",
+    ]
+    for l in (b.peek(key: key) ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
+      lines.append("  " + l)
+    }
+    return ("Object", lines)
+  }
+}
+
+func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
+  let (title, lines) = detailLines(d, m)
+  let r = Rect(x: 2, y: 2, width: s.width - 4, height: s.height - 4)
+  buf.fill(r)
+  let inner = drawBlock(&buf, r, title: title + "  (Esc closes, ↑↓ scroll)", focused: true, glyphs: g)
+  let first = min(s.detailScroll, max(0, lines.count - 1))
+  for (i, l) in lines.dropFirst(first).prefix(inner.height).enumerated() {
+    buf.put(truncate(l, inner.width, ellipsis: g.ellipsis), x: inner.x, y: inner.y + i, clip: inner)
+  }
+}
+
+func stageWord(_ st: StageStatus) -> String {
+  switch st {
+  case .pending: return "pending"
+  case .queued: return "queued"
+  case .running: return "running"
+  case .retrying: return "retrying"
+  case .done: return "done"
+  case .deadLetter: return "in DLQ"
+  }
+}

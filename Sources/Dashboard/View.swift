@@ -1,0 +1,241 @@
+import FanoutSim
+import TermRender
+
+// MARK: - The view: state and model in, a buffer out
+
+/// The smallest terminal the dashboard draws in.
+public let minimumSize = (width: 80, height: 24)
+
+/// Draws the whole dashboard.
+public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffer {
+  var buf = Buffer(width: s.width, height: s.height)
+  if s.width < minimumSize.width || s.height < minimumSize.height {
+    let lines = [
+      "Terminal too small: \(s.width)×\(s.height)", "fanout needs at least \(minimumSize.width)×\(minimumSize.height)",
+      "(still running; q quits)",
+    ]
+    for (i, l) in lines.enumerated() {
+      let y = s.height / 2 - 1 + i
+      buf.put(
+        truncate(l, s.width), x: max(0, (s.width - displayWidth(l)) / 2), y: y, style: i == 0 ? .plain.bolded : .plain)
+    }
+    return g.isASCII ? buf.asciified() : buf
+  }
+  let full = s.width >= 120 && s.height >= 40
+  let lanes = m.sim.mappings.count
+  let mapHeight = min(3 + max(1, lanes), full ? 10 : 6)
+  let area = buf.area
+  let parts = area.rows([1, mapHeight, nil, 1])
+  drawStatus(&buf, parts[0], s, m, g)
+  drawMap(&buf, parts[2 - 1], s, m, g)
+  let body = parts[2]
+  if full {
+    let rowsOf = body.rows([nil, nil, 8])
+    let top = rowsOf[0].columns([s.width / 2 + 6, nil])
+    let mid = rowsOf[1].columns([s.width / 2 + 6, nil])
+    drawPane(&buf, .queues, top[0], s, m, g)
+    drawPane(&buf, .inFlight, top[1], s, m, g)
+    drawPane(&buf, .requests, mid[0], s, m, g)
+    drawPane(&buf, .s3, mid[1], s, m, g)
+    drawPane(&buf, .events, rowsOf[2], s, m, g)
+  } else {
+    // Compact: a tab strip naming every pane, the focused one below it.
+    let strip = body.rows([1, nil])
+    var x = strip[0].x
+    for p in Pane.allCases {
+      let label = " \(p.rawValue + 1) \(p.title) "
+      let style = p == s.focus ? Style(fg: .cyan, bold: true, reverse: true) : Style(fg: .gray)
+      x = buf.put(label, x: x, y: strip[0].y, style: style) + 1
+    }
+    drawPane(&buf, s.focus, strip[1], s, m, g)
+  }
+  buf.put(
+    fit(hintBar(width: s.width), s.width, ellipsis: g.ellipsis), x: 0, y: parts[3].y,
+    style: Style(fg: .gray, reverse: true))
+  if let d = s.details.last { drawDetail(&buf, d, s, m, g) }
+  return g.isASCII ? buf.asciified() : buf
+}
+
+// MARK: Status bar and pipeline map
+
+func clock(_ t: SimTime) -> String { String(t.iso8601Millis.dropFirst(11).dropLast()) }
+
+func drawStatus(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
+  let t = m.sim.tracker
+  let speed = s.speed < 1 ? String(s.speed) : String(Int(s.speed))
+  let wide = r.width >= 120
+  let sep = wide ? "  " : " "
+  var text = (wide ? "fanout  seed \(s.seed)  " : "seed \(s.seed) ") + "\(clock(m.sim.now))\(sep)×\(speed)\(sep)"
+  text += s.paused ? "\(g.pause) paused" : (wide ? "▶ running" : "▶")
+  if s.lagging, !s.paused { text += wide ? " (can't keep up at ×\(speed))" : " LAG" }
+  let inFlight = m.sim.queues.reduce(0) { $0 + $1.inFlightCount }
+  text += "\(sep)fired \(t.fired)\(sep)done \(t.completed)\(sep)failed \(t.failedCount)\(sep)"
+  text += "\(wide ? "in flight" : "flight") \(inFlight)\(sep)S3 \(m.sim.buckets.reduce(0) { $0 + $1.objectCount })"
+  if wide { text += "  notified \(m.notifications)" }
+  if t.collidingFires > 0 { text += "\(sep)collisions \(t.collidingFires)" }
+  buf.fill(r, Cell(" ", Style(reverse: true)))
+  buf.put(
+    truncate(text, r.width, ellipsis: g.ellipsis), x: r.x, y: r.y, style: Style(reverse: true, underline: false).bolded)
+  if !s.message.isEmpty {
+    let msg = " " + s.message + " "
+    let w = displayWidth(msg)
+    if displayWidth(text) + w + 2 <= r.width {
+      buf.put(msg, x: r.maxX - w, y: r.y, style: Style(fg: .yellow, reverse: true))
+    }
+  }
+}
+
+func drawMap(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
+  let inner = drawBlock(&buf, r, title: "Pipeline", glyphs: g)
+  let sim = m.sim
+  guard inner.height > 0 else { return }
+  let entry = sim.topology.entryFunction.flatMap { sim.function(named: $0) }
+  let connector = sim.topics.first
+  var head =
+    "λ \(entry?.name ?? "entry") ×\(entry?.running ?? 0) \(g.arrow) \(connector?.name ?? "topic") [\(connector?.counters.published ?? 0) published]"
+  if sim.topics.count > 1 {
+    let n = sim.topics[1]
+    head += "    services \(g.arrow) \(n.name) [\(n.counters.published) published, \(m.notifications) notified]"
+  }
+  buf.put(head, x: inner.x, y: inner.y, clip: inner)
+  for (i, mapping) in sim.mappings.enumerated() where i + 1 < inner.height {
+    let y = inner.y + 1 + i
+    let last = i == sim.mappings.count - 1
+    var x = buf.put(
+      "  " + (last ? g.bottomLeft : g.vertical) + g.arrow + " ", x: inner.x, y: y, style: .fg(.gray), clip: inner)
+    let q = sim.queues[mapping.queue]
+    let dlq = q.deadLetterQueue.map { sim.queues[$0].depth } ?? 0
+    x = buf.put(fit(q.name, 10), x: x, y: y, style: .plain.bolded, clip: inner)
+    x = buf.put(
+      " visible \(pad(q.visibleCount, 4)) in flight \(pad(q.inFlightCount, 3)) DLQ \(pad(dlq, 3)) ", x: x, y: y,
+      style: dlq > 0 ? .fg(.red) : .plain, clip: inner)
+    x = buf.put(g.arrow + " ", x: x, y: y, style: .fg(.gray), clip: inner)
+    let f = sim.functions[mapping.function]
+    let paused = !mapping.enabled
+    let failing = f.failure.errorRate > 0 || f.failure.timeoutRate > 0
+    x = buf.put(
+      "λ \(f.name) ×\(f.running)", x: x, y: y, style: paused ? .fg(.yellow) : (failing ? .fg(.red) : .fg(.green)),
+      clip: inner)
+    if paused { x = buf.put(" \(g.pause) PAUSED", x: x, y: y, style: Style(fg: .yellow, bold: true), clip: inner) }
+    if failing { x = buf.put(" \(g.cross) FAILING", x: x, y: y, style: Style(fg: .red, bold: true), clip: inner) }
+  }
+}
+
+func pad(_ n: Int, _ w: Int) -> String { fit(String(n), w, right: true) }
+
+// MARK: Panes
+
+/// The rows of a pane, newest first where that applies.
+public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) -> (columns: [Column], rows: [Row]) {
+  let sim = m.sim
+  switch p {
+  case .queues:
+    let cols = [
+      Column("queue", 13), Column("vis", 4, right: true), Column("flight", 6, right: true),
+      Column("dly", 3, right: true), Column("oldest", 6, right: true), Column("in/s", 5, right: true),
+      Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", nil),
+    ]
+    let rows = sim.queues.map { q -> Row in
+      let r = m.rates[q.name] ?? (0, 0, 0)
+      let isDLQ = sim.queues.contains { $0.deadLetterQueue == q.index }
+      let style: Style = isDLQ ? (q.depth > 0 ? .fg(.red) : .fg(.gray)) : .plain
+      return Row(
+        [
+          q.name, String(q.visibleCount), String(q.inFlightCount), String(q.delayedCount),
+          q.depth == 0 ? "-" : formatSpan(q.ageOfOldestMessage(now: sim.now)), rate(r.sent), rate(r.received),
+          rate(r.deleted),
+          spark(m.depthHistory[q.name] ?? [], 24, g),
+        ], style: style)
+    }
+    return (cols, rows)
+  case .inFlight:
+    let cols = [
+      Column("queue", 10), Column("message", 8), Column("request", 8), Column("rc", 2, right: true),
+      Column("visibility left", 16), Column("λ#", nil),
+    ]
+    let rows = inFlightList(m).map { f -> Row in
+      let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? 1
+      let left = max(0, f.visibleUntil - sim.now)
+      let bar = gaugeText(Double(left) / Double(max(1, vt)), 9, g) + " " + fit(formatSpan(left), 6, right: true)
+      return Row(
+        [
+          f.queue, String(f.messageId.text.prefix(8)), f.requestID.map { String($0.hex.prefix(8)) } ?? "-",
+          String(f.receiveCount), bar, f.invocation.map { "#\($0)" } ?? "-",
+        ], style: f.receiveCount > 1 ? .fg(.yellow) : .plain)
+    }
+    return (cols, rows)
+  case .requests:
+    var cols = [Column("request", 10), Column("fired", 12)]
+    for st in m.stages { cols.append(Column(st, 9)) }
+    cols += [Column("e2e", 7, right: true), Column("", nil)]
+    let rows = m.requests.reversed().map { r -> Row in
+      var cells = [r.id.map { String($0.hex.prefix(10)) } ?? "…", clock(r.fired)]
+      cells += r.stages.map { stageText($0, g) }
+      cells.append(r.completedAt.map { formatSpan($0 - r.fired) } ?? "")
+      var flags = ""
+      if r.collision { flags += "COLLISION " }
+      if let f = r.failed { flags += "failed: \(f)" }
+      cells.append(flags)
+      let style: Style =
+        r.failed != nil || r.stages.contains(.deadLetter)
+        ? .fg(.red) : (r.collision ? .fg(.magenta) : (r.completedAt != nil ? .fg(.green) : .plain))
+      return Row(cells, style: style)
+    }
+    return (cols, rows)
+  case .s3:
+    let cols = [Column("key", nil), Column("size", 5, right: true), Column("etag", 9), Column("written", 12)]
+    let rows = m.s3.reversed().map {
+      Row([$0.key, String($0.size), String($0.etag.dropFirst().prefix(8)), clock($0.time)])
+    }
+    return (cols, rows)
+  case .events:
+    let cols = [Column("time", 12), Column("type", 18), Column("", nil)]
+    let rows = m.eventLines.reversed().map { e -> Row in
+      let style: Style =
+        e.1.hasPrefix("request.collision") || e.2.contains("ERROR") || e.2.contains("TIMEOUT")
+          || e.1 == "sqs.dlq" || e.1 == "request.failed" ? .fg(.red) : (e.1 == "sns.notify" ? .fg(.cyan) : .plain)
+      return Row([clock(e.0), e.1, e.2], style: style)
+    }
+    return (cols, rows)
+  }
+}
+
+/// In-flight messages in a stable order: by queue, then receive time, then ID.
+public func inFlightList(_ m: PipelineModel) -> [InFlightRow] {
+  m.inFlight.values.sorted { ($0.queue, $0.receivedAt, $0.messageId) < ($1.queue, $1.receivedAt, $1.messageId) }
+}
+
+func drawPane(_ buf: inout Buffer, _ p: Pane, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
+  let (cols, rows) = paneRows(p, s, m, g)
+  let title = "\(p.rawValue + 1) \(p.title) (\(rows.count))"
+  let inner = drawBlock(&buf, r, title: title, focused: s.focus == p, glyphs: g)
+  let sel = rows.isEmpty ? nil : min(s.selected(p), rows.count - 1)
+  drawTable(
+    &buf, inner, columns: cols, rows: rows, selected: s.focus == p ? sel : nil, focused: s.focus == p, glyphs: g)
+}
+
+func rate(_ v: Double) -> String { v < 0.05 ? "0" : (v < 10 ? String(Double(Int(v * 10)) / 10) : String(Int(v))) }
+
+func spark(_ values: [Int], _ width: Int, _ g: Glyphs) -> String {
+  let shown = values.suffix(width)
+  let peak = max(1, shown.max() ?? 1)
+  let levels = g.bars.count - 1
+  return shown.map { v in g.bars[v <= 0 ? 0 : max(1, Int((Double(v) / Double(peak) * Double(levels)).rounded()))] }
+    .joined()
+}
+
+func gaugeText(_ fraction: Double, _ width: Int, _ g: Glyphs) -> String {
+  let full = Int((max(0, min(1, fraction)) * Double(width)).rounded())
+  return String(repeating: g.fullBlock, count: full) + String(repeating: g.lightShade, count: width - full)
+}
+
+func stageText(_ st: StageStatus, _ g: Glyphs) -> String {
+  switch st {
+  case .pending: return "·"
+  case .queued: return "queued"
+  case .running: return "λ run"
+  case .retrying: return "retry"
+  case .done: return g.check + " done"
+  case .deadLetter: return "DLQ"
+  }
+}

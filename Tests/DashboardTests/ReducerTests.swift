@@ -1,0 +1,122 @@
+import Testing
+
+@testable import Dashboard
+@testable import FanoutSim
+
+@Suite("Key bindings and the reducer")
+struct ReducerTests {
+  func state() -> AppState {
+    AppState(
+      serviceNames: ["service01", "service02", "service03"], mappingEnabled: [true, true, true],
+      failing: [false, false, false], seed: 1)
+  }
+
+  func run(_ s: inout AppState, _ a: Action, rows: Int = 5) -> [Command] { reduce(&s, a, rows: { _ in rows }) }
+
+  @Test("Every key in the binding table dispatches an action")
+  func tableDispatch() {
+    for b in keyBindings {
+      for k in b.keys { #expect(action(for: k) != nil, "\(k)") }
+    }
+    #expect(action(for: .char("p")) == .fire)
+    #expect(action(for: .char("P")) == .fireBurst)
+    #expect(action(for: .char("3")) == .toggleMapping(3))
+    #expect(action(for: .char(" ")) == .togglePause)
+    #expect(action(for: .ctrlC) == .quit)
+    #expect(action(for: .char("z")) == nil)
+    #expect(hintBar(width: 120).contains("p fire"))
+  }
+
+  @Test("p fires one request, P a burst of ten")
+  func fire() {
+    var s = state()
+    #expect(run(&s, .fire) == [.fire(1)])
+    #expect(run(&s, .fireBurst) == [.fire(10)])
+  }
+
+  @Test("1-9 pause and resume service N's trigger; a missing service is refused")
+  func pauseService() {
+    var s = state()
+    #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: false)])
+    #expect(s.mappingEnabled == [false, true, true])
+    #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: true)])
+    #expect(run(&s, .toggleMapping(7)) == [])
+    #expect(s.message == "no service 7")
+  }
+
+  @Test("f then N breaks service N, and again mends it; f then another key cancels")
+  func breakService() {
+    var s = state()
+    #expect(run(&s, .chooseFailure) == [])
+    #expect(s.choosingFailure)
+    #expect(run(&s, .toggleMapping(2)) == [.setFailure(service: 1, failing: true)])
+    #expect(!s.choosingFailure && s.mappingEnabled[1], "the digit broke the service, not its trigger")
+    _ = run(&s, .chooseFailure)
+    #expect(run(&s, .toggleMapping(2)) == [.setFailure(service: 1, failing: false)])
+    _ = run(&s, .chooseFailure)
+    #expect(run(&s, .fire) == [])
+    #expect(!s.choosingFailure)
+  }
+
+  @Test("space pauses the clock; . steps only while paused; +/- change speed within ×0.1…×1000")
+  func clock() {
+    var s = state()
+    #expect(run(&s, .stepEvent) == [])
+    _ = run(&s, .togglePause)
+    #expect(s.paused)
+    #expect(run(&s, .stepEvent) == [.stepEvent])
+    for _ in 0..<20 { _ = run(&s, .faster) }
+    #expect(s.speed == 1_000)
+    for _ in 0..<20 { _ = run(&s, .slower) }
+    #expect(s.speed == 0.1)
+  }
+
+  @Test("Tab and Shift-Tab cycle focus; arrows move the selection within the pane's rows")
+  func focusAndSelection() {
+    var s = state()
+    _ = run(&s, .focusNext)
+    #expect(s.focus == .inFlight)
+    _ = run(&s, .focusPrevious)
+    _ = run(&s, .focusPrevious)
+    #expect(s.focus == .events)
+    _ = run(&s, .down, rows: 3)
+    _ = run(&s, .down, rows: 3)
+    _ = run(&s, .down, rows: 3)
+    #expect(s.selected(.events) == 2)
+    _ = run(&s, .pageUp, rows: 3)
+    #expect(s.selected(.events) == 0)
+  }
+
+  @Test("Esc closes the top detail view; ? toggles help; q quits; a resize is remembered")
+  func detailsHelpQuit() {
+    var s = state()
+    s.details = [.queue("service01")]
+    _ = run(&s, .help)
+    #expect(s.details == [.queue("service01"), .help])
+    _ = run(&s, .help)
+    _ = run(&s, .back)
+    #expect(s.details.isEmpty)
+    _ = run(&s, .resize(100, 30))
+    #expect(s.width == 100 && s.height == 30)
+    _ = run(&s, .quit)
+    #expect(s.quit)
+  }
+
+  @Test("The dashboard applies commands: pausing service01 makes its queue hold new requests")
+  func commandsReachTheSimulation() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 2)
+    let d = Dashboard(sim: sim)
+    d.handle(.toggleMapping(1))
+    d.handle(.fireBurst)
+    sim.run(until: sim.now + 5 * Micros.second)
+    #expect(sim.queue(named: "service01")!.visibleCount == 10)
+    #expect(sim.queue(named: "service02")!.depth == 0)
+    d.handle(.chooseFailure)
+    d.handle(.toggleMapping(2))
+    #expect(sim.function(named: "service02")!.failure.errorRate == 1)
+    d.handle(.focusNext)
+    d.handle(.focusNext)
+    d.handle(.open)
+    #expect(d.state.details.count == 1)
+  }
+}
