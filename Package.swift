@@ -24,12 +24,18 @@ let package = Package(
       // The simulation is single-threaded; dynamic exclusivity checks cost about 12% of a run.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    .systemLibrary(
+      name: "CNCurses",
+      providers: [.apt(["libncurses-dev"])]
+    ),
     .target(name: "TermRender"),
+    .target(name: "TerminalUI", dependencies: ["CNCurses", "TermRender", "Dashboard", "FanoutSim"]),
     .target(name: "Dashboard", dependencies: ["FanoutSim", "TermRender"]),
     .executableTarget(
       name: "fanout",
       dependencies: [
         "FanoutSim",
+        "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

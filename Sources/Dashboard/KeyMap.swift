@@ -1,10 +1,6 @@
-// MARK: - Key bindings: one table for dispatch, the hint bar and the help overlay
+import TermRender
 
-/// A key as the terminal decodes it.
-public enum Key: Hashable, Sendable {
-  case char(Character)
-  case up, down, pageUp, pageDown, enter, escape, tab, backTab, ctrlC, resize
-}
+// MARK: - Key bindings: one table for dispatch, the hint bar and the help overlay
 
 /// One binding.
 public struct Binding: Sendable {

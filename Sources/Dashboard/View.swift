@@ -133,7 +133,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
     let cols = [
       Column("queue", 13), Column("vis", 4, right: true), Column("flight", 6, right: true),
       Column("dly", 3, right: true), Column("oldest", 6, right: true), Column("in/s", 5, right: true),
-      Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", nil),
+      Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", 8),
     ]
     let rows = sim.queues.map { q -> Row in
       let r = m.rates[q.name] ?? (0, 0, 0)
@@ -144,7 +144,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
           q.name, String(q.visibleCount), String(q.inFlightCount), String(q.delayedCount),
           q.depth == 0 ? "-" : formatSpan(q.ageOfOldestMessage(now: sim.now)), rate(r.sent), rate(r.received),
           rate(r.deleted),
-          spark(m.depthHistory[q.name] ?? [], 24, g),
+          spark(m.depthHistory[q.name] ?? [], 8, g),
         ], style: style)
     }
     return (cols, rows)
@@ -183,9 +183,10 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
     }
     return (cols, rows)
   case .s3:
-    let cols = [Column("key", nil), Column("size", 5, right: true), Column("etag", 9), Column("written", 12)]
+    let cols = [Column("key", nil), Column("size", 4, right: true), Column("etag", 8), Column("written", 12)]
+    let keyWidth = max(8, (s.width >= 120 && s.height >= 40 ? s.width / 2 - 8 : s.width - 2) - 4 - 8 - 12 - 3)
     let rows = m.s3.reversed().map {
-      Row([$0.key, String($0.size), String($0.etag.dropFirst().prefix(8)), clock($0.time)])
+      Row([shortKey($0.key, keyWidth), String($0.size), String($0.etag.dropFirst().prefix(8)), clock($0.time)])
     }
     return (cols, rows)
   case .events:
@@ -238,4 +239,16 @@ func stageText(_ st: StageStatus, _ g: Glyphs) -> String {
   case .done: return g.check + " done"
   case .deadLetter: return "DLQ"
   }
+}
+
+/// A key that fits `width` cells: whole when it fits, otherwise without its leading folders
+/// (`…/service01/26d84a1f…`), so that the part that differs stays visible.
+func shortKey(_ key: String, _ width: Int) -> String {
+  if displayWidth(key) <= width { return key }
+  let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+  guard parts.count > 2 else { return truncate(key, width) }
+  // Drop leading folders while the rest does not fit, keeping the last folder and the name.
+  var start = 1
+  while start < parts.count - 2, displayWidth("…/" + parts[start...].joined(separator: "/")) > width { start += 1 }
+  return truncate("…/" + parts[start...].joined(separator: "/"), width)
 }

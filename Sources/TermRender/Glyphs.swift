@@ -45,3 +45,9 @@ extension Buffer {
     return out
   }
 }
+
+/// A key as the terminal decodes it.
+public enum Key: Hashable, Sendable {
+  case char(Character)
+  case up, down, pageUp, pageDown, enter, escape, tab, backTab, ctrlC, resize
+}

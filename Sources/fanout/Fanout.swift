@@ -12,7 +12,8 @@ struct Fanout: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fanout",
     abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
-    subcommands: [RunCommand.self]
+    subcommands: [DashboardCommand.self, RunCommand.self],
+    defaultSubcommand: DashboardCommand.self
   )
 }
 

@@ -120,3 +120,13 @@ struct ReducerTests {
     #expect(d.state.details.count == 1)
   }
 }
+
+@Suite("Small view helpers")
+struct ViewHelperTests {
+  @Test("Long S3 keys keep their last folder and the start of the name")
+  func shortKeys() {
+    #expect(shortKey("a/b.json", 20) == "a/b.json")
+    #expect(shortKey("fanout/service01/2e69bf235a52df347f8864c0074a47e2.json", 22) == "…/service01/2e69bf235…")
+    #expect(shortKey("x/y/z/service01/2e69bf235a.json", 27) == "…/service01/2e69bf235a.json")
+  }
+}

@@ -1,0 +1,68 @@
+import Dashboard
+import FanoutSim
+import TermRender
+
+/// Runs the dashboard until the person quits: the virtual clock follows wall time × speed, the
+/// screen is redrawn only when something changed (at most 30 frames a second), and the loop
+/// blocks on input while the clock is paused.
+public func runDashboard(sim: Simulation, terminal: Terminal) {
+  let dash = Dashboard(sim: sim)
+  let clock = ContinuousClock()
+  var last = clock.now
+  var drawn: (version: Int, clock: SimTime, state: String)?
+  let (w, h) = terminal.size
+  dash.handle(.resize(w, h))
+  while !dash.state.quit {
+    let now = clock.now
+    let wall = last.duration(to: now)
+    last = now
+    if !dash.state.paused {
+      let wallMicros = Double(wall.components.seconds) * 1e6 + Double(wall.components.attoseconds) / 1e12
+      let target = sim.now + Int64(wallMicros * dash.state.speed)
+      dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
+    }
+    let stateKey =
+      "\(dash.state.focus)\(dash.state.selection)\(dash.state.details)\(dash.state.detailScroll)\(dash.state.speedIndex)\(dash.state.paused)\(dash.state.message)\(dash.state.width)x\(dash.state.height)\(dash.state.lagging)"
+    let shownClock = sim.now / 1_000
+    if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != stateKey {
+      terminal.draw(dash.screen(glyphs: terminal.glyphs))
+      drawn = (dash.model.version, shownClock, stateKey)
+    }
+    // Paused: block until a key. Running: a frame every 33 ms while work flows, 4 a second when
+    // only the clock moves.
+    let wait: Int32 = dash.state.paused ? -1 : (sim.hasPendingWork ? 33 : 250)
+    guard let key = terminal.readKey(milliseconds: wait) else { continue }
+    if key == .resize {
+      let (w, h) = terminal.size
+      dash.handle(.resize(w, h))
+      terminal.invalidate()
+      continue
+    }
+    if let a = action(for: key) { dash.handle(a) }
+    // Take every key already typed before the next frame.
+    while let more = terminal.readKey(milliseconds: 0) {
+      if more == .resize {
+        let (w, h) = terminal.size
+        dash.handle(.resize(w, h))
+        terminal.invalidate()
+      } else if let a = action(for: more) {
+        dash.handle(a)
+      }
+      if dash.state.quit { break }
+    }
+  }
+}
+
+/// Moves the simulation to `target`, stopping after `budget` of wall time. False when it could not
+/// keep up (the clock then stays behind, and the status bar says so).
+func advance(_ sim: Simulation, to target: SimTime, budget: Duration, clock: ContinuousClock) -> Bool {
+  let deadline = clock.now.advanced(by: budget)
+  var n = 0
+  while let t = sim.nextJobTime, t <= target {
+    sim.step()
+    n += 1
+    if n & 255 == 0, clock.now >= deadline { return false }
+  }
+  sim.run(until: target)
+  return true
+}
