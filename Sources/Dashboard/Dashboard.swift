@@ -33,7 +33,7 @@ public final class Dashboard {
     let detail = state.details.last.map { detailLines($0, model).lines.count } ?? 0
     // Counted before the reducer runs: it holds the state exclusively while it works.
     let focus = state.focus
-    let focusedRows = paneRows(focus, state, model, .ascii).rows.count
+    let focusedRows = paneRowCount(focus, model)
     let commands = reduce(&state, a, rows: { $0 == focus ? focusedRows : 0 }, detailLines: detail)
     for c in commands { apply(c) }
     return commands

@@ -102,7 +102,8 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
 
 func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
   let (title, lines) = detailLines(d, m)
-  let r = Rect(x: 2, y: 2, width: s.width - 4, height: s.height - 4)
+  // The whole body, between the status bar and the hint bar: nothing behind it shows through.
+  let r = Rect(x: 0, y: 1, width: s.width, height: s.height - 2)
   buf.fill(r)
   let inner = drawBlock(&buf, r, title: title + "  (Esc closes, ↑↓ scroll)", focused: true, glyphs: g)
   let first = min(s.detailScroll, max(0, lines.count - 1))

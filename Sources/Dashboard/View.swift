@@ -125,8 +125,22 @@ func pad(_ n: Int, _ w: Int) -> String { fit(String(n), w, right: true) }
 
 // MARK: Panes
 
-/// The rows of a pane, newest first where that applies.
-public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) -> (columns: [Column], rows: [Row]) {
+/// How many rows a pane has.
+public func paneRowCount(_ p: Pane, _ m: PipelineModel) -> Int {
+  switch p {
+  case .queues: return m.sim.queues.count
+  case .inFlight: return m.inFlight.count
+  case .requests: return m.requests.count
+  case .s3: return m.s3.count
+  case .events: return m.eventLines.count
+  }
+}
+
+/// The first `limit` rows of a pane, newest first where that applies (only what can be seen is
+/// built: a frame must stay cheap however long the lists get).
+public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, limit: Int = .max)
+  -> (columns: [Column], rows: [Row])
+{
   let sim = m.sim
   switch p {
   case .queues:
@@ -153,7 +167,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
       Column("queue", 10), Column("message", 8), Column("request", 8), Column("rc", 2, right: true),
       Column("visibility left", 16), Column("λ#", nil),
     ]
-    let rows = inFlightList(m).map { f -> Row in
+    let rows = inFlightList(m).prefix(limit).map { f -> Row in
       let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? 1
       let left = max(0, f.visibleUntil - sim.now)
       let bar = gaugeText(Double(left) / Double(max(1, vt)), 9, g) + " " + fit(formatSpan(left), 6, right: true)
@@ -168,7 +182,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
     var cols = [Column("request", 10), Column("fired", 12)]
     for st in m.stages { cols.append(Column(st, 9)) }
     cols += [Column("e2e", 7, right: true), Column("", nil)]
-    let rows = m.requests.reversed().map { r -> Row in
+    let rows = m.requests.reversed().prefix(limit).map { r -> Row in
       var cells = [r.id.map { String($0.hex.prefix(10)) } ?? "…", clock(r.fired)]
       cells += r.stages.map { stageText($0, g) }
       cells.append(r.completedAt.map { formatSpan($0 - r.fired) } ?? "")
@@ -185,13 +199,13 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) 
   case .s3:
     let cols = [Column("key", nil), Column("size", 4, right: true), Column("etag", 8), Column("written", 12)]
     let keyWidth = max(8, (s.width >= 120 && s.height >= 40 ? s.width / 2 - 8 : s.width - 2) - 4 - 8 - 12 - 3)
-    let rows = m.s3.reversed().map {
+    let rows = m.s3.reversed().prefix(limit).map {
       Row([shortKey($0.key, keyWidth), String($0.size), String($0.etag.dropFirst().prefix(8)), clock($0.time)])
     }
     return (cols, rows)
   case .events:
     let cols = [Column("time", 12), Column("type", 18), Column("", nil)]
-    let rows = m.eventLines.reversed().map { e -> Row in
+    let rows = m.eventLines.reversed().prefix(limit).map { e -> Row in
       let style: Style =
         e.1.hasPrefix("request.collision") || e.2.contains("ERROR") || e.2.contains("TIMEOUT")
           || e.1 == "sqs.dlq" || e.1 == "request.failed" ? .fg(.red) : (e.1 == "sns.notify" ? .fg(.cyan) : .plain)
@@ -207,8 +221,9 @@ public func inFlightList(_ m: PipelineModel) -> [InFlightRow] {
 }
 
 func drawPane(_ buf: inout Buffer, _ p: Pane, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
-  let (cols, rows) = paneRows(p, s, m, g)
-  let title = "\(p.rawValue + 1) \(p.title) (\(rows.count))"
+  let total = paneRowCount(p, m)
+  let (cols, rows) = paneRows(p, s, m, g, limit: s.selected(p) + r.height)
+  let title = "\(p.rawValue + 1) \(p.title) (\(total))"
   let inner = drawBlock(&buf, r, title: title, focused: s.focus == p, glyphs: g)
   let sel = rows.isEmpty ? nil : min(s.selected(p), rows.count - 1)
   drawTable(

@@ -12,7 +12,7 @@ public struct Glyphs: Sendable {
   public static let unicode = Glyphs(
     horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
     bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], fullBlock: "█", lightShade: "░", arrow: "→",
-    ellipsis: "…", bullet: "●", check: "✓", cross: "✗", pause: "⏸")
+    ellipsis: "…", bullet: "●", check: "✓", cross: "✗", pause: "‖")
 
   public static let ascii = Glyphs(
     horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
@@ -23,7 +23,7 @@ public struct Glyphs: Sendable {
 /// ASCII stand-ins for the characters the dashboard writes in its own text.
 private let asciiFallback: [Character: String] = [
   "λ": "L", "×": "x", "▶": ">", "·": ".", "✓": "v", "✗": "x", "…": "~", "↑": "^", "↓": "v", "→": ">", "←": "<",
-  "µ": "u", "⏸": "=", "●": "*", "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "█": "#", "░": ".",
+  "µ": "u", "‖": "=", "●": "*", "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "█": "#", "░": ".",
 ]
 
 extension Buffer {

@@ -2,6 +2,10 @@ import Dashboard
 import FanoutSim
 import TermRender
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Runs the dashboard until the person quits: the virtual clock follows wall time × speed, the
 /// screen is redrawn only when something changed (at most 30 frames a second), and the loop
 /// blocks on input while the clock is paused.
@@ -12,6 +16,14 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
   var drawn: (version: Int, clock: SimTime, state: String)?
   let (w, h) = terminal.size
   dash.handle(.resize(w, h))
+  var frames = 0
+  var frameTime = Duration.zero
+  var slowest = Duration.zero
+  log("dashboard started at \(w)x\(h), seed \(sim.seed), \(terminal.glyphs.isASCII ? "ASCII" : "UTF-8") glyphs")
+  defer {
+    let mean = frames == 0 ? 0 : ms(frameTime) / Double(frames)
+    log("dashboard stopped: \(frames) frames, view+blit mean \(fmt(mean)) ms, slowest \(fmt(ms(slowest))) ms")
+  }
   while !dash.state.quit {
     let now = clock.now
     let wall = last.duration(to: now)
@@ -25,7 +37,12 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
       "\(dash.state.focus)\(dash.state.selection)\(dash.state.details)\(dash.state.detailScroll)\(dash.state.speedIndex)\(dash.state.paused)\(dash.state.message)\(dash.state.width)x\(dash.state.height)\(dash.state.lagging)"
     let shownClock = sim.now / 1_000
     if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != stateKey {
+      let started = clock.now
       terminal.draw(dash.screen(glyphs: terminal.glyphs))
+      let took = started.duration(to: clock.now)
+      frames += 1
+      frameTime += took
+      slowest = max(slowest, took)
       drawn = (dash.model.version, shownClock, stateKey)
     }
     // Paused: block until a key. Running: a frame every 33 ms while work flows, 4 a second when
@@ -66,3 +83,13 @@ func advance(_ sim: Simulation, to target: SimTime, budget: Duration, clock: Con
   sim.run(until: target)
   return true
 }
+
+/// A line in the log: stderr, which the terminal sends to `--log FILE` (or nowhere) while it runs.
+func log(_ s: String) {
+  let line = Array((s + "\n").utf8)
+  _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
+
+func fmt(_ v: Double) -> String { String(Double(Int(v * 1_000)) / 1_000) }

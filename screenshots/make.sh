@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Makes the README's screenshots from the real binary: tmux runs and drives it, `capture-pane -e`
+# keeps the colours, and pyte + Pillow (from PyPI, in a virtual environment under .build/) turn
+# each capture into a PNG. Timings are wall time, so the pictures differ a little between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+venv=.build/screenshot-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q pyte pillow
+sock=fanout-shots-$$
+cols=120
+rows=40
+tmux -L "$sock" new-session -d -s s -x $cols -y $rows "TERM=xterm-256color exec .build/release/fanout --seed 7"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
+key() { tmux -L "$sock" send-keys -t s "$@"; }
+shot() {
+  tmux -L "$sock" capture-pane -e -p -t s > ".build/$1.ans"
+  "$venv/bin/python" screenshots/ansi2png.py ".build/$1.ans" "screenshots/$1.png" $cols $rows
+  echo "screenshots/$1.png"
+}
+sleep 1.5
+# Requests flowing: warm the functions up, then two bursts caught in flight.
+key p; sleep 2
+key P; sleep 0.1; key P; sleep 0.12
+shot overview
+sleep 3
+# service01 paused: its queue backs up while the other services keep finishing.
+key 1; key P; sleep 0.5; key P; sleep 3
+shot paused-service
+# A request's timeline across every hop.
+key Tab Tab; key j; key Enter; sleep 0.5
+shot request-timeline
+# Every key.
+key Escape; key '?'; sleep 0.5
+shot help
+key q
