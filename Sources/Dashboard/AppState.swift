@@ -27,7 +27,7 @@ public enum Detail: Equatable, Sendable {
 }
 
 /// Everything the view needs besides the pipeline model.
-public struct AppState: Sendable {
+public struct AppState: Equatable, Sendable {
   public static let speeds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000]
 
   public var width = 120

@@ -62,7 +62,9 @@ public final class PipelineModel {
   public private(set) var s3: [S3Row] = []
   public private(set) var eventLines: [(SimTime, String, String)] = []
   public private(set) var inFlight: [UUID128: InFlightRow] = [:]
-  private var requestOfMessage: [UUID128: RequestID] = [:]
+  /// The request and queue of each message still stored somewhere (dropped when it is deleted,
+  /// expires or is purged, so that the map stays as small as the queues).
+  private var messages: [UUID128: (request: RequestID, queue: String)] = [:]
   private var bodyOfMessage: [UUID128: String] = [:]
   private var invocationStages: [Int: (Int, [RequestID])] = [:]
   public private(set) var receiveHistory: [UUID128: [(SimTime, Int, String)]] = [:]
@@ -106,6 +108,10 @@ public final class PipelineModel {
     return i >= 0 && i < requests.count ? requests[i] : nil
   }
 
+  /// Messages the model still tracks (for tests of its bounds).
+  var trackedMessages: Int { messages.count }
+  var trackedIDs: Int { firesOfID.count }
+
   /// The body of a message, when it was seen being received.
   public func body(of id: UUID128) -> String? { bodyOfMessage[id] }
 
@@ -122,7 +128,11 @@ public final class PipelineModel {
       requests.append(
         RequestRow(fire: fire, id: nil, fired: e.time, stages: Array(repeating: .pending, count: stages.count)))
       if requests.count > PipelineModel.maxRequests {
-        requests.removeFirst()
+        let dropped = requests.removeFirst()
+        if let id = dropped.id {
+          firesOfID[id]?.removeAll { $0 == dropped.fire }
+          if firesOfID[id]?.isEmpty == true { firesOfID[id] = nil }
+        }
         firstFire += 1
         droppedRequests += 1
       }
@@ -162,30 +172,31 @@ public final class PipelineModel {
       }
     case .sqsSend(let queue, let mid, _, _, _, let id, _):
       if let id {
-        requestOfMessage[mid] = id
+        messages[mid] = (id, queue)
         if let s = stageOfQueue[queue] { setStage(id, s, .queued) }
         note(id, e.time, "sqs.send \(queue) \(mid.text)")
       }
     case .sqsReceive(let queue, let mid, let count, let until, let consumer):
       inFlight[mid] = InFlightRow(
-        queue: queue, messageId: mid, requestID: requestOfMessage[mid], receiveCount: count, receivedAt: e.time,
+        queue: queue, messageId: mid, requestID: messages[mid]?.request, receiveCount: count, receivedAt: e.time,
         visibleUntil: until, invocation: nil)
       receiveHistory[mid, default: []].append((e.time, count, consumer))
-      if let id = requestOfMessage[mid] {
+      if let id = messages[mid]?.request {
         note(id, e.time, "sqs.receive \(queue) receive #\(count), visible again at \(until.iso8601Millis)")
       }
     case .sqsDelete(let queue, let mid, _):
       inFlight[mid] = nil
-      if let id = requestOfMessage[mid] { note(id, e.time, "sqs.delete \(queue)") }
+      if let id = messages[mid]?.request { note(id, e.time, "sqs.delete \(queue)") }
       forget(mid)
     case .sqsVisible(let queue, let mid, let reason):
       inFlight[mid] = nil
-      if let id = requestOfMessage[mid] {
+      if let id = messages[mid]?.request {
         note(id, e.time, "visible again in \(queue) (\(reason.rawValue))")
         if let s = stageOfQueue[queue], reason == .visibilityTimeout { setStage(id, s, .retrying) }
       }
     case .sqsDLQ(let queue, let dlq, let mid, let count, let id):
       inFlight[mid] = nil
+      if let known = messages[mid] { messages[mid] = (known.request, dlq) }
       if let id, let s = stageOfQueue[queue] {
         setStage(id, s, .deadLetter)
         note(id, e.time, "moved to \(dlq) after \(count) receives")
@@ -195,6 +206,7 @@ public final class PipelineModel {
       forget(mid)
     case .sqsPurge(let queue, _):
       for (k, v) in inFlight where v.queue == queue { inFlight[k] = nil }
+      for (k, v) in messages where v.queue == queue { forget(k) }
     case .lambdaInvoke(let function, let inv, let cold, _, let ids, let records):
       for r in records ?? [] {
         if let mid = uuid(r.messageId) {
@@ -224,7 +236,7 @@ public final class PipelineModel {
         }
         if !failures.isEmpty {
           for f in failures {
-            if let mid = uuid(f), let id = requestOfMessage[mid] {
+            if let mid = uuid(f), let id = messages[mid]?.request {
               note(id, e.time, "reported as a batch item failure")
             }
           }
@@ -297,6 +309,7 @@ public final class PipelineModel {
   private func forget(_ mid: UUID128) {
     bodyOfMessage[mid] = nil
     receiveHistory[mid] = nil
+    messages[mid] = nil
   }
 
   private func uuid(_ text: String) -> UUID128? {

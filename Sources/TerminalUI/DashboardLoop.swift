@@ -13,7 +13,7 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
   let dash = Dashboard(sim: sim)
   let clock = ContinuousClock()
   var last = clock.now
-  var drawn: (version: Int, clock: SimTime, state: String)?
+  var drawn: (version: Int, clock: SimTime, state: AppState)?
   let (w, h) = terminal.size
   dash.handle(.resize(w, h))
   var frames = 0
@@ -33,17 +33,16 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
       let target = sim.now + Int64(wallMicros * dash.state.speed)
       dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
     }
-    let stateKey =
-      "\(dash.state.focus)\(dash.state.selection)\(dash.state.details)\(dash.state.detailScroll)\(dash.state.speedIndex)\(dash.state.paused)\(dash.state.message)\(dash.state.width)x\(dash.state.height)\(dash.state.lagging)"
     let shownClock = sim.now / 1_000
-    if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != stateKey {
+    if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != dash.state
+    {
       let started = clock.now
       terminal.draw(dash.screen(glyphs: terminal.glyphs))
       let took = started.duration(to: clock.now)
       frames += 1
       frameTime += took
       slowest = max(slowest, took)
-      drawn = (dash.model.version, shownClock, stateKey)
+      drawn = (dash.model.version, shownClock, dash.state)
     }
     // Paused: block until a key. Running: a frame every 33 ms while work flows, 4 a second when
     // only the clock moves.

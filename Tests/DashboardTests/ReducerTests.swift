@@ -130,3 +130,22 @@ struct ViewHelperTests {
     #expect(shortKey("x/y/z/service01/2e69bf235a.json", 27) == "…/service01/2e69bf235a.json")
   }
 }
+
+@Suite("The pipeline model's bounds")
+struct ModelBoundsTests {
+  @Test("Long sessions stay bounded: request rows, per-message maps and event lines")
+  func bounded() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 4)
+    let d = Dashboard(sim: sim)
+    sim.startLoad(count: 3_000, rate: 200)
+    sim.runUntilDrained()
+    d.model.sample()
+    #expect(d.model.requests.count == PipelineModel.maxRequests)
+    #expect(d.model.droppedRequests == 1_000)
+    #expect(d.model.trackedMessages == sim.queues.reduce(0) { $0 + $1.depth }, "only stored messages are tracked")
+    #expect(d.model.trackedIDs <= PipelineModel.maxRequests)
+    #expect(d.model.eventLines.count == PipelineModel.maxRows)
+    #expect(d.model.s3.count == PipelineModel.maxRows)
+    #expect(d.model.inFlight.isEmpty)
+  }
+}
