@@ -20,12 +20,7 @@ struct DashboardCommand: ParsableCommand {
   var log: String?
 
   func run() throws {
-    let sim: Simulation
-    do {
-      sim = try Simulation(topology: .seedPipeline(), seed: seed)
-    } catch {
-      throw CLIFailure(message: "\(error)")
-    }
+    let sim = try makeSimulation(seed: seed)
     let terminal: Terminal
     do {
       terminal = try Terminal(logPath: log)

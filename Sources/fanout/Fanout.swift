@@ -53,3 +53,12 @@ func printError(_ s: String) {
   var bytes = Array(text.utf8)
   _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
+
+/// The built-in pipeline's simulation; a refused topology is a failure with AWS's message.
+func makeSimulation(seed: UInt64) throws -> Simulation {
+  do {
+    return try Simulation(topology: .seedPipeline(), seed: seed)
+  } catch {
+    throw CLIFailure(message: "\(error)")
+  }
+}

@@ -53,12 +53,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let sim: Simulation
-    do {
-      sim = try Simulation(topology: .seedPipeline(), seed: seed)
-    } catch {
-      throw CLIFailure(message: "\(error)")
-    }
+    let sim = try makeSimulation(seed: seed)
     var writer: EventFileWriter?
     if let events {
       writer = try EventFileWriter(path: events)
