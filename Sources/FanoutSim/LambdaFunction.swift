@@ -115,10 +115,11 @@ public final class EventSourceMapping {
 
 /// A handler's names resolved to indices, so that running it hashes no string.
 struct HandlerPlan {
-  enum Kind { case preprocessor, service }
+  enum Kind { case preprocessor, service, forward }
   var kind = Kind.preprocessor
   var bucket = 0
-  var topic = 0
+  var topic = -1
+  var queue = -1
   var stage = ""
   /// The stage's index in the request tracker (services only).
   var stageIndex = -1

@@ -27,6 +27,7 @@ extension Simulation {
     switch plan.kind {
     case .preprocessor: runPreprocessor(inv, plan)
     case .service: runService(inv, plan)
+    case .forward: runForward(inv, plan)
     }
   }
 
@@ -138,6 +139,48 @@ extension Simulation {
         inv.phase = 0
         inv.recordIndex += 1
       }
+    }
+    finish(inv, .success)
+  }
+
+  /// Passes each record's message on: the published message (or the raw body) to a topic, or the
+  /// body as it came to a queue.
+  private func runForward(_ inv: Invocation, _ plan: HandlerPlan) {
+    while inv.recordIndex < inv.records.count {
+      if inv.skip.contains(inv.recordIndex) {
+        inv.failedItems.append(inv.recordIndex)
+        inv.recordIndex += 1
+        continue
+      }
+      if inv.phase == 0 {
+        inv.phase = 1
+        let model = plan.topic >= 0 ? topology.latency.snsPublish : topology.latency.sqsSend
+        scheduleStep(inv, at: now + model.sample(&latencyRng))
+        return
+      }
+      let body = inv.records[inv.recordIndex].body
+      let message: Payload
+      switch body {
+      case .envelope(let n, _): message = n.message
+      case .payload(let p): message = p
+      }
+      do {
+        if plan.topic >= 0 {
+          try publish(topics[plan.topic], message: message, subject: nil, attributes: [])
+        } else {
+          let q = queues[plan.queue]
+          let size = message.byteCount
+          if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
+          enqueue(
+            q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delaySeconds,
+            sentTime: now, enqueueTime: now, sender: .api, source: "lambda:" + functions[inv.function].name)
+        }
+      } catch {
+        finish(inv, .error("\(error)"))
+        return
+      }
+      inv.phase = 0
+      inv.recordIndex += 1
     }
     finish(inv, .success)
   }

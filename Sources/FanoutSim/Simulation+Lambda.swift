@@ -179,6 +179,20 @@ extension Simulation {
       if f.failure.itemFailureRate > 0 {
         for i in records.indices where f.rng.chance(f.failure.itemFailureRate) { inv.skip.insert(i) }
       }
+      // Poison messages fail every time: reported one by one, or failing the whole batch.
+      if !f.failure.poison.isEmpty {
+        for (i, r) in records.enumerated() {
+          guard let hex = r.body.requestID?.hex, f.failure.poison.contains(where: { hex.hasPrefix($0) }) else {
+            continue
+          }
+          if f.failure.reportsItemFailures {
+            inv.skip.insert(i)
+          } else {
+            inv.pendingOutcome = .error("poison message: request \(hex)")
+            break
+          }
+        }
+      }
       scheduleStep(inv, at: begin + compute)
     }
   }

@@ -4,13 +4,14 @@ import HeapModule
 // MARK: - Scheduler
 
 enum Job {
-  case fire
   case snsDeliver(SNSNotification, topic: Int32, subscription: Int32)
   case queueTimer(queue: Int32, kind: Int32, at: SimTime)
   case pump(mapping: Int)
   case windowEnd(mapping: Int, serial: Int)
   case step(Invocation)
   case retry(Int)
+  case load(Int)
+  case action(Int)
 }
 
 struct Scheduled: Comparable {
@@ -65,7 +66,8 @@ public final class Simulation {
   var reservedTotal = 0
   var idRng: SimRandom
   var latencyRng: SimRandom
-  var load: (count: Int, fired: Int, rate: Double, start: SimTime)?
+  var loads: [LoadRun] = []
+  var actions: [ScenarioAction] = []
   var transformCache: [String: Result<String, HandlerError>] = [:]
   var lastTransform: (String, Result<String, HandlerError>)?
 
@@ -178,40 +180,57 @@ public final class Simulation {
       queues[q].mappings.append(mappings.count)
       mappings.append(esm)
     }
+    tracker = RequestTracker(stages: stages, start: topology.startTime)
     for f in functions {
-      let bucket: String
-      let topic: String
       switch f.spec.handler {
-      case .seedPreprocessor(let b, _, _, let t), .seedService(let b, _, _, _, let t):
-        bucket = b
-        topic = t
-      }
-      guard let b = bucketByName[bucket] else {
-        throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
-      }
-      guard let t = topicByName[topic] else {
-        throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
-      }
-      f.plan.bucket = b
-      f.plan.topic = t
-      switch f.spec.handler {
-      case .seedPreprocessor(_, let prefix, let stage, _):
+      case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
+        let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan.kind = .preprocessor
         f.plan.stage = stage
+        f.plan.bucket = b
+        f.plan.topic = t
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
-      case .seedService(_, let prefix, let previous, let stage, _):
+      case .seedService(let bucket, let prefix, let previous, let stage, let topic):
+        let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan.kind = .service
         f.plan.stage = stage
+        f.plan.bucket = b
+        f.plan.topic = t
         f.plan.stageIndex = stages.firstIndex(of: stage)!
         f.plan.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
+      case .forward(let topic, let queue):
+        f.plan.kind = .forward
+        switch (topic, queue) {
+        case (let t?, nil):
+          guard let ti = topicByName[t] else {
+            throw TopologyError("Function \(f.name) forwards to topic \(t), which does not exist")
+          }
+          f.plan.topic = ti
+        case (nil, let q?):
+          guard let qi = queueByName[q] else {
+            throw TopologyError("Function \(f.name) forwards to queue \(q), which does not exist")
+          }
+          f.plan.queue = qi
+        default:
+          throw TopologyError("Function \(f.name) must forward to exactly one topic or queue")
+        }
       }
     }
     if let e = topology.entryFunction {
       guard let i = functionByName[e] else { throw TopologyError("Entry function \(e) does not exist") }
       entryFunction = i
     }
-    tracker = RequestTracker(stages: stages, start: topology.startTime)
+  }
+
+  private func resolve(_ f: LambdaFunction, bucket: String, topic: String) throws -> (Int, Int) {
+    guard let b = bucketByName[bucket] else {
+      throw TopologyError("Function \(f.name) writes to bucket \(bucket), which does not exist")
+    }
+    guard let t = topicByName[topic] else {
+      throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
+    }
+    return (b, t)
   }
 
   static func validate(queue q: QueueSpec) throws {
@@ -318,13 +337,14 @@ public final class Simulation {
 
   func execute(_ job: Job) {
     switch job {
-    case .fire: loadFire()
     case .snsDeliver(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s))
     case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: Int(kind), at: at)
     case .pump(let m): pump(mappings[m])
     case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)
     case .step(let inv): stepInvocation(inv)
     case .retry(let id): retryPending(id)
+    case .load(let i): loadFire(i)
+    case .action(let i): perform(i)
     }
   }
 
@@ -343,22 +363,47 @@ public final class Simulation {
   /// Fires `count` requests at `rate` per second of virtual time, the first one now.
   public func startLoad(count: Int, rate: Double) {
     guard count > 0, rate > 0 else { return }
-    // Each request writes one object per seed handler into its bucket: make room once.
-    tracker.reserve(fires: count)
-    var writers = Array(repeating: 0, count: buckets.count)
-    for f in functions { writers[f.plan.bucket] += 1 }
-    for (b, n) in writers.enumerated() where n > 0 { buckets[b].reserve(objects: n * count) }
-    load = (count, 0, rate, now)
-    schedule(.fire, at: now)
+    addLoad(.constant(rate: rate, count: count, start: now - topology.startTime))
   }
 
-  func loadFire() {
-    guard var l = load else { return }
+  /// Adds a load; its times count from the simulation's start.
+  public func addLoad(_ spec: LoadSpec) {
+    let index = loads.count
+    var run = LoadRun(spec: spec, rng: SimRandom(seed: seed, stream: "load/\(index)"), origin: topology.startTime)
+    guard spec.count > 0, let first = run.time(of: 0) else { return }
+    tracker.reserve(fires: spec.count)
+    var writers = Array(repeating: 0, count: buckets.count)
+    for f in functions where f.plan.kind != .forward { writers[f.plan.bucket] += 1 }
+    for (b, n) in writers.enumerated() where n > 0 { buckets[b].reserve(objects: n * spec.count) }
+    run.next = first
+    loads.append(run)
+    schedule(.load(index), at: first)
+  }
+
+  func loadFire(_ index: Int) {
     fireRequest()
-    l.fired += 1
-    load = l
-    if l.fired < l.count {
-      schedule(.fire, at: l.start + Int64((Double(l.fired) * 1_000_000 / l.rate).rounded()))
+    loads[index].fired += 1
+    if let t = loads[index].time(of: loads[index].fired) { schedule(.load(index), at: t) }
+  }
+
+  /// Schedules an action at a time counted from the simulation's start.
+  public func schedule(_ action: ScenarioAction, at offset: Int64) {
+    actions.append(action)
+    schedule(.action(actions.count - 1), at: topology.startTime + offset)
+  }
+
+  func perform(_ index: Int) {
+    switch actions[index] {
+    case .fire(let n):
+      for _ in 0..<n { fireRequest() }
+    case .setMapping(let queue, let enabled):
+      try? setMapping(queue: queue, enabled: enabled)
+    case .setFailure(let function, let failure):
+      try? setFailure(function: function, failure)
+    case .publish(let topic, let message, let attributes):
+      _ = try? publish(topic: topic, message: message, attributes: attributes)
+    case .send(let queue, let body, let attributes):
+      _ = try? sendMessage(queue: queue, body: body, attributes: attributes)
     }
   }
 }

@@ -97,10 +97,20 @@ public struct FailureSpec: Equatable, Sendable {
   /// Probability that each record of a batch fails on its own; the function reports those in
   /// `batchItemFailures` (which Lambda only honours with ReportBatchItemFailures).
   public var itemFailureRate = 0.0
-  public init(errorRate: Double = 0, timeoutRate: Double = 0, itemFailureRate: Double = 0) {
+  /// Poison messages: a record whose request ID starts with one of these fails every time.
+  public var poison: [String] = []
+  /// Whether the handler catches a failing record and reports it in `batchItemFailures` (true),
+  /// or lets the error fail the whole invocation (false).
+  public var reportsItemFailures = false
+  public init(
+    errorRate: Double = 0, timeoutRate: Double = 0, itemFailureRate: Double = 0, poison: [String] = [],
+    reportsItemFailures: Bool = false
+  ) {
     self.errorRate = errorRate
     self.timeoutRate = timeoutRate
     self.itemFailureRate = itemFailureRate
+    self.poison = poison
+    self.reportsItemFailures = reportsItemFailures
   }
 }
 
@@ -113,6 +123,8 @@ public enum HandlerSpec: Sendable {
   /// `<prefix>/<previous>/<id>.json`, set `key1` to null, PUT `<prefix>/<stage>/<id>.json`,
   /// publish `{"request_id": "<id>"}` to a topic.
   case seedService(bucket: String, prefix: String, previous: String, stage: String, topic: String)
+  /// Passes each record's message on, unchanged, to a topic or to a queue.
+  case forward(topic: String?, queue: String?)
 }
 
 /// A Lambda function.
