@@ -12,6 +12,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     .target(
@@ -28,6 +29,10 @@ let package = Package(
       name: "CNCurses",
       providers: [.apt(["libncurses-dev"])]
     ),
+    .target(
+      name: "FanoutScenario",
+      dependencies: ["FanoutSim", .product(name: "Yams", package: "Yams")]
+    ),
     .target(name: "TermRender"),
     .target(name: "TerminalUI", dependencies: ["CNCurses", "TermRender", "Dashboard", "FanoutSim"]),
     .target(name: "Dashboard", dependencies: ["FanoutSim", "TermRender"]),
@@ -35,6 +40,7 @@ let package = Package(
       name: "fanout",
       dependencies: [
         "FanoutSim",
+        "FanoutScenario",
         "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -42,6 +48,10 @@ let package = Package(
     .testTarget(
       name: "FanoutSimTests",
       dependencies: ["FanoutSim"]
+    ),
+    .testTarget(
+      name: "FanoutScenarioTests",
+      dependencies: ["FanoutScenario"]
     ),
     .testTarget(
       name: "DashboardTests",

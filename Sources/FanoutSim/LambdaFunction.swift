@@ -78,7 +78,8 @@ public final class EventSourceMapping {
   public internal(set) var busy = 0
   public internal(set) var counters = MappingCounters()
   var pumpScheduled = false
-  var lastScaleStep: SimTime = 0
+  /// When the current run of scale steps started (nil while the queue has nothing visible).
+  var scaleClock: SimTime?
   var idleSince: SimTime?
 
   /// Empty receives the idle pollers have made since they went idle: one per poller per 20 s

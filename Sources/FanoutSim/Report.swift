@@ -78,12 +78,18 @@ public struct RunReport {
   public let scenario: String
   public let drained: Bool
   public let wallSeconds: Double
+  /// The scenario's expectations: what each measured, and whether it held.
+  public let expectations: [(text: String, held: Bool)]
 
-  public init(sim: Simulation, scenario: String, drained: Bool, wallSeconds: Double) {
+  public init(
+    sim: Simulation, scenario: String, drained: Bool, wallSeconds: Double,
+    expectations: [(text: String, held: Bool)] = []
+  ) {
     self.sim = sim
     self.scenario = scenario
     self.drained = drained
     self.wallSeconds = wallSeconds
+    self.expectations = expectations
   }
 
   public var simSeconds: Double { Double(sim.now - sim.topology.startTime) / 1_000_000 }
@@ -190,6 +196,15 @@ public struct RunReport {
       o.int("stored", c.stored)
       o.bool("holds", c.holds)
     }
+    w.raw(
+      "expectations",
+      jsonArray(
+        expectations.map { e in
+          var o = JSONObjectWriter()
+          o.string("expectation", e.text)
+          o.bool("held", e.held)
+          return o.finished()
+        }))
     w.double("sim_seconds", simSeconds)
     w.double("wall_seconds", wallSeconds)
     w.int("events", sim.eventCount)
@@ -267,6 +282,11 @@ public struct RunReport {
     out.append(
       "messages  created \(c.created) = deleted \(c.deleted) + expired \(c.expired) + purged \(c.purged) + stored \(c.stored)"
         + (c.holds ? "  ✓" : "  ✗ NOT CONSERVED"))
+    if !expectations.isEmpty {
+      out.append("")
+      out.append("expectations")
+      for e in expectations { out.append("  \(e.held ? "✓ held  " : "✗ FAILED") \(e.text)") }
+    }
     let eps = wallSeconds > 0 ? Int((Double(sim.eventCount) / wallSeconds).rounded()) : 0
     out.append(
       "wall time \(String(format2(wallSeconds)))s  events \(sim.eventCount)  events/s \(eps)  requests/s "

@@ -25,16 +25,19 @@ extension Simulation {
     guard m.enabled else { return }
     let q = queues[m.queue]
     settleIdlePolls(m)
-    if q.visibleCount > 0, m.busy >= m.target, m.target < m.cap {
-      let steps = Int((now - m.lastScaleStep) / scaleStep)
-      if steps > 0 {
+    // While messages remain, +1 concurrent batch every 200 ms (+300 a minute), counted from when
+    // the pollers first found the backlog.
+    if q.visibleCount > 0 {
+      let since = m.scaleClock ?? now
+      let steps = Int((now - since) / scaleStep)
+      if steps > 0, m.target < m.cap {
         let old = m.target
         m.target = min(m.cap, m.target + steps)
-        m.lastScaleStep = now
         emit(.lambdaScale(mapping: m.name, from: old, to: m.target))
       }
-    } else if m.busy < m.target {
-      m.lastScaleStep = now
+      m.scaleClock = since + Int64(steps) * scaleStep
+    } else {
+      m.scaleClock = nil
     }
     let window = m.spec.maximumBatchingWindow
     while q.visibleCount > 0 {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FanoutScenario
 import FanoutSim
 import TerminalUI
 
@@ -13,14 +14,17 @@ struct DashboardCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Seed of every random stream.")
-  var seed: UInt64 = 1
+  @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
+  var seed: UInt64?
+
+  @Option(name: .long, help: "A scenario file (YAML) instead of the built-in pipeline.")
+  var scenario: String?
 
   @Option(name: .long, help: "Write log lines (and anything printed to stderr) to FILE instead of the screen.")
   var log: String?
 
   func run() throws {
-    let sim = try makeSimulation(seed: seed)
+    let sim = try scenario.map { try simulation(of: loadScenario($0), seed: seed) } ?? makeSimulation(seed: seed ?? 1)
     let terminal: Terminal
     do {
       terminal = try Terminal(logPath: log)

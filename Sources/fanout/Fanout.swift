@@ -1,4 +1,5 @@
 import ArgumentParser
+import FanoutScenario
 import FanoutSim
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ struct Fanout: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fanout",
     abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
-    subcommands: [DashboardCommand.self, RunCommand.self],
+    subcommands: [DashboardCommand.self, RunCommand.self, ValidateCommand.self],
     defaultSubcommand: DashboardCommand.self
   )
 }
@@ -58,6 +59,15 @@ func printError(_ s: String) {
 func makeSimulation(seed: UInt64) throws -> Simulation {
   do {
     return try Simulation(topology: .seedPipeline(), seed: seed)
+  } catch {
+    throw CLIFailure(message: "\(error)")
+  }
+}
+
+/// A scenario's simulation with its load and timeline; a refused topology is a failure.
+func simulation(of scenario: Scenario, seed: UInt64?) throws -> Simulation {
+  do {
+    return try scenario.simulation(seed: seed)
   } catch {
     throw CLIFailure(message: "\(error)")
   }

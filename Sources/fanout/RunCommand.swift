@@ -1,4 +1,5 @@
 import ArgumentParser
+import FanoutScenario
 import FanoutSim
 
 #if canImport(Glibc)
@@ -19,14 +20,17 @@ struct RunCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Requests to fire (0 to 100000000).")
-  var requests: Int = 10
+  @Option(name: .long, help: "Requests to fire (0 to 100000000; default 10, or the scenario's load).")
+  var requests: Int?
 
-  @Option(name: .long, help: "Requests per second of virtual time (above 0, at most 1000000).")
-  var rate: Double = 100
+  @Option(name: .long, help: "Requests per second of virtual time (above 0, at most 1000000; default 100).")
+  var rate: Double?
 
-  @Option(name: .long, help: "Seed of every random stream.")
-  var seed: UInt64 = 1
+  @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
+  var seed: UInt64?
+
+  @Option(name: .long, help: "A scenario file (YAML): its pipeline, load, timeline and expectations.")
+  var scenario: String?
 
   @Option(name: .long, help: "Stop after this much virtual time even if work remains (e.g. 90s, 10m, 2h).")
   var until: String?
@@ -38,10 +42,10 @@ struct RunCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard (0...100_000_000).contains(requests) else {
+    if let requests, !(0...100_000_000).contains(requests) {
       throw ValidationError("--requests must be between 0 and 100000000 (got \(requests))")
     }
-    guard rate.isFinite, rate > 0, rate <= 1_000_000 else {
+    if let rate, !(rate.isFinite && rate > 0 && rate <= 1_000_000) {
       throw ValidationError("--rate must be above 0 and at most 1000000 requests per second (got \(rate))")
     }
     if let until {
@@ -53,7 +57,8 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let sim = try makeSimulation(seed: seed)
+    let loaded = try scenario.map(loadScenario)
+    let sim = try loaded.map { try simulation(of: $0, seed: seed) } ?? makeSimulation(seed: seed ?? 1)
     var writer: EventFileWriter?
     if let events {
       writer = try EventFileWriter(path: events)
@@ -62,13 +67,17 @@ struct RunCommand: ParsableCommand {
     let limit = until.flatMap(parseSpan).map { sim.now + $0 }
     let clock = ContinuousClock()
     let started = clock.now
-    sim.startLoad(count: requests, rate: rate)
+    if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
     let drained = sim.runUntilDrained(limit: limit)
     let elapsed = started.duration(to: clock.now)
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     try writer?.close()
-    let report = RunReport(sim: sim, scenario: "seed-pipeline", drained: drained, wallSeconds: wall)
+    let verdicts = (loaded?.expectations ?? []).map { $0.check(sim) }
+    let report = RunReport(
+      sim: sim, scenario: loaded?.name ?? "seed-pipeline", drained: drained, wallSeconds: wall,
+      expectations: verdicts.map { ($0.text, $0.held) })
     print(json ? report.json : report.text)
+    if verdicts.contains(where: { !$0.held }) { throw ExitCode(1) }
   }
 }
 

@@ -1,0 +1,37 @@
+import FanoutSim
+
+// MARK: - Checking a scenario's promises
+
+/// One expectation's verdict after a run.
+public struct Verdict: Sendable {
+  public var held: Bool
+  public var text: String
+}
+
+extension Expectation {
+  /// Whether the run kept this promise, and what it measured.
+  public func check(_ sim: Simulation) -> Verdict {
+    let t = sim.tracker
+    switch self {
+    case .allRequestsComplete:
+      return Verdict(held: t.completed == t.fired, text: "all requests complete: \(t.completed) of \(t.fired)")
+    case .maxFailedRequests(let n):
+      return Verdict(held: t.failedCount <= n, text: "at most \(n) failed requests: \(t.failedCount)")
+    case .maxInDeadLetterQueues(let n):
+      let dlqs = sim.queues.filter { q in sim.queues.contains { $0.deadLetterQueue == q.index } }
+      let total = dlqs.reduce(0) { $0 + $1.depth }
+      return Verdict(held: total <= n, text: "at most \(n) messages in dead-letter queues: \(total)")
+    case .maxInQueue(let name, let n):
+      let d = sim.queue(named: name)?.depth ?? 0
+      return Verdict(held: d <= n, text: "at most \(n) messages in \(name): \(d)")
+    case .p99LatencyBelow(let bound):
+      let p99 = LatencySummary(t.endToEnd).p99
+      return Verdict(held: p99 < bound, text: "p99 end-to-end latency below \(formatSpan(bound)): \(formatSpan(p99))")
+    case .maxAgeOfOldestMessage(let name, let bound):
+      let age = sim.queue(named: name)?.ageOfOldestMessage(now: sim.now) ?? 0
+      return Verdict(
+        held: age <= bound,
+        text: "age of the oldest message in \(name) at most \(formatSpan(bound)): \(formatSpan(age))")
+    }
+  }
+}

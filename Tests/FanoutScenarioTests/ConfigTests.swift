@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+@testable import FanoutScenario
+@testable import FanoutSim
+
+func configPath(_ name: String) -> String {
+  var root = URL(fileURLWithPath: #filePath)
+  for _ in 0..<3 { root.deleteLastPathComponent() }
+  return root.appendingPathComponent("config/\(name)").path
+}
+
+func loadConfig(_ name: String) throws -> Scenario {
+  let (s, d) = Scenario.load(path: configPath(name))
+  guard let s else { throw TopologyError(d.map(\.description).joined(separator: "\n")) }
+  return s
+}
+
+/// Runs a scenario headless; returns the simulation and the verdicts.
+func runConfig(_ name: String) throws -> (Simulation, [Verdict]) {
+  let s = try loadConfig(name)
+  let sim = try s.simulation()
+  sim.runUntilDrained()
+  return (sim, s.expectations.map { $0.check(sim) })
+}
+
+@Suite("The scenarios in config/")
+struct ConfigTests {
+  static let files = [
+    "seed-pipeline.yaml", "fanout-five.yaml", "slow-consumer.yaml", "poison-dlq.yaml", "filter-routing.yaml",
+    "partial-batch.yaml", "burst-scaling.yaml",
+  ]
+
+  @Test("Every example validates, runs, and keeps its expectations", arguments: files)
+  func keepsPromises(file: String) throws {
+    let (sim, verdicts) = try runConfig(file)
+    #expect(!verdicts.isEmpty)
+    for v in verdicts { #expect(v.held, "\(file): \(v.text)") }
+    #expect(sim.conservation.holds)
+  }
+
+  @Test("seed-pipeline.yaml behaves exactly as the built-in pipeline: the same events, byte for byte")
+  func seedPipelineMatchesBuiltIn() throws {
+    let s = try loadConfig("seed-pipeline.yaml")
+    func log(_ sim: Simulation) -> String {
+      var lines: [String] = []
+      sim.observer = { lines.append($0.jsonLine) }
+      sim.startLoad(count: 40, rate: 100)
+      sim.runUntilDrained()
+      return lines.joined(separator: "\n")
+    }
+    let fromFile = log(try Simulation(topology: s.topology, seed: 9))
+    let builtIn = log(try Simulation(topology: .seedPipeline(), seed: 9))
+    #expect(fromFile == builtIn)
+    #expect(fromFile.count > 10_000)
+  }
+
+  @Test("Poison: DLQ messages = poisoned requests × subscribed queues, each after maxReceiveCount receives")
+  func poisonLesson() throws {
+    let s = try loadConfig("poison-dlq.yaml")
+    let sim = try s.simulation()
+    var receives: [UUID128: Int] = [:]
+    sim.observer = { e in
+      if case .sqsDLQ(_, _, let id, let count, _) = e.kind { receives[id] = count }
+    }
+    sim.runUntilDrained()
+    let poisoned = (1...sim.tracker.fired).compactMap { sim.tracker.requestID(ofFire: $0) }.filter {
+      $0.hex.hasPrefix("0")
+    }
+    #expect(!poisoned.isEmpty)
+    let dlqTotal = sim.queues.filter { $0.name.hasSuffix("-dlq") }.reduce(0) { $0 + $1.depth }
+    #expect(dlqTotal == poisoned.count * 3)
+    #expect(receives.count == dlqTotal && receives.values.allSatisfy { $0 == 3 })
+  }
+
+  @Test("Slow consumer: its queue backs up far beyond the others")
+  func slowConsumerLesson() throws {
+    let (sim, _) = try runConfig("slow-consumer.yaml")
+    let slow = sim.queue(named: "service02")!.counters.maxDepth
+    let fast = sim.queue(named: "service01")!.counters.maxDepth
+    #expect(slow > 50 && slow > 10 * fast, "service02 max depth \(slow), service01 \(fast)")
+  }
+
+  @Test("Partial batch failures: with ReportBatchItemFailures nothing is lost; without it, failed records are")
+  func partialBatchLesson() throws {
+    let (sim, _) = try runConfig("partial-batch.yaml")
+    let b = sim.bucket(named: "fanout-bucket")!
+    let fired = sim.tracker.fired
+    let written1 = b.list(prefix: "fanout/service01/").keyCount
+    let written2 = b.list(prefix: "fanout/service02/").keyCount
+    #expect(written1 == fired - sim.queue(named: "service01-dlq")!.depth)
+    #expect(written2 < fired - 20, "service02 lost the records it failed: \(written2) of \(fired)")
+  }
+
+  @Test("Filter routing: each order reaches exactly the queues whose policy matches")
+  func filterRoutingLesson() throws {
+    let (sim, _) = try runConfig("filter-routing.yaml")
+    #expect(sim.queue(named: "books")!.counters.sent == 2)
+    #expect(sim.queue(named: "pens")!.counters.sent == 1)
+    #expect(sim.queue(named: "other")!.counters.sent == 1)
+    #expect(sim.queue(named: "large")!.counters.sent == 2)
+    #expect(sim.topic(named: "orders")!.counters.filteredOut == 10)
+    #expect(sim.sinks[0].received == 6)
+  }
+
+  @Test("Burst: the pollers ramp up well past their starting 5 concurrent batches")
+  func burstLesson() throws {
+    let (sim, _) = try runConfig("burst-scaling.yaml")
+    for m in sim.mappings { #expect(m.counters.maxBatches > 50, "\(m.name): \(m.counters.maxBatches)") }
+  }
+}

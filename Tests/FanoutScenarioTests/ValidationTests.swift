@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+
+@testable import FanoutScenario
+@testable import FanoutSim
+
+/// A small valid scenario to break one rule at a time.
+let base = """
+  name: t
+  buckets: [b]
+  topics:
+    - name: in
+      subscriptions:
+        - queue: work
+  queues:
+    - name: work
+      VisibilityTimeout: 30
+      RedrivePolicy: { deadLetterTargetArn: work-dlq, maxReceiveCount: 5 }
+    - name: work-dlq
+  functions:
+    - name: worker
+      handler: { type: forward, topic: in }
+      Timeout: 3
+  eventSourceMappings:
+    - queue: work
+      function: worker
+
+  """
+
+/// The base with an invalid filter policy on its subscription.
+let filterCase = """
+  topics:
+    - name: in
+      subscriptions:
+        - queue: work
+          FilterPolicy: { a: [{ bogus: 1 }] }
+  queues:
+    - name: work
+
+  """
+
+/// A failing function whose queue has no dead-letter queue.
+let noDLQCase = """
+  topics: []
+  queues:
+    - name: work
+  functions:
+    - name: worker
+      handler: { type: forward, queue: work }
+      failure: { errorRate: 0.1 }
+  eventSourceMappings:
+    - { queue: work, function: worker }
+
+  """
+
+func diagnose(_ text: String) -> (Scenario?, [Diagnostic]) { Scenario.parse(text, file: "s.yaml") }
+
+@Suite("Scenario validation: every problem located, in AWS's words where AWS has them")
+struct ValidationTests {
+  @Test("The base scenario is valid and has no warning")
+  func baseIsValid() {
+    let (s, d) = diagnose(base)
+    #expect(s != nil)
+    #expect(d.isEmpty, "\(d)")
+  }
+
+  @Test(
+    "Broken files: each gives the expected message at the expected line:column",
+    arguments: [
+      ("", "1:1", "the file is empty"),
+      ("queues: [", "2:1", "not valid YAML"),
+      ("queues: 5\ntopics: []\n", "1:9", "expected a list, found '5'"),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimout: 30"), "9:5",
+        "unknown key 'VisibilityTimout' (did you mean 'VisibilityTimeout'?)"
+      ),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimeout: 50000"), "9:24",
+        "Value 50000 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
+      ),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimeout: thirty"), "9:24",
+        "expected a whole number, found 'thirty'"
+      ),
+      (
+        base.replacingOccurrences(of: "- queue: work\n", with: "- queue: wrok\n"), "6:16",
+        "queue 'wrok' is not defined (did you mean 'work'?)"
+      ),
+      (
+        base.replacingOccurrences(of: "- name: work-dlq", with: "- name: work"), "11:11",
+        "queue 'work' is defined twice"
+      ),
+      (
+        base.replacingOccurrences(of: "Timeout: 3\n", with: "Timeout: 60\n"), "17:5",
+        "Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"
+      ),
+      (
+        base + "    BatchSize: 100\n", "17:5",
+        "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+      ),
+      (
+        base.replacingOccurrences(of: "type: forward", with: "type: froward"), "14:22",
+        "unknown handler type 'froward' (did you mean 'forward'?)"
+      ),
+      (base + "load:\n  - constant: { rate: 5, count: 10 }\n", "20:3", "a load fires requests at the entry function"),
+      (base + "timeline:\n  - at: 5s\n    pause: nowhere\n", "21:12", "queue 'nowhere' is not defined"),
+      (
+        filterCase, "5:23", "Invalid parameter: FilterPolicy: Unrecognized match type bogus"
+      ),
+      (base + "expect:\n  maxInQueue: { wrk: 0 }\n", "20:17", "queue 'wrk' is not defined (did you mean 'work'?)"),
+      ("name: a\nname: b\nqueues: [{ name: q }]\n", "1:1", "duplicated key(s): 'name'"),
+    ])
+  func broken(text: String, at: String, message: String) {
+    let (s, d) = diagnose(text)
+    #expect(s == nil, "should be rejected")
+    let hit = d.first { $0.severity == .error && $0.message.contains(message) }
+    #expect(hit != nil, "no error containing \(message); got:\n\(d.map(\.description).joined(separator: "\n"))")
+    if let hit { #expect("\(hit.line):\(hit.column)".hasPrefix(at), "\(hit)") }
+  }
+
+  @Test("Every problem is reported at once, not only the first")
+  func allAtOnce() {
+    let text =
+      base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimeout: -1")
+      .replacingOccurrences(of: "- queue: work\n", with: "- queue: wrok\n") + "bogus: 1\n"
+    let (_, d) = diagnose(text)
+    #expect(d.filter { $0.severity == .error }.count >= 3, "\(d)")
+  }
+
+  @Test(
+    "Rules AWS only recommends are warnings: visibility under 6 × timeout, maxReceiveCount under 5, a failing function without a DLQ",
+    arguments: [
+      (base.replacingOccurrences(of: "Timeout: 3\n", with: "Timeout: 10\n"), "at least 6 × the function timeout"),
+      (
+        base.replacingOccurrences(of: "maxReceiveCount: 5", with: "maxReceiveCount: 2"), "maxReceiveCount of at least 5"
+      ),
+      (
+        noDLQCase, "has no dead-letter queue"
+      ),
+    ])
+  func warnings(text: String, message: String) {
+    let (s, d) = diagnose(text)
+    #expect(s != nil, "warnings do not reject: \(d)")
+    #expect(d.contains { $0.severity == .warning && $0.message.contains(message) }, "\(d)")
+  }
+
+  @Test("A YAML alias bomb is refused quickly, not expanded")
+  func aliasBomb() {
+    var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    var prev = "a"
+    for i in 0..<9 {
+      let name = "l\(i)"
+      text += "\(name): &\(name) [" + Array(repeating: "*\(prev)", count: 10).joined(separator: ", ") + "]\n"
+      prev = name
+    }
+    text += "queues: [{ name: q }]\nexpect: { maxInQueue: *\(prev) }\n"
+    let clock = ContinuousClock()
+    let started = clock.now
+    let (s, d) = diagnose(text)
+    #expect(s == nil)
+    #expect(d.contains { $0.message.contains("unknown key") || $0.message.contains("expands") })
+    #expect(started.duration(to: clock.now) < .seconds(5))
+  }
+
+  @Test("Files over 1 MiB are refused with their size")
+  func hugeFile() throws {
+    let path = NSTemporaryDirectory() + "fanout-huge-\(ProcessInfo.processInfo.processIdentifier).yaml"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try String(repeating: "# padding\n", count: 120_000).write(toFile: path, atomically: true, encoding: .utf8)
+    let (s, d) = Scenario.load(path: path)
+    #expect(s == nil)
+    #expect(d.first?.message.contains("at most 1048576") == true)
+  }
+}
