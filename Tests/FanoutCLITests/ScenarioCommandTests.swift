@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+func repoPath(_ relative: String) -> String {
+  var root = URL(fileURLWithPath: #filePath)
+  for _ in 0..<3 { root.deleteLastPathComponent() }
+  return root.appendingPathComponent(relative).path
+}
+
+@Suite("fanout validate and --scenario")
+struct ScenarioCommandTests {
+  @Test("validate: every config file is ok, exit 0")
+  func validConfigs() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: repoPath("config")).filter { $0.hasSuffix(".yaml") }
+    #expect(files.count >= 7)
+    let r = try runFanout(["validate"] + files.sorted().map { repoPath("config/" + $0) })
+    #expect(r.status == 0, "\(r.err)")
+    #expect(r.out.split(separator: "\n").allSatisfy { $0.hasSuffix(": ok") || $0.contains(": ok (") })
+  }
+
+  @Test("validate: a broken file gets file:line:column messages and exit 2")
+  func brokenFile() throws {
+    let path = tempPath("broken.yaml")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try "queues:\n  - name: q\n    VisibiltyTimeout: 30\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try runFanout(["validate", path])
+    #expect(r.status == 2)
+    #expect(
+      r.err.contains(
+        "\(path):3:5: error: queues[0].VisibiltyTimeout: unknown key 'VisibiltyTimeout' (did you mean 'VisibilityTimeout'?)"
+      ))
+    let missing = try runFanout(["validate", "/nonexistent/scenario.yaml"])
+    #expect(missing.status == 2)
+    #expect(missing.err.contains("cannot read the file"))
+  }
+
+  @Test("run --scenario: prints which expectations held; exit 1 when one did not")
+  func expectations() throws {
+    let ok = try runFanout(["run", "--scenario", repoPath("config/seed-pipeline.yaml")])
+    #expect(ok.status == 0)
+    #expect(ok.out.contains("✓ held   all requests complete: 10 of 10"))
+    let text = try String(contentsOfFile: repoPath("config/seed-pipeline.yaml"), encoding: .utf8)
+      .replacingOccurrences(of: "p99LatencyBelow: 5s", with: "p99LatencyBelow: 1ms")
+    let path = tempPath("strict.yaml")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let failing = try runFanout(["run", "--scenario", path, "--json"])
+    #expect(failing.status == 1)
+    let obj = try JSONSerialization.jsonObject(with: Data(failing.out.utf8)) as! [String: Any]
+    let verdicts = obj["expectations"] as! [[String: Any]]
+    #expect(
+      verdicts.contains { ($0["held"] as? Bool) == false && ($0["expectation"] as? String ?? "").contains("p99") })
+    #expect(obj["scenario"] as? String == "seed-pipeline")
+  }
+
+  @Test("run --scenario with --requests adds a constant load to the scenario's own")
+  func extraLoad() throws {
+    let r = try runFanout(["run", "--scenario", repoPath("config/seed-pipeline.yaml"), "--requests", "5", "--json"])
+    let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+    #expect((obj["requests"] as! [String: Any])["fired"] as? Int == 15)
+  }
+}
