@@ -92,7 +92,8 @@ func drawMap(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, 
   let entry = sim.topology.entryFunction.flatMap { sim.function(named: $0) }
   let connector = sim.topics.first
   var head =
-    "λ \(entry?.name ?? "entry") ×\(entry?.running ?? 0) \(g.arrow) \(connector?.name ?? "topic") [\(connector?.counters.published ?? 0) published]"
+    entry.map { "λ \($0.name) ×\($0.running) \(g.arrow) " } ?? "(no entry function: requests come from the timeline) "
+  head += "\(connector?.name ?? "no topic") [\(connector?.counters.published ?? 0) published]"
   if sim.topics.count > 1 {
     let n = sim.topics[1]
     head += "    services \(g.arrow) \(n.name) [\(n.counters.published) published, \(m.notifications) notified]"
