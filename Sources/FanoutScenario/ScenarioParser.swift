@@ -9,7 +9,7 @@ struct ScenarioParser {
   init(_ r: Reader) { self.r = r }
 
   static let topKeys = [
-    "name", "description", "seed", "region", "account", "accountConcurrency", "latency", "buckets", "topics",
+    "name", "description", "seed", "start", "region", "account", "accountConcurrency", "latency", "buckets", "topics",
     "queues", "functions", "eventSourceMappings", "entry", "load", "timeline", "expect",
   ]
 
@@ -37,6 +37,11 @@ struct ScenarioParser {
         seed = v
       } else {
         r.error(s, "seed", "expected a whole number from 0")
+      }
+    }
+    if let s = d["start"] {
+      if let text = r.string(s, "start") {
+        if let t0 = parseInstant(text) { t.startTime = t0 } else { r.error(s, "start", "expected a UTC time such as 2026-01-01T00:00:00Z, found '\(text)'") }
       }
     }
     if let v = d["region"].flatMap({ r.string($0, "region") }) { t.region = v }
@@ -247,6 +252,15 @@ struct ScenarioParser {
     }
     guard let h = handler(hn, path + ".handler", names) else { return nil }
     var f = FunctionSpec(name: name, handler: h)
+    if case .mapping(let hm) = hn {
+      if let field = hm["field"] { f.seedEdit.field = r.string(field, path + ".handler.field") ?? "key1" }
+      if let value = hm["value"], let j = r.json(value, path + ".handler.value"), let v = JSONValue.parse(j) {
+        f.seedEdit.value = v
+      }
+      if case .seedService = h {} else if hm["field"] != nil || hm["value"] != nil {
+        r.error(hn, path + ".handler", "field and value belong to a seed-service handler")
+      }
+    }
     for (k, v) in m {
       let p = path + "." + k
       switch k {
@@ -264,7 +278,7 @@ struct ScenarioParser {
   }
 
   func handler(_ node: Node, _ path: String, _ names: Names) -> HandlerSpec? {
-    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue"]
+    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     let types = ["seed-preprocessor", "seed-service", "forward"]
@@ -614,3 +628,26 @@ struct ScenarioParser {
     return out
   }
 }
+
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` as virtual time.
+func parseInstant(_ text: String) -> SimTime? {
+  let u = Array(text.utf8)
+  guard u.count >= 20, u.last == UInt8(ascii: "Z"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+    u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":")
+  else { return nil }
+  func num(_ a: Int, _ b: Int) -> Int? { Int(String(decoding: u[a..<b], as: UTF8.self)) }
+  guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
+    let s = num(17, 19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60
+  else { return nil }
+  var micro = 0
+  if u[19] == UInt8(ascii: ".") {
+    let digits = Array(u[20..<(u.count - 1)])
+    guard !digits.isEmpty, digits.count <= 6, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+    micro = Int(String(decoding: digits, as: UTF8.self))! * Int(pow10(6 - digits.count))
+  } else if u.count != 20 {
+    return nil
+  }
+  return CivilTime.instant(year: y, month: mo, day: d, hour: h, minute: mi, second: s, microsecond: micro)
+}
+
+private func pow10(_ n: Int) -> Int { (0..<n).reduce(1) { a, _ in a * 10 } }

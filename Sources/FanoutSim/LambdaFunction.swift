@@ -26,6 +26,8 @@ public final class LambdaFunction {
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
   var rng: SimRandom
+  var transformCache: [String: Result<String, HandlerError>] = [:]
+  var lastTransform: (String, Result<String, HandlerError>)?
   /// Where the handler's names point, resolved once when the simulation is built.
   var plan = HandlerPlan()
 

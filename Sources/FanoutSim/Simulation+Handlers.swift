@@ -103,7 +103,7 @@ extension Simulation {
           finish(inv, .error(error.description))
           return
         }
-        switch transformSeedObject(body) {
+        switch transformSeedObject(body, functions[inv.function]) {
         case .failure(let e):
           finish(inv, .error(e.message))
           return
@@ -216,20 +216,22 @@ extension Simulation {
     return .success(id)
   }
 
-  /// `data = json.loads(body); data["key1"] = None; json.dumps(data)`, cached per distinct body.
-  func transformSeedObject(_ body: String) -> Result<String, HandlerError> {
-    if let last = lastTransform, last.0 == body { return last.1 }
-    if let cached = transformCache[body] {
-      lastTransform = (body, cached)
+  /// `data = json.loads(body); data[field] = value; json.dumps(data)` (the seed: `key1`, None),
+  /// cached per function and distinct body.
+  func transformSeedObject(_ body: String, _ f: LambdaFunction) -> Result<String, HandlerError> {
+    if let last = f.lastTransform, last.0 == body { return last.1 }
+    if let cached = f.transformCache[body] {
+      f.lastTransform = (body, cached)
       return cached
     }
+    let edit = f.spec.seedEdit
     let result: Result<String, HandlerError>
     if let v = JSONValue.parse(body) {
       if case .object(var members) = v {
-        if let i = members.lastIndex(where: { $0.0 == "key1" }) {
-          members[i].1 = .null
+        if let i = members.lastIndex(where: { $0.0 == edit.field }) {
+          members[i].1 = edit.value
         } else {
-          members.append(("key1", .null))
+          members.append((edit.field, edit.value))
         }
         result = .success(JSONValue.object(members).pythonDumps)
       } else {
@@ -238,8 +240,8 @@ extension Simulation {
     } else {
       result = .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
     }
-    if transformCache.count < 1_024 { transformCache[body] = result }
-    lastTransform = (body, result)
+    if f.transformCache.count < 1_024 { f.transformCache[body] = result }
+    f.lastTransform = (body, result)
     return result
   }
 }

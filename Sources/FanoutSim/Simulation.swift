@@ -68,8 +68,6 @@ public final class Simulation {
   var latencyRng: SimRandom
   var loads: [LoadRun] = []
   var actions: [ScenarioAction] = []
-  var transformCache: [String: Result<String, HandlerError>] = [:]
-  var lastTransform: (String, Result<String, HandlerError>)?
 
   var topicByName: [String: Int] = [:]
   var queueByName: [String: Int] = [:]

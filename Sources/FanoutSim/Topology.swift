@@ -127,6 +127,16 @@ public enum HandlerSpec: Sendable {
   case forward(topic: String?, queue: String?)
 }
 
+/// The change a seed service makes: `data[field] = value` (the article: `key1` set to None).
+public struct SeedEdit: Sendable, Equatable {
+  public var field = "key1"
+  public var value = JSONValue.null
+  public init(field: String = "key1", value: JSONValue = .null) {
+    self.field = field
+    self.value = value
+  }
+}
+
 /// A Lambda function.
 public struct FunctionSpec: Sendable {
   public var name: String
@@ -144,6 +154,8 @@ public struct FunctionSpec: Sendable {
   /// How long an idle execution environment stays warm.
   public var idleLifetime: Int64 = 10 * Micros.minute
   public var failure = FailureSpec()
+  /// What a seed service changes in the object it reads: the field, and its new value.
+  public var seedEdit = SeedEdit()
   public init(name: String, handler: HandlerSpec) {
     self.name = name
     self.handler = handler

@@ -109,3 +109,58 @@ struct ConfigTests {
     for m in sim.mappings { #expect(m.counters.maxBatches > 50, "\(m.name): \(m.counters.maxBatches)") }
   }
 }
+
+@Suite("Scenario options and robustness")
+struct ScenarioOptionTests {
+  @Test("A seed-service handler changes the field and value it is given")
+  func fieldAndValue() throws {
+    let text = try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)
+      .replacingOccurrences(
+        of: "stage: service02, topic: notifier }",
+        with: "stage: service02, topic: notifier, field: key2, value: {done: true} }"
+      )
+      .replacingOccurrences(of: "seed: 1\n", with: "seed: 1\nstart: 2030-05-06T07:08:09.5Z\n")
+    let (s, d) = Scenario.parse(text, file: "t.yaml")
+    let scenario = try #require(s, "\(d)")
+    #expect(
+      scenario.topology.startTime
+        == CivilTime.instant(year: 2030, month: 5, day: 6, hour: 7, minute: 8, second: 9, microsecond: 500_000))
+    let sim = try scenario.simulation()
+    sim.runUntilDrained()
+    let b = sim.bucket(named: "fanout-bucket")!
+    let key = b.list(prefix: "fanout/service02/").contents[0].key
+    #expect(b.peek(key: key) == "{\"key1\": \"val1\", \"key2\": {\"done\": true}, \"key3\": \"val3\"}")
+    let other = b.list(prefix: "fanout/service01/").contents[0].key
+    #expect(b.peek(key: other) == "{\"key1\": null, \"key2\": \"val2\", \"key3\": \"val3\"}")
+  }
+
+  @Test("No trap on any input: thousands of corrupted scenario files give diagnostics, never a crash")
+  func corruptedFiles() throws {
+    var rng = SimRandom(seed: 11, stream: "test/fuzz")
+    var rejected = 0
+    var total = 0
+    for file in ConfigTests.files + ["filter-routing.yaml"] {
+      let original = Array(try String(contentsOfFile: configPath(file), encoding: .utf8).utf8)
+      for _ in 0..<150 {
+        var bytes = original
+        for _ in 0..<(1 + Int(rng.next() % 4)) {
+          let i = Int(rng.next() % UInt64(bytes.count))
+          switch rng.next() % 4 {
+          case 0: bytes.remove(at: i)
+          case 1: bytes.insert(Array(":-[]{}&*!|>'\"#,? \n\t0aZ".utf8)[Int(rng.next() % 21)], at: i)
+          case 2: bytes[i] = UInt8(rng.next() % 128)
+          default: bytes = Array(bytes.prefix(i))
+          }
+          if bytes.isEmpty { bytes = [0x20] }
+        }
+        let (s, d) = Scenario.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        total += 1
+        if s == nil {
+          rejected += 1
+          #expect(d.contains { $0.severity == .error }, "a rejected file has an error")
+        }
+      }
+    }
+    #expect(total == 1_200 && rejected > 100)
+  }
+}
