@@ -41,7 +41,11 @@ struct ScenarioParser {
     }
     if let s = d["start"] {
       if let text = r.string(s, "start") {
-        if let t0 = parseInstant(text) { t.startTime = t0 } else { r.error(s, "start", "expected a UTC time such as 2026-01-01T00:00:00Z, found '\(text)'") }
+        if let t0 = parseInstant(text) {
+          t.startTime = t0
+        } else {
+          r.error(s, "start", "expected a UTC time such as 2026-01-01T00:00:00Z, found '\(text)'")
+        }
       }
     }
     if let v = d["region"].flatMap({ r.string($0, "region") }) { t.region = v }
@@ -257,7 +261,8 @@ struct ScenarioParser {
       if let value = hm["value"], let j = r.json(value, path + ".handler.value"), let v = JSONValue.parse(j) {
         f.seedEdit.value = v
       }
-      if case .seedService = h {} else if hm["field"] != nil || hm["value"] != nil {
+      if case .seedService = h {
+      } else if hm["field"] != nil || hm["value"] != nil {
         r.error(hn, path + ".handler", "field and value belong to a seed-service handler")
       }
     }
