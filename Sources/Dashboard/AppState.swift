@@ -69,6 +69,7 @@ public enum Action: Equatable, Sendable {
   case toggleFailure(Int)
   case togglePause, faster, slower, stepEvent
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
+  case redrive
   case help, quit
   case resize(Int, Int)
 }
@@ -79,4 +80,5 @@ public enum Command: Equatable, Sendable {
   case setMapping(Int, enabled: Bool)
   case setFailure(service: Int, failing: Bool)
   case stepEvent
+  case redrive(queue: String)
 }

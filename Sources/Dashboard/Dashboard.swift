@@ -30,6 +30,15 @@ public final class Dashboard {
       }
       return []
     }
+    if a == .redrive {
+      guard state.details.isEmpty, state.focus == .queues, state.selected(.queues) < sim.queues.count else {
+        state.message = "select a dead-letter queue in the Queues pane to redrive it"
+        return []
+      }
+      let q = sim.queues[state.selected(.queues)]
+      apply(.redrive(queue: q.name))
+      return [.redrive(queue: q.name)]
+    }
     let detail = state.details.last.map { detailLines($0, model).lines.count } ?? 0
     // Counted before the reducer runs: it holds the state exclusively while it works.
     let focus = state.focus
@@ -72,6 +81,18 @@ public final class Dashboard {
       try? sim.setFailure(function: f.name, spec)
     case .stepEvent:
       sim.step()
+    case .redrive(let name):
+      if let running = sim.moveTasks.first(where: { $0.status == .running && sim.queues[$0.source].name == name }) {
+        try? sim.cancelMessageMoveTask(running.id)
+        state.message = "redrive of \(name) cancelled after \(running.moved) of \(running.total)"
+      } else {
+        do {
+          let id = try sim.startMessageMoveTask(source: name)
+          state.message = "redrive task \(id): \(name) → source queues at 500/s"
+        } catch {
+          state.message = "\(error)"
+        }
+      }
     }
   }
 

@@ -77,6 +77,12 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
       "expired / purged                       \(q.counters.expired) / \(q.counters.purged)",
       "largest depth                          \(q.counters.maxDepth)",
     ]
+    for t in sim.moveTasks where t.source == q.index {
+      lines.append("")
+      lines.append(
+        "move task \(t.id): \(t.status.rawValue), \(t.moved) of \(t.total) moved to "
+          + (t.destination.map { sim.queues[$0].name } ?? "their source queues") + " at \(t.maxPerSecond)/s")
+    }
     for mi in q.mappings {
       let mp = sim.mappings[mi]
       lines += [

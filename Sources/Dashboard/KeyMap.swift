@@ -25,6 +25,10 @@ public let keyBindings: [Binding] = [
   Binding(
     keys: [.char("f")], label: "f N", help: "break service N (every invocation errors) or mend it", inBar: true
   ) { _ in .chooseFailure },
+  Binding(
+    keys: [.char("r")], label: "r",
+    help: "redrive the selected dead-letter queue back to its source queues (500/s; again cancels)", inBar: false
+  ) { _ in .redrive },
   Binding(keys: [.char(" ")], label: "space", help: "pause/resume the clock", inBar: true) { _ in .togglePause },
   Binding(keys: [.char("+"), .char("=")], label: "+/-", help: "speed up / slow down (×0.1 to ×1000)", inBar: true) {
     _ in .faster

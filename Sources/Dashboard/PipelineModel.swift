@@ -204,6 +204,15 @@ public final class PipelineModel {
     case .sqsExpire(_, let mid, _):
       inFlight[mid] = nil
       forget(mid)
+    case .sqsRedrive(let task, let source, let destination, let old, let new, let id):
+      forget(old)
+      if let id {
+        messages[new] = (id, destination)
+        if let s = stageOfQueue[destination] { setStage(id, s, .queued) }
+        note(id, e.time, "redriven from \(source) to \(destination) by move task \(task) (new message \(new.text))")
+      }
+    case .sqsMoveTask:
+      break
     case .sqsPurge(let queue, _):
       for (k, v) in inFlight where v.queue == queue { inFlight[k] = nil }
       for (k, v) in messages where v.queue == queue { forget(k) }
@@ -336,6 +345,10 @@ public final class PipelineModel {
     case .sqsDLQ(let q, let d, let mid, let c, _): return "\(q) → \(d) \(mid.text.prefix(8)) after \(c) receives"
     case .sqsExpire(let q, let mid, _): return "\(q) expired \(mid.text.prefix(8))"
     case .sqsPurge(let q, let n): return "\(q) purged \(n)"
+    case .sqsMoveTask(let id, let s, let d, let status, let moved, let total):
+      return "move task \(id) \(s) → \(d ?? "sources") \(status) \(moved)/\(total)"
+    case .sqsRedrive(_, let s, let d, let old, let new, _):
+      return "redrive \(s) → \(d) \(old.text.prefix(8)) as \(new.text.prefix(8))"
     case .lambdaInvoke(let f, let i, let cold, _, let ids, _):
       return "λ \(f) #\(i) \(cold ? "cold" : "warm") batch \(ids.count)"
     case .lambdaResult(let f, let i, let o, let d, let fails):

@@ -72,7 +72,7 @@ public func reduce(_ s: inout AppState, _ a: Action, rows: (Pane) -> Int, detail
       s.detailScroll = max(0, min(max(0, detailLines - 1), s.detailScroll + delta))
     }
     return []
-  case .open:
+  case .open, .redrive:
     return []
   case .back:
     if !s.details.isEmpty {

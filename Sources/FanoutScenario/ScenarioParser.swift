@@ -513,7 +513,7 @@ struct ScenarioParser {
   }
 
   func action(_ node: Node, _ path: String, _ names: Names, _ t: Topology) -> (Int64, ScenarioAction)? {
-    let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send"]
+    let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send", "redrive"]
     guard let m = r.mapping(node, path, keys: ["at"] + kinds) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     guard let atNode = d["at"], let at = r.duration(atNode, path + ".at") else {
@@ -540,6 +540,21 @@ struct ScenarioParser {
         r.error(v, p, "queue '\(q)' has no event source mapping to \(kind)")
       }
       return (at, .setMapping(queue: q, enabled: kind == "resume"))
+    case "redrive":
+      guard let rm = r.mapping(v, p, keys: ["from", "to", "rate"]) else { return nil }
+      let rd = Dictionary(rm, uniquingKeysWith: { a, _ in a })
+      guard let fromNode = rd["from"], let from = r.string(fromNode, p + ".from") else {
+        r.error(v, p, "redrive needs 'from': a dead-letter queue")
+        return nil
+      }
+      refer(fromNode, p + ".from", from, names.queues, "queue")
+      if names.queues[from] != nil, !t.queues.contains(where: { $0.redrive?.deadLetterQueue == from }) {
+        r.error(fromNode, p + ".from", "Source queue must be configured as a Dead Letter Queue.")
+      }
+      let to = rd["to"].flatMap { r.string($0, p + ".to") }
+      if let to, let n = rd["to"] { refer(n, p + ".to", to, names.queues, "queue") }
+      let rate = rd["rate"].flatMap { r.int($0, p + ".rate", 1...500, awsName: "MaxNumberOfMessagesPerSecond") } ?? 500
+      return (at, .redrive(from: from, to: to, perSecond: rate))
     case "mend":
       guard let f = r.string(v, p) else { return nil }
       refer(v, p, f, names.functions, "function")

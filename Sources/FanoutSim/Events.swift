@@ -88,6 +88,9 @@ public enum EventKind: Sendable {
   case sqsDLQ(queue: String, deadLetterQueue: String, messageId: UUID128, receiveCount: Int, requestID: RequestID?)
   case sqsExpire(queue: String, messageId: UUID128, requestID: RequestID?)
   case sqsPurge(queue: String, count: Int)
+  case sqsMoveTask(task: Int, source: String, destination: String?, status: String, moved: Int, total: Int)
+  case sqsRedrive(
+    task: Int, source: String, destination: String, oldMessageId: UUID128, newMessageId: UUID128, requestID: RequestID?)
   case lambdaInvoke(
     function: String, invocation: Int, cold: Bool, trigger: String, requestIDs: [RequestID], event: [LambdaRecord]?)
   case lambdaResult(
@@ -117,6 +120,8 @@ public enum EventKind: Sendable {
     case .sqsDLQ: return "sqs.dlq"
     case .sqsExpire: return "sqs.expire"
     case .sqsPurge: return "sqs.purge"
+    case .sqsMoveTask: return "sqs.move_task"
+    case .sqsRedrive: return "sqs.redrive"
     case .lambdaInvoke: return "lambda.invoke"
     case .lambdaResult: return "lambda.result"
     case .lambdaThrottle: return "lambda.throttle"
@@ -215,6 +220,20 @@ extension SimEvent {
     case .sqsPurge(let queue, let count):
       w.string("queue", queue)
       w.int("count", count)
+    case .sqsMoveTask(let task, let source, let destination, let status, let moved, let total):
+      w.int("task", task)
+      w.string("source", source)
+      w.string("destination", destination ?? "(each message's source queue)")
+      w.string("status", status)
+      w.int("moved", moved)
+      w.int("total", total)
+    case .sqsRedrive(let task, let source, let destination, let old, let new, let id):
+      w.int("task", task)
+      w.string("queue", source)
+      w.string("destination", destination)
+      w.string("message_id", old.text)
+      w.string("new_message_id", new.text)
+      rid(id)
     case .lambdaInvoke(let function, let inv, let cold, let trigger, let ids, let event):
       w.string("function", function)
       w.int("invocation", inv)

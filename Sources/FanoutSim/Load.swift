@@ -68,4 +68,5 @@ public enum ScenarioAction: Equatable, Sendable {
   case setFailure(function: String, FailureSpec)
   case publish(topic: String, message: String, attributes: [MessageAttribute])
   case send(queue: String, body: String, attributes: [MessageAttribute])
+  case redrive(from: String, to: String?, perSecond: Int)
 }

@@ -41,8 +41,11 @@ public struct Conservation: Equatable, Sendable {
   public var deleted = 0
   public var expired = 0
   public var purged = 0
+  public var redriven = 0
   public var stored = 0
-  public var holds: Bool { created == deleted + expired + purged + stored }
+  /// Every message created is deleted, expired, purged, redriven (replaced by a new message) or
+  /// still stored.
+  public var holds: Bool { created == deleted + expired + purged + redriven + stored }
 }
 
 extension Simulation {
@@ -59,6 +62,7 @@ extension Simulation {
       c.deleted += q.counters.deleted
       c.expired += q.counters.expired
       c.purged += q.counters.purged
+      c.redriven += q.counters.redriven
       c.stored += q.depth
     }
     return c
@@ -67,7 +71,8 @@ extension Simulation {
   /// Whether one queue's books balance: everything that arrived left or is still there.
   public func queueBalances(_ q: SQSQueue) -> Bool {
     q.counters.sent + q.counters.movedIn
-      == q.counters.deleted + q.counters.movedToDLQ + q.counters.expired + q.counters.purged + q.depth
+      == q.counters.deleted + q.counters.movedToDLQ + q.counters.expired + q.counters.purged + q.counters.redriven
+      + q.depth
       && q.messages.count == q.depth
   }
 }

@@ -125,6 +125,8 @@ public struct QueueCounters: Sendable, Equatable {
   public var movedIn = 0
   public var expired = 0
   public var purged = 0
+  /// Messages a message move task took out of this queue (a DLQ redrive).
+  public var redriven = 0
   public var maxDepth = 0
 }
 

@@ -12,6 +12,7 @@ enum Job {
   case retry(Int)
   case load(Int)
   case action(Int)
+  case moveTask(Int)
 }
 
 struct Scheduled: Comparable {
@@ -68,6 +69,7 @@ public final class Simulation {
   var latencyRng: SimRandom
   var loads: [LoadRun] = []
   var actions: [ScenarioAction] = []
+  public internal(set) var moveTasks: [MessageMoveTask] = []
 
   var topicByName: [String: Int] = [:]
   var queueByName: [String: Int] = [:]
@@ -343,6 +345,7 @@ public final class Simulation {
     case .retry(let id): retryPending(id)
     case .load(let i): loadFire(i)
     case .action(let i): perform(i)
+    case .moveTask(let i): moveOne(i)
     }
   }
 
@@ -402,6 +405,8 @@ public final class Simulation {
       _ = try? publish(topic: topic, message: message, attributes: attributes)
     case .send(let queue, let body, let attributes):
       _ = try? sendMessage(queue: queue, body: body, attributes: attributes)
+    case .redrive(let from, let to, let rate):
+      _ = try? startMessageMoveTask(source: from, destination: to, maxPerSecond: rate)
     }
   }
 }

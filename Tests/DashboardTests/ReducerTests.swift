@@ -149,3 +149,30 @@ struct ModelBoundsTests {
     #expect(d.model.inFlight.isEmpty)
   }
 }
+
+@Suite("Redrive from the dashboard")
+struct DashboardRedriveTests {
+  @Test("r on a selected DLQ starts a move task back to the source queue; r again cancels; elsewhere it explains")
+  func redriveKey() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 3)
+    let d = Dashboard(sim: sim)
+    d.handle(.chooseFailure)
+    d.handle(.toggleMapping(1))
+    for _ in 0..<3 { d.handle(.fire) }
+    sim.runUntilDrained()
+    #expect(sim.queue(named: "service01-dlq")!.visibleCount == 3)
+    d.handle(.chooseFailure)
+    d.handle(.toggleMapping(1))
+    d.handle(.focusNext)
+    d.handle(.redrive)
+    #expect(d.state.message.contains("select a dead-letter queue"))
+    d.handle(.focusPrevious)
+    d.handle(.down)
+    #expect(d.handle(.redrive) == [.redrive(queue: "service01-dlq")])
+    #expect(sim.moveTasks.count == 1 && sim.moveTasks[0].status == .running)
+    sim.runUntilDrained()
+    #expect(sim.queue(named: "service01-dlq")!.depth == 0)
+    #expect(sim.tracker.completed == 3)
+    #expect(d.model.requests.allSatisfy { $0.timeline.contains { $0.1.contains("redriven from service01-dlq") } })
+  }
+}

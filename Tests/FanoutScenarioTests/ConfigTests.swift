@@ -164,3 +164,35 @@ struct ScenarioOptionTests {
     #expect(total == 1_200 && rejected > 100)
   }
 }
+
+@Suite("Redrive in a scenario timeline")
+struct ScenarioRedriveTests {
+  @Test("fail, mend, then redrive: the DLQ empties and every request completes")
+  func timelineRedrive() throws {
+    let text =
+      try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)
+      .replacingOccurrences(
+        of: "expect:\n  allRequestsComplete: true\n  maxInDeadLetterQueues: 0\n  p99LatencyBelow: 5s\n", with: "")
+        + """
+        timeline:
+          - { at: 0s, fail: { function: service01, errorRate: 1 } }
+          - { at: 10m, mend: service01 }
+          - { at: 11m, redrive: { from: service01-dlq, rate: 5 } }
+        expect:
+          allRequestsComplete: true
+          maxInDeadLetterQueues: 0
+
+        """
+    let (s, d) = Scenario.parse(text, file: "t.yaml")
+    let scenario = try #require(s, "\(d)")
+    let sim = try scenario.simulation()
+    sim.runUntilDrained()
+    for v in scenario.expectations.map({ $0.check(sim) }) { #expect(v.held, "\(v.text)") }
+    #expect(sim.queue(named: "service01-dlq")!.counters.redriven == 10)
+    let bad = text.replacingOccurrences(of: "from: service01-dlq", with: "from: service01")
+    #expect(
+      Scenario.parse(bad, file: "t.yaml").1.contains {
+        $0.message.contains("must be configured as a Dead Letter Queue")
+      })
+  }
+}
