@@ -60,3 +60,28 @@ struct ScenarioCommandTests {
     #expect((obj["requests"] as! [String: Any])["fired"] as? Int == 15)
   }
 }
+
+@Suite("fanout trace")
+struct TraceCommandTests {
+  @Test("trace: text by default, JSON with --json; a clear message for an unknown ID or file")
+  func trace() throws {
+    let events = tempPath("trace.jsonl")
+    defer { try? FileManager.default.removeItem(atPath: events) }
+    #expect(try runFanout(["run", "--requests", "3", "--events", events]).status == 0)
+    let text = try String(contentsOfFile: events, encoding: .utf8)
+    let line = text.split(separator: "\n").first { $0.contains("\"type\":\"request.id\"") }!
+    let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+    let id = obj["request_id"] as! String
+    let t = try runFanout(["trace", String(id.prefix(8)), "--events", events])
+    #expect(t.status == 0)
+    #expect(t.out.hasPrefix("request \(id)"))
+    #expect(t.out.contains("sns.notify"))
+    let j = try runFanout(["trace", id, "--events", events, "--json"])
+    let trace = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
+    #expect((trace["events"] as! [Any]).count > 20)
+    let unknown = try runFanout(["trace", "abcdef12", "--events", events])
+    #expect(unknown.status == 2 && unknown.err.contains("no request abcdef12"))
+    let missing = try runFanout(["trace", "abcdef12", "--events", "/nonexistent.jsonl"])
+    #expect(missing.status == 2 && missing.err.contains("cannot read"))
+  }
+}
