@@ -23,6 +23,8 @@ public enum Detail: Equatable, Sendable {
   case message(UUID128)
   case queue(String)
   case object(bucket: String, key: String)
+  /// Choosing where to inject a request: targets listed, the scroll position is the choice.
+  case inject(fire: Int)
   case help
 }
 
@@ -48,6 +50,10 @@ public struct AppState: Equatable, Sendable {
   public var serviceNames: [String]
   public var message = ""
   public var quit = false
+  /// Playing a recorded session: commands come from the recording, not from keys.
+  public var replaying = false
+  /// Set by `w`: the terminal loop writes the replay file and clears it.
+  public var saveRequested = false
   public var seed: UInt64
 
   public init(serviceNames: [String], mappingEnabled: [Bool], failing: [Bool], seed: UInt64) {
@@ -70,15 +76,11 @@ public enum Action: Equatable, Sendable {
   case togglePause, faster, slower, stepEvent
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
   case redrive
+  case inject
+  case saveReplay
   case help, quit
   case resize(Int, Int)
 }
 
 /// What the reducer asks the simulation to do.
-public enum Command: Equatable, Sendable {
-  case fire(Int)
-  case setMapping(Int, enabled: Bool)
-  case setFailure(service: Int, failing: Bool)
-  case stepEvent
-  case redrive(queue: String)
-}
+public typealias Command = ControlCommand

@@ -9,15 +9,25 @@ public final class Dashboard {
   public var state: AppState
   public let model: PipelineModel
   public let sim: Simulation
+  /// Every command given, with the point of the run it came at.
+  public private(set) var replay: ReplayLog
 
-  public init(sim: Simulation) {
+  public init(sim: Simulation, scenario: String? = nil, observer: ((SimEvent) -> Void)? = nil) {
+    replay = ReplayLog(seed: sim.seed, scenario: scenario)
     self.sim = sim
     model = PipelineModel(sim: sim)
     state = AppState(
       serviceNames: sim.mappings.map { sim.functions[$0.function].name }, mappingEnabled: sim.mappings.map(\.enabled),
       failing: sim.mappings.map { sim.functions[$0.function].failure.errorRate >= 1 }, seed: sim.seed)
     let m = model
-    sim.observer = { m.apply($0) }
+    if let observer {
+      sim.observer = {
+        m.apply($0)
+        observer($0)
+      }
+    } else {
+      sim.observer = { m.apply($0) }
+    }
   }
 
   /// Applies an action; returns the commands it led to (already applied to the simulation).
@@ -30,7 +40,28 @@ public final class Dashboard {
       }
       return []
     }
-    if a == .redrive {
+    if a == .inject, !state.replaying {
+      let list = Array(model.requests.reversed())
+      let i = state.selected(.requests)
+      guard state.details.isEmpty, state.focus == .requests, i < list.count, list[i].id != nil else {
+        state.message = "select a request with an ID in the Requests pane to inject it"
+        return []
+      }
+      state.details.append(.inject(fire: list[i].fire))
+      state.detailScroll = 0
+      return []
+    }
+    if a == .open, case .inject(let fire)? = state.details.last {
+      let targets = injectTargets(sim)
+      guard let id = model.row(fire: fire)?.id, state.detailScroll < targets.count else { return [] }
+      let t = targets[state.detailScroll]
+      let c = Command.inject(requestID: id, topic: t.topic, queue: t.queue)
+      state.details.removeLast()
+      state.detailScroll = 0
+      apply(c)
+      return [c]
+    }
+    if a == .redrive, !state.replaying {
       guard state.details.isEmpty, state.focus == .queues, state.selected(.queues) < sim.queues.count else {
         state.message = "select a dead-letter queue in the Queues pane to redrive it"
         return []
@@ -39,7 +70,12 @@ public final class Dashboard {
       apply(.redrive(queue: q.name))
       return [.redrive(queue: q.name)]
     }
-    let detail = state.details.last.map { detailLines($0, model).lines.count } ?? 0
+    let detail: Int
+    if case .inject? = state.details.last {
+      detail = injectTargets(sim).count
+    } else {
+      detail = state.details.last.map { detailLines($0, model).lines.count } ?? 0
+    }
     // Counted before the reducer runs: it holds the state exclusively while it works.
     let focus = state.focus
     let focusedRows = paneRowCount(focus, model)
@@ -68,32 +104,17 @@ public final class Dashboard {
     }
   }
 
+  /// Applies a command to the simulation, recording it for replay.
   func apply(_ c: Command) {
-    switch c {
-    case .fire(let n):
-      for _ in 0..<n { sim.fireRequest() }
-    case .setMapping(let i, let on):
-      sim.setMapping(i, enabled: on)
-    case .setFailure(let i, let broken):
-      let f = sim.functions[sim.mappings[i].function]
-      var spec = f.failure
-      spec.errorRate = broken ? 1 : 0
-      try? sim.setFailure(function: f.name, spec)
-    case .stepEvent:
-      sim.step()
-    case .redrive(let name):
-      if let running = sim.moveTasks.first(where: { $0.status == .running && sim.queues[$0.source].name == name }) {
-        try? sim.cancelMessageMoveTask(running.id)
-        state.message = "redrive of \(name) cancelled after \(running.moved) of \(running.total)"
-      } else {
-        do {
-          let id = try sim.startMessageMoveTask(source: name)
-          state.message = "redrive task \(id): \(name) → source queues at 500/s"
-        } catch {
-          state.message = "\(error)"
-        }
-      }
-    }
+    replay.record(c, sim)
+    if let m = sim.apply(c) { state.message = m }
+  }
+
+  /// The session so far as a replay log (with its end marked now).
+  public func replayLog() -> ReplayLog {
+    var log = replay
+    log.record(nil, sim)
+    return log
   }
 
   /// The screen for the current state.

@@ -7,6 +7,11 @@ import TermRender
 public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, lines: [String]) {
   let sim = m.sim
   switch d {
+  case .inject(let fire):
+    let id = m.row(fire: fire)?.id?.hex ?? "?"
+    var lines = ["Inject request \(id) — ↑↓ to choose, Enter to send, Esc to cancel", ""]
+    for t in injectTargets(sim) { lines.append("  " + t.label) }
+    return ("Inject", lines)
   case .help:
     var lines = ["Keys"]
     for b in keyBindings { lines.append("  " + fit(b.label, 8) + b.help) }
@@ -113,6 +118,16 @@ func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineMo
   buf.fill(r)
   let inner = drawBlock(&buf, r, title: title + "  (Esc closes, ↑↓ scroll)", focused: true, glyphs: g)
   let first = min(s.detailScroll, max(0, lines.count - 1))
+  if case .inject = d {
+    // A chooser: the whole list, the choice highlighted.
+    for (i, l) in lines.prefix(inner.height).enumerated() {
+      let chosen = i - 2 == s.detailScroll
+      buf.put(
+        truncate(chosen ? "▶" + l.dropFirst() : l, inner.width, ellipsis: g.ellipsis), x: inner.x, y: inner.y + i,
+        style: chosen ? Style(reverse: true) : .plain, clip: inner)
+    }
+    return
+  }
   for (i, l) in lines.dropFirst(first).prefix(inner.height).enumerated() {
     buf.put(truncate(l, inner.width, ellipsis: g.ellipsis), x: inner.x, y: inner.y + i, clip: inner)
   }
@@ -127,4 +142,13 @@ func stageWord(_ st: StageStatus) -> String {
   case .done: return "done"
   case .deadLetter: return "in DLQ"
   }
+}
+
+/// Where a request can be injected: every topic (its subscribers get it), every queue (as its
+/// subscription would deliver it).
+public func injectTargets(_ sim: Simulation) -> [(label: String, topic: String?, queue: String?)] {
+  sim.topics.map {
+    ("topic \($0.name) → " + $0.subscriptions.map(\.endpointName).joined(separator: ", "), $0.name, nil)
+  }
+    + sim.queues.map { ("queue \($0.name) only", nil, $0.name) }
 }

@@ -29,6 +29,16 @@ public let keyBindings: [Binding] = [
     keys: [.char("r")], label: "r",
     help: "redrive the selected dead-letter queue back to its source queues (500/s; again cancels)", inBar: false
   ) { _ in .redrive },
+  Binding(
+    keys: [.char("i")], label: "i",
+    help: "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses",
+    inBar: false
+  ) { _ in .inject },
+  Binding(
+    keys: [.char("w")], label: "w", help: "write the session so far to the --record file (for --replay)", inBar: false
+  ) {
+    _ in .saveReplay
+  },
   Binding(keys: [.char(" ")], label: "space", help: "pause/resume the clock", inBar: true) { _ in .togglePause },
   Binding(keys: [.char("+"), .char("=")], label: "+/-", help: "speed up / slow down (×0.1 to ×1000)", inBar: true) {
     _ in .faster

@@ -9,6 +9,14 @@ public func reduce(_ s: inout AppState, _ a: Action, rows: (Pane) -> Int, detail
     s.message = ""
     if a != .quit { return [] }
   }
+  if s.replaying {
+    switch a {
+    case .fire, .fireBurst, .toggleMapping, .chooseFailure, .toggleFailure, .stepEvent, .redrive, .inject:
+      s.message = "replaying: the recording gives the commands"
+      return []
+    default: break
+    }
+  }
   switch a {
   case .fire:
     s.message = "fired 1 request"
@@ -72,7 +80,10 @@ public func reduce(_ s: inout AppState, _ a: Action, rows: (Pane) -> Int, detail
       s.detailScroll = max(0, min(max(0, detailLines - 1), s.detailScroll + delta))
     }
     return []
-  case .open, .redrive:
+  case .open, .redrive, .inject:
+    return []
+  case .saveReplay:
+    s.saveRequested = true
     return []
   case .back:
     if !s.details.isEmpty {

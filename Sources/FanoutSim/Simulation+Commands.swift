@@ -165,6 +165,28 @@ extension Simulation {
     }
   }
 
+  /// Puts a request straight into one queue as the subscription that feeds it would deliver it: an
+  /// SNS envelope (or the raw message) from the first topic subscribed to the queue, marked
+  /// injected; a plain `{"request_id": …}` body when no topic feeds the queue.
+  public func inject(_ id: RequestID, queue name: String) throws {
+    guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    for t in topics {
+      guard let s = t.subscriptions.first(where: { $0.queue == q.index }) else { continue }
+      let n = SNSNotification(
+        messageId: t.rng.uuid(), topicArn: t.arn, subject: nil, message: .requestRef(id), timestamp: now,
+        attributes: [], region: topology.region, injected: true)
+      let body: MessageBody = s.spec.rawMessageDelivery ? .payload(n.message) : .envelope(n, subscription: s.id)
+      let size = bodySize(body)
+      enqueue(
+        q, messageId: idRng.uuid(), body: body, attributes: [], size: size, delay: q.spec.delaySeconds, sentTime: now,
+        enqueueTime: now, sender: .sns, injected: true, snsMessageId: n.messageId, source: "inject")
+      return
+    }
+    enqueue(
+      q, messageId: idRng.uuid(), body: .payload(.requestRef(id)), attributes: [], size: 48,
+      delay: q.spec.delaySeconds, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
+  }
+
   /// PurgeQueue: removes every message; a second purge within 60 s fails.
   public func purgeQueue(_ name: String) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }

@@ -298,6 +298,12 @@ public final class Simulation {
   public var hasPendingWork: Bool {
     activeJobs > 0 || queues.contains { $0.inFlightCount > 0 || $0.delayedCount > 0 }
   }
+  /// Jobs run so far: with the clock, the exact point of a run (a replay applies commands there).
+  public internal(set) var jobsExecuted = 0
+
+  /// Moves the clock forward without running anything (a replay's recorded time).
+  public func moveClock(to time: SimTime) { if time > now { now = time } }
+
   /// Jobs scheduled so far (each is one pass through the event heap).
   public var jobsScheduled: UInt64 { sequence }
   /// Virtual time of the next scheduled job, if any.
@@ -307,6 +313,7 @@ public final class Simulation {
   @discardableResult
   public func step() -> Bool {
     guard let s = heap.popMin() else { return false }
+    jobsExecuted += 1
     if s.keepsAlive { activeJobs -= 1 }
     if s.time > now { now = s.time }
     execute(s.job)

@@ -1,5 +1,6 @@
 import Dashboard
 import FanoutSim
+import Foundation
 import TermRender
 
 #if canImport(Glibc)
@@ -9,8 +10,25 @@ import TermRender
 /// Runs the dashboard until the person quits: the virtual clock follows wall time × speed, the
 /// screen is redrawn only when something changed (at most 30 frames a second), and the loop
 /// blocks on input while the clock is paused.
-public func runDashboard(sim: Simulation, terminal: Terminal) {
-  let dash = Dashboard(sim: sim)
+public func runDashboard(
+  sim: Simulation, terminal: Terminal, scenario: String? = nil, observer: ((SimEvent) -> Void)? = nil,
+  replay: ReplayLog? = nil, record: String? = nil
+) {
+  let dash = Dashboard(sim: sim, scenario: scenario, observer: observer)
+  var player = replay.map(ReplayPlayer.init)
+  dash.state.replaying = player != nil
+  func save() {
+    guard let record else {
+      dash.state.message = "no --record FILE given"
+      return
+    }
+    do {
+      try dash.replayLog().text.write(toFile: record, atomically: true, encoding: .utf8)
+      dash.state.message = "session written to \(record)"
+    } catch {
+      dash.state.message = "cannot write \(record): \(error)"
+    }
+  }
   let clock = ContinuousClock()
   var last = clock.now
   var drawn: (version: Int, clock: SimTime, state: AppState)?
@@ -21,6 +39,7 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
   var slowest = Duration.zero
   log("dashboard started at \(w)x\(h), seed \(sim.seed), \(terminal.glyphs.isASCII ? "ASCII" : "UTF-8") glyphs")
   defer {
+    if record != nil, replay == nil { save() }
     let mean = frames == 0 ? 0 : ms(frameTime) / Double(frames)
     log("dashboard stopped: \(frames) frames, view+blit mean \(fmt(mean)) ms, slowest \(fmt(ms(slowest))) ms")
   }
@@ -31,7 +50,25 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
     if !dash.state.paused {
       let wallMicros = Double(wall.components.seconds) * 1e6 + Double(wall.components.attoseconds) / 1e12
       let target = sim.now + Int64(wallMicros * dash.state.speed)
-      dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
+      if var p = player {
+        let deadline = clock.now.advanced(by: .milliseconds(25))
+        var n = 0
+        let done = p.advance(sim, to: target) {
+          n += 1
+          return n & 255 != 0 || clock.now < deadline
+        }
+        dash.state.lagging = !done
+        if p.finished {
+          // The recording is over: the pipeline carries on live, and keys work again.
+          player = nil
+          dash.state.replaying = false
+          dash.state.message = "replay finished at \(sim.now.iso8601Millis): live from here"
+        } else {
+          player = p
+        }
+      } else {
+        dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
+      }
     }
     let shownClock = sim.now / 1_000
     if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != dash.state
@@ -55,6 +92,10 @@ public func runDashboard(sim: Simulation, terminal: Terminal) {
       continue
     }
     if let a = action(for: key) { dash.handle(a) }
+    if dash.state.saveRequested {
+      dash.state.saveRequested = false
+      save()
+    }
     // Take every key already typed before the next frame.
     while let more = terminal.readKey(milliseconds: 0) {
       if more == .resize {

@@ -23,15 +23,33 @@ struct DashboardCommand: ParsableCommand {
   @Option(name: .long, help: "Write log lines (and anything printed to stderr) to FILE instead of the screen.")
   var log: String?
 
+  @Option(name: .long, help: "Write every event as a JSON line to FILE.")
+  var events: String?
+
+  @Option(name: .long, help: "Record the session (every command, at its exact point) to FILE on exit, or on w.")
+  var record: String?
+
+  @Option(name: .long, help: "Play a recorded session, then carry on live.")
+  var replay: String?
+
   func run() throws {
-    let sim = try scenario.map { try simulation(of: loadScenario($0), seed: seed) } ?? makeSimulation(seed: seed ?? 1)
+    let session = try replay.map(loadReplay)
+    let scenarioPath = session?.scenario ?? scenario
+    let sim =
+      try scenarioPath.map { try simulation(of: loadScenario($0), seed: session?.seed ?? seed) }
+      ?? makeSimulation(seed: session?.seed ?? seed ?? 1)
+    let writer = try events.map(EventFileWriter.init(path:))
     let terminal: Terminal
     do {
       terminal = try Terminal(logPath: log)
     } catch {
       throw CLIFailure(message: "\(error)")
     }
-    runDashboard(sim: sim, terminal: terminal)
+    runDashboard(
+      sim: sim, terminal: terminal, scenario: scenarioPath, observer: writer.map { w in { w.write($0) } },
+      replay: session,
+      record: record)
     terminal.close()
+    try writer?.close()
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FanoutScenario
 import FanoutSim
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -70,5 +71,15 @@ func simulation(of scenario: Scenario, seed: UInt64?) throws -> Simulation {
     return try scenario.simulation(seed: seed)
   } catch {
     throw CLIFailure(message: "\(error)")
+  }
+}
+
+/// Reads a session recorded by the dashboard.
+func loadReplay(_ path: String) throws -> ReplayLog {
+  guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure(message: "cannot read \(path)") }
+  do {
+    return try ReplayLog.parse(String(decoding: data, as: UTF8.self))
+  } catch {
+    throw CLIFailure(message: "\(path): \(error)")
   }
 }

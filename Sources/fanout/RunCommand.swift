@@ -32,6 +32,9 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "A scenario file (YAML): its pipeline, load, timeline and expectations.")
   var scenario: String?
 
+  @Option(name: .long, help: "Replay a session recorded by the dashboard (--record): the same run, the same events.")
+  var replay: String?
+
   @Option(name: .long, help: "Stop after this much virtual time even if work remains (e.g. 90s, 10m, 2h).")
   var until: String?
 
@@ -57,8 +60,10 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loaded = try scenario.map(loadScenario)
-    let sim = try loaded.map { try simulation(of: $0, seed: seed) } ?? makeSimulation(seed: seed ?? 1)
+    let log = try replay.map(loadReplay)
+    let loaded = try (log?.scenario ?? scenario).map(loadScenario)
+    let sim =
+      try loaded.map { try simulation(of: $0, seed: log?.seed ?? seed) } ?? makeSimulation(seed: log?.seed ?? seed ?? 1)
     var writer: EventFileWriter?
     if let events {
       writer = try EventFileWriter(path: events)
@@ -67,8 +72,15 @@ struct RunCommand: ParsableCommand {
     let limit = until.flatMap(parseSpan).map { sim.now + $0 }
     let clock = ContinuousClock()
     let started = clock.now
-    if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
-    let drained = sim.runUntilDrained(limit: limit)
+    let drained: Bool
+    if let log {
+      var player = ReplayPlayer(log: log)
+      _ = player.advance(sim, to: .max)
+      drained = !sim.hasPendingWork
+    } else {
+      if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
+      drained = sim.runUntilDrained(limit: limit)
+    }
     let elapsed = started.duration(to: clock.now)
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     try writer?.close()

@@ -69,3 +69,41 @@ struct TraceTests {
     #expect(sim.tracker.completed == 1)
   }
 }
+
+@Suite("Injecting a request at any stage")
+struct InjectTests {
+  @Test("Injected at service02's queue only: only service02 acts on it, and the trace marks it injected")
+  func injectAtOneQueue() throws {
+    let sim = try makeSim()
+    let rec = Recorder(sim)
+    sim.fireRequest()
+    sim.runUntilDrained()
+    guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }
+    let before = (1...3).map { sim.function(named: "service0\($0)")!.counters.invocations }
+    sim.apply(.inject(requestID: id, topic: nil, queue: "service02"))
+    sim.runUntilDrained()
+    let after = (1...3).map { sim.function(named: "service0\($0)")!.counters.invocations }
+    #expect(after[0] == before[0] && after[2] == before[2])
+    #expect(after[1] == before[1] + 1)
+    #expect(sim.tracker.duplicateCompletions == 1, "service02 did the request a second time")
+    let t = try traceRequest(lines: rec.events.map(\.jsonLine), id: id.hex)
+    #expect(t.parsed.contains { $0["type"]?.stringValue == "sqs.send" && $0["source"]?.stringValue == "inject" })
+  }
+
+  @Test("Injected at the connector topic: every service acts, the publish is marked injected")
+  func injectAtTopic() throws {
+    let sim = try makeSim()
+    let rec = Recorder(sim)
+    let id = md5RequestID("outside")
+    try sim.bucket(named: "fanout-bucket")!.put(
+      key: "fanout/preprocessor/\(id.hex).json", body: seedPreprocessorBody, at: sim.now)
+    sim.apply(.inject(requestID: id, topic: "connector", queue: nil))
+    sim.runUntilDrained()
+    #expect(sim.bucket(named: "fanout-bucket")!.objectCount == 4)
+    #expect(
+      rec.events.contains {
+        if case .snsPublish("connector", _, _, _, _, _, _, _, true) = $0.kind { return true }
+        return false
+      })
+  }
+}

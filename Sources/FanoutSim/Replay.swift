@@ -1,0 +1,204 @@
+// MARK: - Commands from a person, and replaying them exactly
+
+/// What a person (or a replay) asks the simulation to do.
+public enum ControlCommand: Equatable, Sendable {
+  case fire(Int)
+  case setMapping(Int, enabled: Bool)
+  /// Breaks (every invocation errors) or mends the function behind mapping `service`.
+  case setFailure(service: Int, failing: Bool)
+  case stepEvent
+  /// Starts a redrive of a dead-letter queue, or cancels the one running.
+  case redrive(queue: String)
+  /// Sends a request's `{"request_id": …}` into the pipeline at a topic or a queue, marked injected.
+  case inject(requestID: RequestID, topic: String?, queue: String?)
+}
+
+extension Simulation {
+  /// Applies a command; returns a line for people about what it did, if there is one to say.
+  @discardableResult
+  public func apply(_ c: ControlCommand) -> String? {
+    switch c {
+    case .fire(let n):
+      for _ in 0..<n { fireRequest() }
+    case .setMapping(let i, let on):
+      setMapping(i, enabled: on)
+    case .setFailure(let i, let broken):
+      let f = functions[mappings[i].function]
+      var spec = f.failure
+      spec.errorRate = broken ? 1 : 0
+      try? setFailure(function: f.name, spec)
+    case .stepEvent:
+      step()
+    case .inject(let id, let topic, let queue):
+      do {
+        if let topic {
+          try publish(topic: topic, message: Payload.requestRef(id).text, injected: true)
+          return "injected \(id.hex.prefix(8)) at topic \(topic)"
+        }
+        if let queue {
+          try inject(id, queue: queue)
+          return "injected \(id.hex.prefix(8)) at queue \(queue)"
+        }
+      } catch {
+        return "\(error)"
+      }
+    case .redrive(let name):
+      if let running = moveTasks.first(where: { $0.status == .running && queues[$0.source].name == name }) {
+        try? cancelMessageMoveTask(running.id)
+        return "redrive of \(name) cancelled after \(running.moved) of \(running.total)"
+      }
+      do {
+        let id = try startMessageMoveTask(source: name)
+        return "redrive task \(id): \(name) → source queues at 500/s"
+      } catch {
+        return "\(error)"
+      }
+    }
+    return nil
+  }
+}
+
+/// A recorded session: the scenario and seed, and every command with the exact point of the run
+/// it was given at (jobs executed so far, and the virtual clock).
+public struct ReplayLog: Equatable, Sendable {
+  public struct Entry: Equatable, Sendable {
+    public var jobs: Int
+    public var time: SimTime
+    /// nil marks the end of the session.
+    public var command: ControlCommand?
+  }
+
+  public var seed: UInt64
+  public var scenario: String?
+  public var entries: [Entry] = []
+
+  public init(seed: UInt64, scenario: String?) {
+    self.seed = seed
+    self.scenario = scenario
+  }
+
+  /// Records a command about to be applied to `sim`.
+  public mutating func record(_ c: ControlCommand?, _ sim: Simulation) {
+    entries.append(Entry(jobs: sim.jobsExecuted, time: sim.now, command: c))
+  }
+
+  /// JSON lines: a header, then one line per command, the last one `end`.
+  public var text: String {
+    var header = JSONObjectWriter()
+    header.int("fanout_replay", 1)
+    header.int("seed", Int64(bitPattern: seed))
+    if let scenario { header.string("scenario", scenario) } else { header.null("scenario") }
+    var lines = [header.finished()]
+    for e in entries {
+      var w = JSONObjectWriter()
+      w.int("jobs", e.jobs)
+      w.int("time_us", e.time)
+      switch e.command {
+      case nil: w.string("command", "end")
+      case .fire(let n)?:
+        w.string("command", "fire")
+        w.int("count", n)
+      case .setMapping(let i, let on)?:
+        w.string("command", "mapping")
+        w.int("index", i)
+        w.bool("enabled", on)
+      case .setFailure(let i, let f)?:
+        w.string("command", "failure")
+        w.int("service", i)
+        w.bool("failing", f)
+      case .stepEvent?: w.string("command", "step")
+      case .redrive(let q)?:
+        w.string("command", "redrive")
+        w.string("queue", q)
+      case .inject(let id, let topic, let queue)?:
+        w.string("command", "inject")
+        w.string("request_id", id.hex)
+        w.optionalString("topic", topic)
+        w.optionalString("queue", queue)
+      }
+      lines.append(w.finished())
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// Reads a replay file.
+  public static func parse(_ text: String) throws -> ReplayLog {
+    func bad(_ n: Int, _ m: String) -> TraceError { TraceError(description: "replay line \(n): \(m)") }
+    var lines = text.split(separator: "\n").map(String.init).enumerated().makeIterator()
+    guard let (_, first) = lines.next(), let h = JSONValue.parse(first), h["fanout_replay"] == .number(1),
+      case .number(let s)? = h["seed"]
+    else { throw bad(1, "not a fanout replay file") }
+    var log = ReplayLog(seed: UInt64(bitPattern: Int64(s)), scenario: h["scenario"]?.stringValue)
+    while let (i, line) = lines.next() {
+      guard let v = JSONValue.parse(line), case .number(let jobs)? = v["jobs"], case .number(let t)? = v["time_us"],
+        let name = v["command"]?.stringValue
+      else { throw bad(i + 1, "expected jobs, time_us and command") }
+      func int(_ k: String) throws -> Int {
+        guard case .number(let x)? = v[k] else { throw bad(i + 1, "\(name) needs \(k)") }
+        return Int(x)
+      }
+      func bool(_ k: String) throws -> Bool {
+        guard case .bool(let x)? = v[k] else { throw bad(i + 1, "\(name) needs \(k)") }
+        return x
+      }
+      let c: ControlCommand?
+      switch name {
+      case "end": c = nil
+      case "fire": c = .fire(try int("count"))
+      case "mapping": c = .setMapping(try int("index"), enabled: try bool("enabled"))
+      case "failure": c = .setFailure(service: try int("service"), failing: try bool("failing"))
+      case "step": c = .stepEvent
+      case "redrive":
+        guard let q = v["queue"]?.stringValue else { throw bad(i + 1, "redrive needs queue") }
+        c = .redrive(queue: q)
+      case "inject":
+        guard let h = v["request_id"]?.stringValue, let id = RequestID(hex: h) else {
+          throw bad(i + 1, "inject needs request_id")
+        }
+        c = .inject(requestID: id, topic: v["topic"]?.stringValue, queue: v["queue"]?.stringValue)
+      default: throw bad(i + 1, "unknown command \(name)")
+      }
+      log.entries.append(Entry(jobs: Int(jobs), time: Int64(t), command: c))
+    }
+    return log
+  }
+}
+
+/// Plays a replay log against a simulation: each command is applied after exactly the same jobs
+/// as when it was recorded, at the same virtual time, so the events are the same, byte for byte.
+public struct ReplayPlayer {
+  public let log: ReplayLog
+  public private(set) var next = 0
+  public init(log: ReplayLog) { self.log = log }
+
+  /// Whether the session's end has been reached.
+  public var finished: Bool { next >= log.entries.count }
+
+  /// Runs the simulation up to `target` (or the session's end), applying commands on the way.
+  /// `keepGoing` is asked between jobs (a real-time loop's budget); false stops early.
+  public mutating func advance(_ sim: Simulation, to target: SimTime, keepGoing: () -> Bool = { true }) -> Bool {
+    while next < log.entries.count {
+      let e = log.entries[next]
+      while sim.jobsExecuted < e.jobs {
+        guard let t = sim.nextJobTime, t <= target else { return reach(sim, target) }
+        sim.step()
+        if !keepGoing() { return false }
+      }
+      guard e.time <= target else { return reach(sim, target) }
+      sim.moveClock(to: e.time)
+      next += 1
+      guard let c = e.command else { return true }
+      sim.apply(c)
+    }
+    return reach(sim, target)
+  }
+
+  private func reach(_ sim: Simulation, _ target: SimTime) -> Bool {
+    if finished { return true }
+    // Stop short of the next command's jobs: run only what comes before it.
+    let e = log.entries[next]
+    while sim.jobsExecuted < e.jobs, let t = sim.nextJobTime, t <= target { sim.step() }
+    if sim.jobsExecuted < e.jobs { sim.moveClock(to: target) }
+    return true
+  }
+}
