@@ -38,6 +38,7 @@ static inline int fo_key_npage(void) { return KEY_NPAGE; }
 static inline int fo_key_btab(void) { return KEY_BTAB; }
 static inline int fo_key_enter(void) { return KEY_ENTER; }
 static inline int fo_key_resize(void) { return KEY_RESIZE; }
+static inline int fo_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int fo_key_code_yes(void) { return KEY_CODE_YES; }
 
 /// Draws one cell (a grapheme of up to 7 code points) with attributes and a colour pair.

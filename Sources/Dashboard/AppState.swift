@@ -23,9 +23,22 @@ public enum Detail: Equatable, Sendable {
   case message(UUID128)
   case queue(String)
   case object(bucket: String, key: String)
-  /// Choosing where to inject a request: targets listed, the scroll position is the choice.
-  case inject(fire: Int)
+  /// Choosing where to inject a request (and, edited, what): the scroll position is the choice.
+  case inject(InjectDraft)
   case help
+}
+
+/// A request about to be injected: its ID and, when edited, the message to send instead.
+public struct InjectDraft: Equatable, Sendable {
+  public var requestID: RequestID
+  public var message: String?
+}
+
+/// A line being typed: what for, and the text so far.
+public struct Editor: Equatable, Sendable {
+  public enum Purpose: Equatable, Sendable { case requestID, message }
+  public var purpose: Purpose
+  public var text: String
 }
 
 /// Everything the view needs besides the pipeline model.
@@ -52,6 +65,8 @@ public struct AppState: Equatable, Sendable {
   public var quit = false
   /// Playing a recorded session: commands come from the recording, not from keys.
   public var replaying = false
+  /// A line being typed (a request ID, an edited message); keys go to it first.
+  public var editor: Editor?
   /// Set by `w`: the terminal loop writes the replay file and clears it.
   public var saveRequested = false
   public var seed: UInt64
@@ -76,7 +91,7 @@ public enum Action: Equatable, Sendable {
   case togglePause, faster, slower, stepEvent
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
   case redrive
-  case inject
+  case inject, injectByID, editMessage
   case saveReplay
   case help, quit
   case resize(Int, Int)

@@ -1,4 +1,5 @@
 import FanoutSim
+import Foundation
 import TermRender
 
 // MARK: - The dashboard: state, model and the simulation commands they lead to
@@ -43,19 +44,26 @@ public final class Dashboard {
     if a == .inject, !state.replaying {
       let list = Array(model.requests.reversed())
       let i = state.selected(.requests)
-      guard state.details.isEmpty, state.focus == .requests, i < list.count, list[i].id != nil else {
-        state.message = "select a request with an ID in the Requests pane to inject it"
+      guard state.details.isEmpty, state.focus == .requests, i < list.count, let id = list[i].id else {
+        state.message = "select a request with an ID in the Requests pane to inject it (or I to type one)"
         return []
       }
-      state.details.append(.inject(fire: list[i].fire))
-      state.detailScroll = 0
+      openChooser(id)
       return []
     }
-    if a == .open, case .inject(let fire)? = state.details.last {
+    if a == .injectByID, !state.replaying, state.details.isEmpty {
+      state.editor = Editor(purpose: .requestID, text: "")
+      return []
+    }
+    if a == .editMessage, case .inject(let draft)? = state.details.last {
+      state.editor = Editor(purpose: .message, text: draft.message ?? Payload.requestRef(draft.requestID).text)
+      return []
+    }
+    if a == .open, case .inject(let draft)? = state.details.last {
       let targets = injectTargets(sim)
-      guard let id = model.row(fire: fire)?.id, state.detailScroll < targets.count else { return [] }
+      guard state.detailScroll < targets.count else { return [] }
       let t = targets[state.detailScroll]
-      let c = Command.inject(requestID: id, topic: t.topic, queue: t.queue)
+      let c = Command.inject(requestID: draft.requestID, message: draft.message, topic: t.topic, queue: t.queue)
       state.details.removeLast()
       state.detailScroll = 0
       apply(c)
@@ -82,6 +90,44 @@ public final class Dashboard {
     let commands = reduce(&state, a, rows: { $0 == focus ? focusedRows : 0 }, detailLines: detail)
     for c in commands { apply(c) }
     return commands
+  }
+
+  func openChooser(_ id: RequestID, message: String? = nil) {
+    state.details.append(.inject(InjectDraft(requestID: id, message: message)))
+    state.detailScroll = 0
+  }
+
+  /// A key: to the line being typed when there is one, else through the binding table.
+  @discardableResult
+  public func handleKey(_ key: Key) -> [Command] {
+    guard var e = state.editor else { return action(for: key).map { handle($0) } ?? [] }
+    switch key {
+    case .char(let c):
+      e.text.append(c)
+      state.editor = e
+    case .backspace:
+      if !e.text.isEmpty { e.text.removeLast() }
+      state.editor = e
+    case .escape:
+      state.editor = nil
+    case .enter:
+      state.editor = nil
+      switch e.purpose {
+      case .requestID:
+        guard let id = RequestID(hex: e.text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+          state.message = "a request ID is 32 hex digits"
+          return []
+        }
+        openChooser(id)
+      case .message:
+        if case .inject(var draft)? = state.details.last {
+          draft.message = e.text
+          state.details[state.details.count - 1] = .inject(draft)
+        }
+      }
+    default: break
+    }
+    return []
   }
 
   /// What Enter opens for the focused pane's selection.

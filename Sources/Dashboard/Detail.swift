@@ -7,9 +7,9 @@ import TermRender
 public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, lines: [String]) {
   let sim = m.sim
   switch d {
-  case .inject(let fire):
-    let id = m.row(fire: fire)?.id?.hex ?? "?"
-    var lines = ["Inject request \(id) — ↑↓ to choose, Enter to send, Esc to cancel", ""]
+  case .inject(let draft):
+    let message = draft.message ?? Payload.requestRef(draft.requestID).text
+    var lines = ["Inject \(message)   ↑↓ choose · Enter send · e edit the message · Esc cancel", ""]
     for t in injectTargets(sim) { lines.append("  " + t.label) }
     return ("Inject", lines)
   case .help:
@@ -128,8 +128,23 @@ func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineMo
     }
     return
   }
-  for (i, l) in lines.dropFirst(first).prefix(inner.height).enumerated() {
-    buf.put(truncate(l, inner.width, ellipsis: g.ellipsis), x: inner.x, y: inner.y + i, clip: inner)
+  // Long lines (an event record, a body) wrap rather than being cut.
+  var row = 0
+  for l in lines.dropFirst(first) {
+    var rest = Substring(l)
+    repeat {
+      guard row < inner.height else { return }
+      var chunk = ""
+      var w = 0
+      while let c = rest.first, w + displayWidth(c) <= inner.width {
+        chunk.append(c)
+        w += displayWidth(c)
+        rest.removeFirst()
+      }
+      buf.put(chunk, x: inner.x, y: inner.y + row, clip: inner)
+      row += 1
+      if !rest.isEmpty { rest = "    " + rest }
+    } while !rest.isEmpty && rest.count > 4
   }
 }
 

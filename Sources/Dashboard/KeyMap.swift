@@ -34,6 +34,14 @@ public let keyBindings: [Binding] = [
     help: "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses",
     inBar: false
   ) { _ in .inject },
+  Binding(keys: [.char("I")], label: "I", help: "inject a request by typing its ID", inBar: false) { _ in
+    .injectByID
+  },
+  Binding(
+    keys: [.char("e")], label: "e", help: "in the inject chooser: edit the message before sending it", inBar: false
+  ) {
+    _ in .editMessage
+  },
   Binding(
     keys: [.char("w")], label: "w", help: "write the session so far to the --record file (for --replay)", inBar: false
   ) {

@@ -228,6 +228,8 @@ public final class PipelineModel {
         for id in ids {
           setStage(id, s, .running)
           note(id, e.time, "λ \(function) #\(inv) \(cold ? "cold" : "warm") start, batch of \(ids.count)")
+          // The exact record this request arrived in.
+          for r in records ?? [] where r.requestID == id { note(id, e.time, "  event record: " + r.json) }
         }
       }
     case .lambdaResult(let function, let inv, let outcome, let duration, let failures):

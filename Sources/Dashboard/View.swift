@@ -53,6 +53,14 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
     fit(hintBar(width: s.width), s.width, ellipsis: g.ellipsis), x: 0, y: parts[3].y,
     style: Style(fg: .gray, reverse: true))
   if let d = s.details.last { drawDetail(&buf, d, s, m, g) }
+  if let e = s.editor {
+    let label =
+      e.purpose == .requestID
+      ? "request ID to inject (Enter: choose where; Esc: cancel): " : "message (Enter: keep; Esc: cancel): "
+    let line = label + e.text + "█"
+    let shown = displayWidth(line) > s.width ? "…" + String(line.suffix(s.width - 1)) : line
+    buf.put(fit(shown, s.width), x: 0, y: parts[3].y, style: Style(fg: .yellow, reverse: true))
+  }
   return g.isASCII ? buf.asciified() : buf
 }
 

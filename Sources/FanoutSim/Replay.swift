@@ -10,7 +10,8 @@ public enum ControlCommand: Equatable, Sendable {
   /// Starts a redrive of a dead-letter queue, or cancels the one running.
   case redrive(queue: String)
   /// Sends a request's `{"request_id": …}` into the pipeline at a topic or a queue, marked injected.
-  case inject(requestID: RequestID, topic: String?, queue: String?)
+  /// With `message`, that text is sent instead (an edited body).
+  case inject(requestID: RequestID, message: String? = nil, topic: String?, queue: String?)
 }
 
 extension Simulation {
@@ -29,14 +30,14 @@ extension Simulation {
       try? setFailure(function: f.name, spec)
     case .stepEvent:
       step()
-    case .inject(let id, let topic, let queue):
+    case .inject(let id, let message, let topic, let queue):
       do {
         if let topic {
-          try publish(topic: topic, message: Payload.requestRef(id).text, injected: true)
+          try publish(topic: topic, message: message ?? Payload.requestRef(id).text, injected: true)
           return "injected \(id.hex.prefix(8)) at topic \(topic)"
         }
         if let queue {
-          try inject(id, queue: queue)
+          try inject(message.map(Payload.from(text:)) ?? .requestRef(id), queue: queue)
           return "injected \(id.hex.prefix(8)) at queue \(queue)"
         }
       } catch {
@@ -110,9 +111,10 @@ public struct ReplayLog: Equatable, Sendable {
       case .redrive(let q)?:
         w.string("command", "redrive")
         w.string("queue", q)
-      case .inject(let id, let topic, let queue)?:
+      case .inject(let id, let message, let topic, let queue)?:
         w.string("command", "inject")
         w.string("request_id", id.hex)
+        if let message { w.string("message", message) }
         w.optionalString("topic", topic)
         w.optionalString("queue", queue)
       }
@@ -155,7 +157,9 @@ public struct ReplayLog: Equatable, Sendable {
         guard let h = v["request_id"]?.stringValue, let id = RequestID(hex: h) else {
           throw bad(i + 1, "inject needs request_id")
         }
-        c = .inject(requestID: id, topic: v["topic"]?.stringValue, queue: v["queue"]?.stringValue)
+        c = .inject(
+          requestID: id, message: v["message"]?.stringValue, topic: v["topic"]?.stringValue,
+          queue: v["queue"]?.stringValue)
       default: throw bad(i + 1, "unknown command \(name)")
       }
       log.entries.append(Entry(jobs: Int(jobs), time: Int64(t), command: c))

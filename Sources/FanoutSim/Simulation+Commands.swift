@@ -168,12 +168,12 @@ extension Simulation {
   /// Puts a request straight into one queue as the subscription that feeds it would deliver it: an
   /// SNS envelope (or the raw message) from the first topic subscribed to the queue, marked
   /// injected; a plain `{"request_id": …}` body when no topic feeds the queue.
-  public func inject(_ id: RequestID, queue name: String) throws {
+  public func inject(_ message: Payload, queue name: String) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
     for t in topics {
       guard let s = t.subscriptions.first(where: { $0.queue == q.index }) else { continue }
       let n = SNSNotification(
-        messageId: t.rng.uuid(), topicArn: t.arn, subject: nil, message: .requestRef(id), timestamp: now,
+        messageId: t.rng.uuid(), topicArn: t.arn, subject: nil, message: message, timestamp: now,
         attributes: [], region: topology.region, injected: true)
       let body: MessageBody = s.spec.rawMessageDelivery ? .payload(n.message) : .envelope(n, subscription: s.id)
       let size = bodySize(body)
@@ -183,7 +183,7 @@ extension Simulation {
       return
     }
     enqueue(
-      q, messageId: idRng.uuid(), body: .payload(.requestRef(id)), attributes: [], size: 48,
+      q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: message.byteCount,
       delay: q.spec.delaySeconds, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
   }
 

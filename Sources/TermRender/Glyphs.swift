@@ -49,5 +49,5 @@ extension Buffer {
 /// A key as the terminal decodes it.
 public enum Key: Hashable, Sendable {
   case char(Character)
-  case up, down, pageUp, pageDown, enter, escape, tab, backTab, ctrlC, resize
+  case up, down, pageUp, pageDown, enter, escape, tab, backTab, ctrlC, resize, backspace
 }

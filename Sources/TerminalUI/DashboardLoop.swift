@@ -91,7 +91,7 @@ public func runDashboard(
       terminal.invalidate()
       continue
     }
-    if let a = action(for: key) { dash.handle(a) }
+    dash.handleKey(key)
     if dash.state.saveRequested {
       dash.state.saveRequested = false
       save()
@@ -102,8 +102,8 @@ public func runDashboard(
         let (w, h) = terminal.size
         dash.handle(.resize(w, h))
         terminal.invalidate()
-      } else if let a = action(for: more) {
-        dash.handle(a)
+      } else {
+        dash.handleKey(more)
       }
       if dash.state.quit { break }
     }

@@ -131,6 +131,7 @@ public final class Terminal {
       case fo_key_btab(): return .backTab
       case fo_key_enter(): return .enter
       case fo_key_resize(): return .resize
+      case fo_key_backspace(): return .backspace
       default: return nil
       }
     }
@@ -140,6 +141,7 @@ public final class Terminal {
     case 9: return .tab
     case 10, 13: return .enter
     case 27: return .escape
+    case 8, 127: return .backspace
     default:
       guard let u = Unicode.Scalar(UInt32(bitPattern: ch)) else { return nil }
       return .char(Character(u))

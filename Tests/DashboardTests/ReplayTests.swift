@@ -98,9 +98,47 @@ struct DashboardInjectTests {
     #expect(sim.function(named: "service01")!.counters.invocations == 1)
     #expect(
       d.replayLog().entries.contains {
-        if case .inject(_, nil, "service02")? = $0.command { return true }
+        if case .inject(_, _, nil, "service02")? = $0.command { return true }
         return false
       })
     #expect(try ReplayLog.parse(d.replayLog().text) == d.replayLog())
+  }
+}
+
+@Suite("Typing in the dashboard")
+struct EditorTests {
+  @Test("I, a typed ID, Enter: the chooser opens for it; e edits the message; Enter sends the edited text")
+  func typeIDAndEditMessage() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 8)
+    let d = Dashboard(sim: sim)
+    d.handle(.resize(120, 40))
+    let id = md5RequestID("typed")
+    try sim.bucket(named: "fanout-bucket")!.put(
+      key: "fanout/preprocessor/\(id.hex).json", body: seedPreprocessorBody, at: sim.now)
+    d.handleKey(.char("I"))
+    #expect(d.state.editor?.purpose == .requestID)
+    for c in id.hex + "x" { d.handleKey(.char(c)) }
+    d.handleKey(.backspace)
+    #expect(render(d.state, d.model, glyphs: .unicode).lines[39].contains(id.hex))
+    d.handleKey(.enter)
+    #expect(d.state.details == [.inject(InjectDraft(requestID: id, message: nil))])
+    d.handleKey(.char("e"))
+    #expect(d.state.editor?.text == "{\"request_id\": \"\(id.hex)\"}")
+    for _ in 0..<2 { d.handleKey(.backspace) }
+    for c in "\", \"note\": \"edited\"}" { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    let edited = "{\"request_id\": \"\(id.hex)\", \"note\": \"edited\"}"
+    #expect(d.state.details == [.inject(InjectDraft(requestID: id, message: edited))])
+    let commands = d.handleKey(.enter)
+    #expect(commands == [.inject(requestID: id, message: edited, topic: "connector", queue: nil)])
+    sim.runUntilDrained()
+    #expect(sim.bucket(named: "fanout-bucket")!.objectCount == 4, "every service read the edited message's request_id")
+    d.handleKey(.char("I"))
+    for c in "nothex" { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    #expect(d.state.message.contains("32 hex digits"))
+    d.handleKey(.char("I"))
+    d.handleKey(.escape)
+    #expect(d.state.editor == nil && d.state.details.isEmpty)
   }
 }
