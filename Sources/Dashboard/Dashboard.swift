@@ -34,6 +34,7 @@ public final class Dashboard {
   /// Applies an action; returns the commands it led to (already applied to the simulation).
   @discardableResult
   public func handle(_ a: Action) -> [Command] {
+    if !state.choosingFailure { state.message = "" }
     if a == .open, state.details.isEmpty || state.details.last == .help {
       if let d = selectedDetail() {
         state.details.append(d)

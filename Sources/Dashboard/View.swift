@@ -49,9 +49,15 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
     }
     drawPane(&buf, s.focus, strip[1], s, m, g)
   }
-  buf.put(
-    fit(hintBar(width: s.width), s.width, ellipsis: g.ellipsis), x: 0, y: parts[3].y,
-    style: Style(fg: .gray, reverse: true))
+  // The last message, until the next key; the key hints otherwise.
+  if s.message.isEmpty {
+    buf.put(
+      fit(hintBar(width: s.width), s.width, ellipsis: g.ellipsis), x: 0, y: parts[3].y,
+      style: Style(fg: .gray, reverse: true))
+  } else {
+    buf.put(
+      fit(s.message, s.width, ellipsis: g.ellipsis), x: 0, y: parts[3].y, style: Style(fg: .yellow, reverse: true))
+  }
   if let d = s.details.last { drawDetail(&buf, d, s, m, g) }
   if let e = s.editor {
     let label =
@@ -84,13 +90,6 @@ func drawStatus(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineMode
   buf.fill(r, Cell(" ", Style(reverse: true)))
   buf.put(
     truncate(text, r.width, ellipsis: g.ellipsis), x: r.x, y: r.y, style: Style(reverse: true, underline: false).bolded)
-  if !s.message.isEmpty {
-    let msg = " " + s.message + " "
-    let w = displayWidth(msg)
-    if displayWidth(text) + w + 2 <= r.width {
-      buf.put(msg, x: r.maxX - w, y: r.y, style: Style(fg: .yellow, reverse: true))
-    }
-  }
 }
 
 func drawMap(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {

@@ -127,6 +127,46 @@ struct DashboardE2ETests {
     #expect(modes.contains(" icanon") && modes.contains(" echo ") && !modes.contains("-icanon"))
   }
 
+  @Test("Trace a request, inject it at service02 only, quit; the recorded session replays headless to identical events")
+  func traceInjectReplay() throws {
+    try #require(tmuxAvailable(), "tmux is needed: apt-get install -y tmux")
+    let binary = repoPath(".build/debug/fanout")
+    let events = tempPath("live.jsonl")
+    let replayed = tempPath("replayed.jsonl")
+    let record = tempPath("session.jsonl")
+    defer { for p in [events, replayed, record] { try? FileManager.default.removeItem(atPath: p) } }
+    let t = try TmuxSession(
+      width: 120, height: 40,
+      command:
+        "SWIFT_BACKTRACE=interactive=no \(binary) --seed 4 --events \(events) --record \(record); echo EXITED rc=$?; sleep 60"
+    )
+    #expect(t.waitFor("the dashboard") { $0.contains("fanout  seed 4") })
+    try t.keys("p")
+    #expect(t.waitFor("one completed request") { $0.contains("done 1") && $0.contains("notified 3") })
+    // The trace: Enter on the request shows every hop and the exact event received.
+    try t.keys("Tab", "Tab", "Enter")
+    #expect(t.waitFor("the request's trace") { $0.contains("timeline") && $0.contains("event record:") })
+    try t.keys("Escape")
+    // Inject it at service02's queue only: topics first, then queues; service02 is the fifth target.
+    try t.keys("i")
+    #expect(t.waitFor("the inject chooser") { $0.contains("queue service02 only") })
+    for _ in 0..<4 { try t.keys("j") }
+    try t.keys("Enter")
+    #expect(
+      t.waitFor("the injected request processed") {
+        $0.contains("injected ") && $0.contains("at queue service02") && $0.contains("notified 4")
+      })
+    #expect(t.screen().contains("S3 4"), "service02 rewrote the same key")
+    try t.keys("q")
+    #expect(t.waitFor("exit") { $0.contains("EXITED rc=0") })
+    let r = try runFanout(["run", "--replay", record, "--events", replayed])
+    #expect(r.status == 0, "\(r.err)")
+    let live = try Data(contentsOf: URL(fileURLWithPath: events))
+    let again = try Data(contentsOf: URL(fileURLWithPath: replayed))
+    #expect(live.count > 1_000)
+    #expect(live == again, "the replay differs from the live session")
+  }
+
   @Test("SIGTERM restores the terminal too")
   func sigterm() throws {
     try #require(tmuxAvailable(), "tmux is needed: apt-get install -y tmux")
