@@ -32,11 +32,12 @@ public enum Detail: Equatable, Sendable {
 public struct InjectDraft: Equatable, Sendable {
   public var requestID: RequestID
   public var message: String?
+  public var attributes: [MessageAttribute] = []
 }
 
 /// A line being typed: what for, and the text so far.
 public struct Editor: Equatable, Sendable {
-  public enum Purpose: Equatable, Sendable { case requestID, message }
+  public enum Purpose: Equatable, Sendable { case requestID, message, attributes }
   public var purpose: Purpose
   public var text: String
 }
@@ -91,7 +92,7 @@ public enum Action: Equatable, Sendable {
   case togglePause, faster, slower, stepEvent
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
   case redrive
-  case inject, injectByID, editMessage
+  case inject, injectByID, editMessage, editAttributes
   case saveReplay
   case help, quit
   case resize(Int, Int)

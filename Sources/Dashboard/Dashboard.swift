@@ -60,11 +60,18 @@ public final class Dashboard {
       state.editor = Editor(purpose: .message, text: draft.message ?? Payload.requestRef(draft.requestID).text)
       return []
     }
+    if a == .editAttributes, case .inject(let draft)? = state.details.last {
+      state.editor = Editor(
+        purpose: .attributes, text: draft.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", "))
+      return []
+    }
     if a == .open, case .inject(let draft)? = state.details.last {
       let targets = injectTargets(sim)
       guard state.detailScroll < targets.count else { return [] }
       let t = targets[state.detailScroll]
-      let c = Command.inject(requestID: draft.requestID, message: draft.message, topic: t.topic, queue: t.queue)
+      let c = Command.inject(
+        requestID: draft.requestID, message: draft.message, attributes: draft.attributes, topic: t.topic, queue: t.queue
+      )
       state.details.removeLast()
       state.detailScroll = 0
       apply(c)
@@ -123,6 +130,21 @@ public final class Dashboard {
       case .message:
         if case .inject(var draft)? = state.details.last {
           draft.message = e.text
+          state.details[state.details.count - 1] = .inject(draft)
+        }
+      case .attributes:
+        if case .inject(var draft)? = state.details.last {
+          var attrs: [MessageAttribute] = []
+          for part in e.text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, !kv[0].isEmpty else {
+              state.message = "attributes are name=value, separated by commas"
+              return []
+            }
+            attrs.append(
+              MessageAttribute(name: kv[0], dataType: Double(kv[1]) != nil ? "Number" : "String", value: kv[1]))
+          }
+          draft.attributes = attrs
           state.details[state.details.count - 1] = .inject(draft)
         }
       }

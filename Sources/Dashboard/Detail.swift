@@ -9,7 +9,11 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
   switch d {
   case .inject(let draft):
     let message = draft.message ?? Payload.requestRef(draft.requestID).text
-    var lines = ["Inject \(message)   ↑↓ choose · Enter send · e edit the message · Esc cancel", ""]
+    let attrs = draft.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+    var lines = [
+      "Inject \(message)" + (attrs.isEmpty ? "" : "  attributes \(attrs)")
+        + "   ↑↓ choose · Enter send · e message · a attributes · Esc cancel", "",
+    ]
     for t in injectTargets(sim) { lines.append("  " + t.label) }
     return ("Inject", lines)
   case .help:

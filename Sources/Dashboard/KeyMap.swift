@@ -43,6 +43,10 @@ public let keyBindings: [Binding] = [
     _ in .editMessage
   },
   Binding(
+    keys: [.char("a")], label: "a", help: "in the inject chooser: message attributes, as name=value, name2=42",
+    inBar: false
+  ) { _ in .editAttributes },
+  Binding(
     keys: [.char("w")], label: "w", help: "write the session so far to the --record file (for --replay)", inBar: false
   ) {
     _ in .saveReplay

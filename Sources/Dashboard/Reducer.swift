@@ -12,7 +12,7 @@ public func reduce(_ s: inout AppState, _ a: Action, rows: (Pane) -> Int, detail
   if s.replaying {
     switch a {
     case .fire, .fireBurst, .toggleMapping, .chooseFailure, .toggleFailure, .stepEvent, .redrive, .inject, .injectByID,
-      .editMessage:
+      .editMessage, .editAttributes:
       s.message = "replaying: the recording gives the commands"
       return []
     default: break
@@ -81,7 +81,7 @@ public func reduce(_ s: inout AppState, _ a: Action, rows: (Pane) -> Int, detail
       s.detailScroll = max(0, min(max(0, detailLines - 1), s.detailScroll + delta))
     }
     return []
-  case .open, .redrive, .inject, .injectByID, .editMessage:
+  case .open, .redrive, .inject, .injectByID, .editMessage, .editAttributes:
     return []
   case .saveReplay:
     s.saveRequested = true

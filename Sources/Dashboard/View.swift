@@ -60,9 +60,12 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
   }
   if let d = s.details.last { drawDetail(&buf, d, s, m, g) }
   if let e = s.editor {
-    let label =
-      e.purpose == .requestID
-      ? "request ID to inject (Enter: choose where; Esc: cancel): " : "message (Enter: keep; Esc: cancel): "
+    let label: String
+    switch e.purpose {
+    case .requestID: label = "request ID to inject (Enter: choose where; Esc: cancel): "
+    case .message: label = "message (Enter: keep; Esc: cancel): "
+    case .attributes: label = "attributes, name=value, … (Enter: keep; Esc: cancel): "
+    }
     let line = label + e.text + "█"
     let shown = displayWidth(line) > s.width ? "…" + String(line.suffix(s.width - 1)) : line
     buf.put(fit(shown, s.width), x: 0, y: parts[3].y, style: Style(fg: .yellow, reverse: true))

@@ -513,7 +513,7 @@ struct ScenarioParser {
   }
 
   func action(_ node: Node, _ path: String, _ names: Names, _ t: Topology) -> (Int64, ScenarioAction)? {
-    let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send", "redrive"]
+    let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send", "redrive", "inject"]
     guard let m = r.mapping(node, path, keys: ["at"] + kinds) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     guard let atNode = d["at"], let at = r.duration(atNode, path + ".at") else {
@@ -540,6 +540,34 @@ struct ScenarioParser {
         r.error(v, p, "queue '\(q)' has no event source mapping to \(kind)")
       }
       return (at, .setMapping(queue: q, enabled: kind == "resume"))
+    case "inject":
+      guard let im = r.mapping(v, p, keys: ["request_id", "topic", "queue", "message", "attributes"]) else {
+        return nil
+      }
+      let id = Dictionary(im, uniquingKeysWith: { a, _ in a })
+      guard let idNode = id["request_id"], let hex = r.string(idNode, p + ".request_id") else {
+        r.error(v, p, "inject needs request_id")
+        return nil
+      }
+      guard let rid = RequestID(hex: hex.lowercased()) else {
+        r.error(idNode, p + ".request_id", "a request ID is 32 hex digits")
+        return nil
+      }
+      let topic = id["topic"].flatMap { r.string($0, p + ".topic") }
+      let queue = id["queue"].flatMap { r.string($0, p + ".queue") }
+      guard (topic == nil) != (queue == nil) else {
+        r.error(v, p, "inject names exactly one of topic and queue")
+        return nil
+      }
+      if let topic { refer(id["topic"], p + ".topic", topic, names.topics, "topic") }
+      if let queue { refer(id["queue"], p + ".queue", queue, names.queues, "queue") }
+      let message = id["message"].flatMap { r.string($0, p + ".message") }
+      return (
+        at,
+        .inject(
+          .inject(
+            requestID: rid, message: message, attributes: attributes(id["attributes"], p), topic: topic, queue: queue))
+      )
     case "redrive":
       guard let rm = r.mapping(v, p, keys: ["from", "to", "rate"]) else { return nil }
       let rd = Dictionary(rm, uniquingKeysWith: { a, _ in a })

@@ -69,4 +69,5 @@ public enum ScenarioAction: Equatable, Sendable {
   case publish(topic: String, message: String, attributes: [MessageAttribute])
   case send(queue: String, body: String, attributes: [MessageAttribute])
   case redrive(from: String, to: String?, perSecond: Int)
+  case inject(ControlCommand)
 }

@@ -11,7 +11,8 @@ public enum ControlCommand: Equatable, Sendable {
   case redrive(queue: String)
   /// Sends a request's `{"request_id": …}` into the pipeline at a topic or a queue, marked injected.
   /// With `message`, that text is sent instead (an edited body).
-  case inject(requestID: RequestID, message: String? = nil, topic: String?, queue: String?)
+  case inject(
+    requestID: RequestID, message: String? = nil, attributes: [MessageAttribute] = [], topic: String?, queue: String?)
 }
 
 extension Simulation {
@@ -30,14 +31,15 @@ extension Simulation {
       try? setFailure(function: f.name, spec)
     case .stepEvent:
       step()
-    case .inject(let id, let message, let topic, let queue):
+    case .inject(let id, let message, let attributes, let topic, let queue):
       do {
         if let topic {
-          try publish(topic: topic, message: message ?? Payload.requestRef(id).text, injected: true)
+          try publish(
+            topic: topic, message: message ?? Payload.requestRef(id).text, attributes: attributes, injected: true)
           return "injected \(id.hex.prefix(8)) at topic \(topic)"
         }
         if let queue {
-          try inject(message.map(Payload.from(text:)) ?? .requestRef(id), queue: queue)
+          try inject(message.map(Payload.from(text:)) ?? .requestRef(id), attributes: attributes, queue: queue)
           return "injected \(id.hex.prefix(8)) at queue \(queue)"
         }
       } catch {
@@ -111,10 +113,15 @@ public struct ReplayLog: Equatable, Sendable {
       case .redrive(let q)?:
         w.string("command", "redrive")
         w.string("queue", q)
-      case .inject(let id, let message, let topic, let queue)?:
+      case .inject(let id, let message, let attributes, let topic, let queue)?:
         w.string("command", "inject")
         w.string("request_id", id.hex)
         if let message { w.string("message", message) }
+        if !attributes.isEmpty {
+          w.raw(
+            "attributes",
+            "{" + attributes.map { jsonString($0.name) + ":" + $0.envelopeJSON }.joined(separator: ",") + "}")
+        }
         w.optionalString("topic", topic)
         w.optionalString("queue", queue)
       }
@@ -157,8 +164,16 @@ public struct ReplayLog: Equatable, Sendable {
         guard let h = v["request_id"]?.stringValue, let id = RequestID(hex: h) else {
           throw bad(i + 1, "inject needs request_id")
         }
+        var attributes: [MessageAttribute] = []
+        if case .object(let members)? = v["attributes"] {
+          for (k, a) in members {
+            attributes.append(
+              MessageAttribute(
+                name: k, dataType: a["Type"]?.stringValue ?? "String", value: a["Value"]?.stringValue ?? ""))
+          }
+        }
         c = .inject(
-          requestID: id, message: v["message"]?.stringValue, topic: v["topic"]?.stringValue,
+          requestID: id, message: v["message"]?.stringValue, attributes: attributes, topic: v["topic"]?.stringValue,
           queue: v["queue"]?.stringValue)
       default: throw bad(i + 1, "unknown command \(name)")
       }

@@ -168,22 +168,24 @@ extension Simulation {
   /// Puts a request straight into one queue as the subscription that feeds it would deliver it: an
   /// SNS envelope (or the raw message) from the first topic subscribed to the queue, marked
   /// injected; a plain `{"request_id": …}` body when no topic feeds the queue.
-  public func inject(_ message: Payload, queue name: String) throws {
+  public func inject(_ message: Payload, attributes: [MessageAttribute] = [], queue name: String) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
     for t in topics {
       guard let s = t.subscriptions.first(where: { $0.queue == q.index }) else { continue }
       let n = SNSNotification(
         messageId: t.rng.uuid(), topicArn: t.arn, subject: nil, message: message, timestamp: now,
-        attributes: [], region: topology.region, injected: true)
+        attributes: attributes, region: topology.region, injected: true)
       let body: MessageBody = s.spec.rawMessageDelivery ? .payload(n.message) : .envelope(n, subscription: s.id)
+      let carried = s.spec.rawMessageDelivery ? n.attributes : []
       let size = bodySize(body)
       enqueue(
-        q, messageId: idRng.uuid(), body: body, attributes: [], size: size, delay: q.spec.delaySeconds, sentTime: now,
-        enqueueTime: now, sender: .sns, injected: true, snsMessageId: n.messageId, source: "inject")
+        q, messageId: idRng.uuid(), body: body, attributes: carried, size: size, delay: q.spec.delaySeconds,
+        sentTime: now, enqueueTime: now, sender: .sns, injected: true, snsMessageId: n.messageId, source: "inject")
       return
     }
     enqueue(
-      q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: message.byteCount,
+      q, messageId: idRng.uuid(), body: .payload(message), attributes: sortedAttributes(attributes),
+      size: message.byteCount,
       delay: q.spec.delaySeconds, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
   }
 

@@ -412,6 +412,8 @@ public final class Simulation {
       _ = try? publish(topic: topic, message: message, attributes: attributes)
     case .send(let queue, let body, let attributes):
       _ = try? sendMessage(queue: queue, body: body, attributes: attributes)
+    case .inject(let c):
+      apply(c)
     case .redrive(let from, let to, let rate):
       _ = try? startMessageMoveTask(source: from, destination: to, maxPerSecond: rate)
     }

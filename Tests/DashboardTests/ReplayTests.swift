@@ -98,7 +98,7 @@ struct DashboardInjectTests {
     #expect(sim.function(named: "service01")!.counters.invocations == 1)
     #expect(
       d.replayLog().entries.contains {
-        if case .inject(_, _, nil, "service02")? = $0.command { return true }
+        if case .inject(_, _, _, nil, "service02")? = $0.command { return true }
         return false
       })
     #expect(try ReplayLog.parse(d.replayLog().text) == d.replayLog())
@@ -140,5 +140,41 @@ struct EditorTests {
     d.handleKey(.char("I"))
     d.handleKey(.escape)
     #expect(d.state.editor == nil && d.state.details.isEmpty)
+  }
+}
+
+@Suite("Inject with attributes")
+struct InjectAttributesTests {
+  @Test("a in the chooser sets message attributes; they reach the topic's publish and the replay")
+  func attributes() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 8)
+    var publishes: [[MessageAttribute]] = []
+    let d = Dashboard(
+      sim: sim,
+      observer: {
+        if case .snsPublish("connector", _, _, _, let attrs, _, _, _, true) = $0.kind { publishes.append(attrs) }
+      })
+    d.handleKey(.char("I"))
+    for c in md5RequestID("attrs").hex { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    d.handleKey(.char("a"))
+    for c in "stage=replayed, attempt=2" { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    d.handleKey(.enter)
+    #expect(
+      publishes == [
+        [
+          MessageAttribute(name: "attempt", dataType: "Number", value: "2"),
+          MessageAttribute(name: "stage", value: "replayed"),
+        ]
+      ])
+    #expect(try ReplayLog.parse(d.replayLog().text) == d.replayLog())
+    d.handleKey(.char("I"))
+    for c in md5RequestID("attrs").hex { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    d.handleKey(.char("a"))
+    for c in "no-equals" { d.handleKey(.char(c)) }
+    d.handleKey(.enter)
+    #expect(d.state.message.contains("name=value"))
   }
 }

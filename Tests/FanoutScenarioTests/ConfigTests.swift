@@ -196,3 +196,34 @@ struct ScenarioRedriveTests {
       })
   }
 }
+
+@Suite("Inject in a scenario timeline")
+struct ScenarioInjectTests {
+  @Test("inject at service02's queue only: only service02 acts on it")
+  func injectAction() throws {
+    let id = md5RequestID("scenario-inject")
+    let text =
+      try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)
+      .replacingOccurrences(
+        of: "  - constant: { rate: 100, count: 10 }\n", with: "  - constant: { rate: 100, count: 1 }\n"
+      )
+      .replacingOccurrences(
+        of: "expect:\n  allRequestsComplete: true\n  maxInDeadLetterQueues: 0\n  p99LatencyBelow: 5s\n", with: "")
+        + """
+        timeline:
+          - { at: 5s, inject: { request_id: \(id.hex), queue: service02 } }
+          - { at: 6s, inject: { request_id: \(id.hex), topic: connector, attributes: { stage: again } } }
+
+        """
+    let (s, d) = Scenario.parse(text, file: "t.yaml")
+    let scenario = try #require(s, "\(d)")
+    let sim = try scenario.simulation()
+    sim.run(until: sim.topology.startTime + 5_500_000)
+    #expect(sim.function(named: "service02")!.counters.invocations == 2)
+    #expect(sim.function(named: "service01")!.counters.invocations == 1)
+    #expect(sim.function(named: "service02")!.counters.errors == 1, "no object for that ID yet: NoSuchKey")
+    let bad = text.replacingOccurrences(
+      of: "request_id: \(id.hex), queue: service02", with: "request_id: \(id.hex), queue: service02, topic: connector")
+    #expect(Scenario.parse(bad, file: "t.yaml").1.contains { $0.message.contains("exactly one of topic and queue") })
+  }
+}
