@@ -217,7 +217,8 @@ public struct ReplayPlayer {
     // Stop short of the next command's jobs: run only what comes before it.
     let e = log.entries[next]
     while sim.jobsExecuted < e.jobs, let t = sim.nextJobTime, t <= target { sim.step() }
-    if sim.jobsExecuted < e.jobs { sim.moveClock(to: target) }
+    // Nothing else may run before the next command: the clock goes as far as it may.
+    sim.moveClock(to: sim.jobsExecuted < e.jobs ? target : min(target, e.time))
     return true
   }
 }
