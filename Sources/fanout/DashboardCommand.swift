@@ -14,11 +14,7 @@ struct DashboardCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
-  var seed: UInt64?
-
-  @Option(name: .long, help: "A scenario file (YAML) instead of the built-in pipeline.")
-  var scenario: String?
+  @OptionGroup var pipeline: PipelineOptions
 
   @Option(name: .long, help: "Write log lines (and anything printed to stderr) to FILE instead of the screen.")
   var log: String?
@@ -29,15 +25,8 @@ struct DashboardCommand: ParsableCommand {
   @Option(name: .long, help: "Record the session (every command, at its exact point) to FILE on exit, or on w.")
   var record: String?
 
-  @Option(name: .long, help: "Play a recorded session, then carry on live.")
-  var replay: String?
-
   func run() throws {
-    let session = try replay.map(loadReplay)
-    let scenarioPath = session?.scenario ?? scenario
-    let sim =
-      try scenarioPath.map { try simulation(of: loadScenario($0), seed: session?.seed ?? seed) }
-      ?? makeSimulation(seed: session?.seed ?? seed ?? 1)
+    let (sim, _, scenarioPath, session) = try pipeline.load()
     let writer = try events.map(EventFileWriter.init(path:))
     let terminal: Terminal
     do {

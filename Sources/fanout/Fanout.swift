@@ -83,3 +83,26 @@ func loadReplay(_ path: String) throws -> ReplayLog {
     throw CLIFailure(message: "\(path): \(error)")
   }
 }
+
+/// What both the dashboard and `run` start from: a scenario (or the built-in pipeline), a seed, or
+/// a recorded session (which names its own scenario and seed).
+struct PipelineOptions: ParsableArguments {
+  @Option(name: .long, help: "A scenario file (YAML) instead of the built-in pipeline.")
+  var scenario: String?
+
+  @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
+  var seed: UInt64?
+
+  @Option(name: .long, help: "A session recorded by the dashboard (--record): its scenario, seed and commands.")
+  var replay: String?
+
+  /// The simulation, with the scenario and recorded session behind it.
+  func load() throws -> (sim: Simulation, scenario: Scenario?, scenarioPath: String?, session: ReplayLog?) {
+    let session = try replay.map(loadReplay)
+    let path = session?.scenario ?? scenario
+    let loaded = try path.map(loadScenario)
+    let seed = session?.seed ?? self.seed
+    let sim = try loaded.map { try simulation(of: $0, seed: seed) } ?? makeSimulation(seed: seed ?? 1)
+    return (sim, loaded, path, session)
+  }
+}

@@ -20,20 +20,13 @@ struct RunCommand: ParsableCommand {
       """
   )
 
+  @OptionGroup var pipeline: PipelineOptions
+
   @Option(name: .long, help: "Requests to fire (0 to 100000000; default 10, or the scenario's load).")
   var requests: Int?
 
   @Option(name: .long, help: "Requests per second of virtual time (above 0, at most 1000000; default 100).")
   var rate: Double?
-
-  @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
-  var seed: UInt64?
-
-  @Option(name: .long, help: "A scenario file (YAML): its pipeline, load, timeline and expectations.")
-  var scenario: String?
-
-  @Option(name: .long, help: "Replay a session recorded by the dashboard (--record): the same run, the same events.")
-  var replay: String?
 
   @Option(name: .long, help: "Stop after this much virtual time even if work remains (e.g. 90s, 10m, 2h).")
   var until: String?
@@ -60,10 +53,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let log = try replay.map(loadReplay)
-    let loaded = try (log?.scenario ?? scenario).map(loadScenario)
-    let sim =
-      try loaded.map { try simulation(of: $0, seed: log?.seed ?? seed) } ?? makeSimulation(seed: log?.seed ?? seed ?? 1)
+    let (sim, loaded, _, log) = try pipeline.load()
     var writer: EventFileWriter?
     if let events {
       writer = try EventFileWriter(path: events)
