@@ -97,8 +97,19 @@ struct PipelineOptions: ParsableArguments {
   var replay: String?
 
   /// The simulation, with the scenario and recorded session behind it.
+  func validate() throws {
+    if replay != nil, seed != nil {
+      throw ValidationError("--seed cannot be combined with --replay: the recorded session names its seed")
+    }
+  }
+
   func load() throws -> (sim: Simulation, scenario: Scenario?, scenarioPath: String?, session: ReplayLog?) {
     let session = try replay.map(loadReplay)
+    if let session, let scenario, scenario != session.scenario {
+      throw CLIFailure(
+        message:
+          "--scenario \(scenario) differs from the recorded session's (\(session.scenario ?? "the built-in pipeline"))")
+    }
     let path = session?.scenario ?? scenario
     let loaded = try path.map(loadScenario)
     let seed = session?.seed ?? self.seed

@@ -38,6 +38,9 @@ struct RunCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
+    if pipeline.replay != nil, requests != nil || rate != nil || until != nil {
+      throw ValidationError("--requests, --rate and --until cannot be combined with --replay: the recording decides")
+    }
     if let requests, !(0...100_000_000).contains(requests) {
       throw ValidationError("--requests must be between 0 and 100000000 (got \(requests))")
     }

@@ -85,3 +85,22 @@ struct TraceCommandTests {
     #expect(missing.status == 2 && missing.err.contains("cannot read"))
   }
 }
+
+@Suite("Replay options that conflict")
+struct ReplayOptionTests {
+  @Test("--replay with --requests, --seed or another --scenario: a clear message and exit 2")
+  func conflicts() throws {
+    let path = tempPath("session.jsonl")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try
+      "{\"fanout_replay\":1,\"seed\":1,\"scenario\":null}\n{\"jobs\":0,\"time_us\":1767225600000000,\"command\":\"end\"}\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(try runFanout(["run", "--replay", path]).status == 0)
+    let a = try runFanout(["run", "--replay", path, "--requests", "5"])
+    #expect(a.status == 2 && a.err.contains("cannot be combined with --replay"))
+    let b = try runFanout(["run", "--replay", path, "--seed", "3"])
+    #expect(b.status == 2 && b.err.contains("names its seed"))
+    let c = try runFanout(["run", "--replay", path, "--scenario", repoPath("config/fanout-five.yaml")])
+    #expect(c.status == 2 && c.err.contains("differs from the recorded session's"))
+  }
+}
