@@ -24,7 +24,7 @@ struct IDTable<Value> {
 
   @inline(__always)
   private func home(_ tag: UInt32, _ hi: UInt64, _ lo: UInt64, capacity: Int) -> Int {
-    let h = (lo ^ (hi >> 32) ^ (UInt64(tag) &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+    let h = (lo ^ (hi >> 32)) &* 0xBF58_476D_1CE4_E5B9
     return Int(truncatingIfNeeded: h.multipliedFullWidth(by: UInt64(capacity)).high)
   }
 

@@ -75,7 +75,7 @@ extension Simulation {
       let record = inv.records[inv.recordIndex]
       switch inv.phase {
       case 0:
-        if inv.skip.contains(inv.recordIndex) {
+        if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
           inv.failedItems.append(inv.recordIndex)
           inv.recordIndex += 1
           continue
@@ -147,7 +147,7 @@ extension Simulation {
   /// body as it came to a queue.
   private func runForward(_ inv: Invocation, _ plan: HandlerPlan) {
     while inv.recordIndex < inv.records.count {
-      if inv.skip.contains(inv.recordIndex) {
+      if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
         inv.failedItems.append(inv.recordIndex)
         inv.recordIndex += 1
         continue

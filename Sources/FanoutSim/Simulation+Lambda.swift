@@ -286,7 +286,7 @@ extension Simulation {
             keep = Set(inv.records.map(\.messageId))
           }
         }
-        for r in inv.records where !keep.contains(r.messageId) {
+        for r in inv.records where keep.isEmpty || !keep.contains(r.messageId) {
           delete(queues[r.queue], key: r.key, receiveCount: r.receiveCount)
         }
       case .error, .timeout:

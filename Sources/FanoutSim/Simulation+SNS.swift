@@ -47,13 +47,12 @@ extension Simulation {
 
   func deliver(_ n: SNSNotification, topic ti: Int, subscription si: Int) {
     let t = topics[ti]
-    let s = t.subscriptions[si]
-    if let qi = s.queue {
+    if let qi = t.subscriptions[si].queue {
       let q = queues[qi]
       let body: MessageBody
       var attributes: [MessageAttribute] = []
       var size: Int
-      if s.spec.rawMessageDelivery {
+      if t.subscriptions[si].spec.rawMessageDelivery {
         if n.attributes.count > 10 {
           failDelivery(t, si, n, reason: SQSError.tooManyAttributes(n.attributes.count).description)
           return
@@ -62,7 +61,7 @@ extension Simulation {
         attributes = n.attributes
         size = n.message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
       } else {
-        body = .envelope(n, subscription: s.id)
+        body = .envelope(n, subscription: t.subscriptions[si].id)
         size = envelopeSize(n, topic: ti, subscription: si)
       }
       if size > q.spec.maximumMessageSize {
@@ -75,14 +74,14 @@ extension Simulation {
         q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delaySeconds,
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
         source: "sns:" + t.name)
-    } else if let si2 = s.sink {
+    } else if let si2 = t.subscriptions[si].sink {
       t.subscriptions[si].delivered += 1
       t.counters.delivered += 1
       sinks[si2].received += 1
       tracker.notified()
       emit(
         .snsNotify(
-          topic: t.name, endpoint: s.endpointName, messageId: n.messageId, message: n.message,
+          topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, message: n.message,
           requestID: n.message.requestID))
     }
   }

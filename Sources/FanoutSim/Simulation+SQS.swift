@@ -7,7 +7,7 @@ extension Simulation {
     _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: Int64,
     sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
     sender: Sender, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
-    snsMessageId: UUID128? = nil, source: String
+    snsMessageId: UUID128? = nil, source: @autoclosure () -> String
   ) -> Int64 {
     let serial = nextMessageKey
     nextMessageKey += 1
@@ -26,7 +26,7 @@ extension Simulation {
       emit(
         .sqsSend(
           queue: q.name, messageId: messageId, snsMessageId: snsMessageId, delay: delay, size: size,
-          requestID: body.requestID, source: source))
+          requestID: body.requestID, source: source()))
     }
     q.retentionTimers.insert(QueueTimer(time: enqueueTime + q.spec.messageRetentionPeriod, key: key, generation: 0))
     armTimer(q, QueueTimerKind.retention)
