@@ -313,16 +313,29 @@ public final class Simulation {
   @discardableResult
   public func step() -> Bool {
     guard let s = heap.popMin() else { return false }
+    run(s)
+    return true
+  }
+
+  @inline(__always)
+  private func run(_ s: Scheduled) {
     jobsExecuted += 1
     if s.keepsAlive { activeJobs -= 1 }
     if s.time > now { now = s.time }
     execute(s.job)
-    return true
   }
 
   /// Runs every job scheduled up to `time`, then sets the clock to `time`.
   public func run(until time: SimTime) {
-    while let top = heap.min, top.time <= time { step() }
+    // Taking the job out and putting it back when it is too late costs less than looking at
+    // the top (a copy of the job) before every step.
+    while let s = heap.popMin() {
+      if s.time > time {
+        heap.insert(s)
+        break
+      }
+      run(s)
+    }
     if time > now { now = time }
   }
 
@@ -332,12 +345,13 @@ public final class Simulation {
   /// Runs until no pending work is left, or until `limit`. True when it drained.
   @discardableResult
   public func runUntilDrained(limit: SimTime? = nil) -> Bool {
-    while hasPendingWork, let top = heap.min {
-      if let limit, top.time > limit {
+    while hasPendingWork, let s = heap.popMin() {
+      if let limit, s.time > limit {
+        heap.insert(s)
         if limit > now { now = limit }
         return false
       }
-      step()
+      run(s)
     }
     return !hasPendingWork
   }
