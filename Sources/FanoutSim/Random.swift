@@ -19,7 +19,6 @@ public struct SplitMix64: Sendable {
 /// component never changes what another one draws.
 public struct SimRandom: RandomNumberGenerator, Sendable {
   private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-  private var spare: Double?
 
   /// A stream for `seed` and a component name: the name is hashed with FNV-1a (stable across
   /// processes, unlike `Hasher`).
@@ -63,19 +62,38 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
     return unit() < p
   }
 
-  /// A standard normal draw (Box-Muller; each pair of uniforms gives two normals, the second
-  /// kept for the next call).
+  /// A standard normal draw: the ziggurat method (Marsaglia and Tsang, with Doornik's 128
+  /// layers). One 64-bit draw gives both the uniform and the layer; about 99 % of draws end
+  /// there, with no logarithm or trigonometry.
   public mutating func normal() -> Double {
-    if let s = spare {
-      spare = nil
-      return s
+    let x = ziggurat.x
+    let r = ziggurat.ratio
+    while true {
+      let bits = next()
+      let u = 2 * (Double(bits >> 11) * 0x1.0p-53) - 1
+      let i = Int(bits & 0x7F)
+      if abs(u) < r[i] { return u * x[i] }
+      if i == 0 { return normalTail(negative: u < 0) }
+      let v = u * x[i]
+      let v2 = v * v
+      let f0 = Foundation.exp(-0.5 * (x[i] * x[i] - v2))
+      let f1 = Foundation.exp(-0.5 * (x[i + 1] * x[i + 1] - v2))
+      if f1 + unit() * (f0 - f1) < 1 { return v }
     }
-    var u = unit()
-    if u < 1e-300 { u = 1e-300 }
-    let v = unit()
-    let r = (-2 * Foundation.log(u)).squareRoot()
-    spare = r * Foundation.sin(2 * Double.pi * v)
-    return r * Foundation.cos(2 * Double.pi * v)
+  }
+
+  /// A draw from the normal tail beyond the base layer (Marsaglia's method).
+  private mutating func normalTail(negative: Bool) -> Double {
+    let r = Ziggurat.r
+    while true {
+      var a = unit()
+      var b = unit()
+      if a < 1e-300 { a = 1e-300 }
+      if b < 1e-300 { b = 1e-300 }
+      let x = Foundation.log(a) / r
+      let y = Foundation.log(b)
+      if -2 * y >= x * x { return negative ? x - r : r - x }
+    }
   }
 
   /// An exponential draw with the given mean.
@@ -94,6 +112,33 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
     return UUID128(hi: hi, lo: lo)
   }
 }
+
+/// The ziggurat's layers: `x[i]` the right edge of layer i (`x[0]` the base's equivalent width,
+/// `x[128]` = 0), `ratio[i]` = `x[i + 1] / x[i]`. Built once, never freed.
+struct Ziggurat {
+  static let layers = 128
+  static let r = 3.442619855899
+  static let v = 9.91256303526217e-3
+  let x: UnsafeMutablePointer<Double>
+  let ratio: UnsafeMutablePointer<Double>
+
+  init() {
+    let n = Ziggurat.layers
+    x = .allocate(capacity: n + 1)
+    ratio = .allocate(capacity: n)
+    var f = Foundation.exp(-0.5 * Ziggurat.r * Ziggurat.r)
+    x[0] = Ziggurat.v / f
+    x[1] = Ziggurat.r
+    x[n] = 0
+    for i in 2..<n {
+      x[i] = (-2 * Foundation.log(Ziggurat.v / x[i - 1] + f)).squareRoot()
+      f = Foundation.exp(-0.5 * x[i] * x[i])
+    }
+    for i in 0..<n { ratio[i] = x[i + 1] / x[i] }
+  }
+}
+
+nonisolated(unsafe) let ziggurat = Ziggurat()
 
 // MARK: - Durations
 

@@ -53,4 +53,50 @@ struct TimeAndIdentityTests {
     #expect(Array(u)[14] == "4")
     #expect("89ab".contains(Array(u)[19]))
   }
+
+  @Test("Normal draws (ziggurat) have the standard normal's moments and tails")
+  func normalDistribution() {
+    var rng = SimRandom(seed: 11, stream: "test/normal")
+    let n = 1_000_000
+    var sum = 0.0
+    var squares = 0.0
+    var beyond1 = 0
+    var beyond2 = 0
+    var beyond3 = 0
+    var beyondBase = 0
+    var negative = 0
+    for _ in 0..<n {
+      let z = rng.normal()
+      sum += z
+      squares += z * z
+      if abs(z) > 1 { beyond1 += 1 }
+      if abs(z) > 2 { beyond2 += 1 }
+      if abs(z) > 3 { beyond3 += 1 }
+      if abs(z) > 3.5 { beyondBase += 1 }
+      if z < 0 { negative += 1 }
+    }
+    let mean = sum / Double(n)
+    let variance = squares / Double(n) - mean * mean
+    #expect(abs(mean) < 0.005)
+    #expect(abs(variance - 1) < 0.01)
+    // P(|Z| > k): 0.3173, 0.0455, 0.0027, 0.000465 (the last is beyond the ziggurat's base layer).
+    #expect(abs(Double(beyond1) / Double(n) - 0.3173) < 0.003)
+    #expect(abs(Double(beyond2) / Double(n) - 0.0455) < 0.001)
+    #expect(abs(Double(beyond3) / Double(n) - 0.0027) < 0.0003)
+    #expect(abs(Double(beyondBase) / Double(n) - 0.000465) < 0.0001)
+    #expect(abs(Double(negative) / Double(n) - 0.5) < 0.003)
+  }
+
+  @Test("A log-normal duration has its median, and sigma sets its 84th percentile")
+  func lognormalDuration() {
+    var rng = SimRandom(seed: 12, stream: "test/lognormal")
+    let model = DurationModel.lognormal(median: 100_000, sigma: 0.5)
+    var draws = (0..<200_000).map { _ in model.sample(&rng) }
+    draws.sort()
+    let median = Double(draws[draws.count / 2])
+    let p84 = Double(draws[Int(Double(draws.count) * 0.8413)])
+    #expect(abs(median / 100_000 - 1) < 0.01)
+    // exp(0.5) = 1.6487: one sigma above the median.
+    #expect(abs(p84 / 100_000 - 1.6487) < 0.02)
+  }
 }
