@@ -123,7 +123,6 @@ struct HandlerPlan {
   var bucket = 0
   var topic = -1
   var queue = -1
-  var stage = ""
   /// The stage's index in the request tracker (services only).
   var stageIndex = -1
   var inputFolder: Int32 = 0

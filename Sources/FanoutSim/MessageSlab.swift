@@ -51,6 +51,17 @@ struct MessageSlab {
     return slots[s].take()
   }
 
+  /// Removes a message, returning only its state and ID (no copy of the message).
+  mutating func drop(_ key: Int64) -> (MessageState, UUID128)? {
+    guard let s = slot(key) else { return nil }
+    keys[s] = (((key >> 32) + 1) << 32) | Int64(s)
+    free.append(Int32(s))
+    count -= 1
+    let out = (slots[s]!.state, slots[s]!.messageId)
+    slots[s] = nil
+    return out
+  }
+
   /// Stores a message and returns its key.
   mutating func insert(_ m: StoredMessage) -> Int64 {
     count += 1

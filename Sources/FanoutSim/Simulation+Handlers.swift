@@ -72,7 +72,6 @@ extension Simulation {
 
   private func runService(_ inv: Invocation, _ plan: HandlerPlan) {
     while inv.recordIndex < inv.records.count {
-      let record = inv.records[inv.recordIndex]
       switch inv.phase {
       case 0:
         if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
@@ -81,7 +80,7 @@ extension Simulation {
           continue
         }
         // record_body = json.loads(record["body"]); message = json.loads(record_body["Message"])
-        switch serviceRequestID(record.body) {
+        switch serviceRequestID(inv.records[inv.recordIndex].body) {
         case .failure(let e):
           finish(inv, .error(e.message))
           return
@@ -134,7 +133,7 @@ extension Simulation {
           return
         }
         if let latency = tracker.stageDone(id: id, stage: plan.stageIndex, at: now) {
-          emit(.requestStageDone(requestID: id, stage: plan.stage, latency: latency))
+          emit(.requestStageDone(requestID: id, stage: tracker.stages[plan.stageIndex], latency: latency))
         }
         inv.phase = 0
         inv.recordIndex += 1

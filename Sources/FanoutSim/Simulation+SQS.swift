@@ -178,9 +178,15 @@ extension Simulation {
   /// DeleteMessage with the receipt of one receive: deletes only when it is the latest receipt.
   @discardableResult
   func delete(_ q: SQSQueue, key: Int64, receiveCount: Int) -> Bool {
-    guard q.messages.receiveCount(key) == receiveCount, let m = remove(q, key: key) else { return false }
+    guard q.messages.receiveCount(key) == receiveCount, let (state, id) = q.messages.drop(key) else { return false }
+    switch state {
+    case .visible: q.visibleCount -= 1
+    case .inFlight: q.inFlightCount -= 1
+    case .delayed: q.delayedCount -= 1
+    }
+    q.pruneTimers()
     q.counters.deleted += 1
-    emit(.sqsDelete(queue: q.name, messageId: m.messageId, receiveCount: receiveCount))
+    emit(.sqsDelete(queue: q.name, messageId: id, receiveCount: receiveCount))
     return true
   }
 

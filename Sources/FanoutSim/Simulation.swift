@@ -186,14 +186,12 @@ public final class Simulation {
       case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan.kind = .preprocessor
-        f.plan.stage = stage
         f.plan.bucket = b
         f.plan.topic = t
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
       case .seedService(let bucket, let prefix, let previous, let stage, let topic):
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan.kind = .service
-        f.plan.stage = stage
         f.plan.bucket = b
         f.plan.topic = t
         f.plan.stageIndex = stages.firstIndex(of: stage)!
