@@ -9,7 +9,16 @@ public func md5Hex(_ text: String) -> String {
 
 /// MD5 digest of UTF-8 text as a request ID.
 public func md5RequestID(_ bytes: [UInt8]) -> RequestID {
-  RequestID(digest: Array(Insecure.MD5.hash(data: bytes)))
+  bytes.withUnsafeBytes { md5RequestID($0) }
+}
+
+/// MD5 digest of raw bytes as a request ID, read straight from the digest.
+func md5RequestID(_ bytes: UnsafeRawBufferPointer) -> RequestID {
+  Insecure.MD5.hash(data: bytes).withUnsafeBytes { d in
+    RequestID(
+      hi: UInt64(bigEndian: d.loadUnaligned(as: UInt64.self)),
+      lo: UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+  }
 }
 
 /// MD5 digest of UTF-8 text as a request ID.

@@ -24,6 +24,9 @@ struct MessageSlab {
     return s
   }
 
+  /// Whether a message is stored under `key`.
+  func contains(_ key: Int64) -> Bool { slot(key) != nil }
+
   /// A message's state and generation, read in place.
   func stateAndGeneration(_ key: Int64) -> (MessageState, UInt32)? {
     guard let s = slot(key) else { return nil }

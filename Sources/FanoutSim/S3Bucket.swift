@@ -91,6 +91,7 @@ public final class S3Bucket {
   private var folderIndex: [String: Int32] = [:]
   private var bodies: [String] = []
   private var bodyIndex: [String: Int32] = [:]
+  private var lastInterned: Int32 = -1
   private var etags: [String?] = []
   private var sortedKeys: [String]?
 
@@ -281,7 +282,12 @@ public final class S3Bucket {
   }
 
   private func intern(_ body: String) -> Int32 {
-    if let i = bodyIndex[body] { return i }
+    // Handlers write the same few bodies over and over: the last one saves hashing the text.
+    if lastInterned >= 0, bodies[Int(lastInterned)] == body { return lastInterned }
+    if let i = bodyIndex[body] {
+      lastInterned = i
+      return i
+    }
     let i = Int32(bodies.count)
     bodies.append(body)
     etags.append(nil)

@@ -183,7 +183,7 @@ public final class SQSQueue {
   /// Drops timers at the front whose message is gone or has moved on, so that a deleted
   /// message's timer never costs a scheduled job.
   func pruneTimers() {
-    while let top = retentionTimers.min, messages[top.key] == nil { retentionTimers.removeMin() }
+    while let top = retentionTimers.min, !messages.contains(top.key) { retentionTimers.removeMin() }
     while let top = visibilityTimers.min, !isLive(top, .inFlight) { visibilityTimers.removeMin() }
     while let top = delayTimers.min, !isLive(top, .delayed) { delayTimers.removeMin() }
   }

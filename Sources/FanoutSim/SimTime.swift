@@ -102,22 +102,34 @@ extension SimTime {
   /// Python's `strftime("%Y%m%d%H%M%S%f")`: the text the seed preprocessor hashes into a request ID.
   public var pythonCompactTimestamp: String { String(decoding: pythonCompactTimestampBytes, as: UTF8.self) }
 
-  /// The same 20 digits as bytes, written without building a String.
+  /// The same 20 digits as bytes.
   public var pythonCompactTimestampBytes: [UInt8] {
+    withPythonCompactTimestamp { Array($0) }
+  }
+
+  /// Calls `body` with the 20 digits, written on the stack (no array, no String).
+  func withPythonCompactTimestamp<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
     let c = CivilTime(self)
-    var out = [UInt8](repeating: 48, count: 20)
-    var end = 20
-    for (value, width) in [
-      (c.microsecond, 6), (c.second, 2), (c.minute, 2), (c.hour, 2), (c.day, 2), (c.month, 2), (c.year, 4),
-    ] {
-      var v = value
-      for k in 1...width {
-        out[end - k] = UInt8(48 + v % 10)
-        v /= 10
+    var buffer: (UInt64, UInt64, UInt32) = (0, 0, 0)
+    return withUnsafeMutableBytes(of: &buffer) { raw in
+      var end = 20
+      func put(_ value: Int, _ width: Int) {
+        var v = value
+        for k in 1...width {
+          raw[end - k] = UInt8(48 + v % 10)
+          v /= 10
+        }
+        end -= width
       }
-      end -= width
+      put(c.microsecond, 6)
+      put(c.second, 2)
+      put(c.minute, 2)
+      put(c.hour, 2)
+      put(c.day, 2)
+      put(c.month, 2)
+      put(c.year, 4)
+      return body(UnsafeRawBufferPointer(rebasing: raw[0..<20]))
     }
-    return out
   }
 
   /// Epoch milliseconds, as SQS writes `SentTimestamp`.

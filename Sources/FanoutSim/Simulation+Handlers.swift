@@ -35,7 +35,7 @@ extension Simulation {
     switch inv.phase {
     case 0:
       // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp)
-      let id = md5RequestID(now.pythonCompactTimestampBytes)
+      let id = now.withPythonCompactTimestamp { md5RequestID($0) }
       inv.requestID = id
       if case .direct(let fire?) = inv.trigger {
         if let fires = tracker.assign(fire: fire, id: id) {

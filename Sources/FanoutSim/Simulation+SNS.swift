@@ -22,18 +22,17 @@ extension Simulation {
     let tracking = observer != nil
     var bodyText: String?
     for i in t.subscriptions.indices {
-      let s = t.subscriptions[i]
-      if let filter = s.filter {
+      if let filter = t.subscriptions[i].filter {
         let body = bodyText ?? message.text
         bodyText = body
         if !filter.matches(attributes: n.attributes, body: body) {
           t.subscriptions[i].filteredOut += 1
           t.counters.filteredOut += 1
-          if tracking { filtered.append(s.endpointName) }
+          if tracking { filtered.append(t.subscriptions[i].endpointName) }
           continue
         }
       }
-      if tracking { matched.append(s.endpointName) }
+      if tracking { matched.append(t.subscriptions[i].endpointName) }
       schedule(
         .snsDeliver(n, topic: Int32(t.index), subscription: Int32(i)),
         at: now + topology.latency.snsDelivery.sample(&t.rng))
