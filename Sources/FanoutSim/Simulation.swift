@@ -56,7 +56,7 @@ public final class Simulation {
   public internal(set) var sinks: [Sink] = []
   public let tracker: RequestTracker
 
-  var heap = Heap<Scheduled>()
+  let heap = JobHeap()
   var sequence: UInt64 = 0
   var activeJobs = 0
   var nextMessageKey: Int64 = 1
@@ -305,7 +305,7 @@ public final class Simulation {
   /// Jobs scheduled so far (each is one pass through the event heap).
   public var jobsScheduled: UInt64 { sequence }
   /// Virtual time of the next scheduled job, if any.
-  public var nextJobTime: SimTime? { heap.min?.time }
+  public var nextJobTime: SimTime? { heap.minTime }
 
   /// Runs the next scheduled job, moving the clock to its time. False when nothing is scheduled.
   @discardableResult
