@@ -161,7 +161,8 @@ public enum DurationModel: Equatable, Sendable {
     case .lognormal(let median, let sigma):
       if sigma <= 0 { return max(0, median) }
       let v = Double(median) * Foundation.exp(sigma * rng.normal())
-      return Int64(min(v, 1e15).rounded())
+      // Positive, so adding one half and truncating rounds to nearest without a libm call.
+      return Int64(min(v, 1e15) + 0.5)
     }
   }
 
