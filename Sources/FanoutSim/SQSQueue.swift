@@ -93,7 +93,14 @@ struct QueueTimer: Comparable {
   var time: SimTime
   var key: Int64
   var generation: UInt32
-  static func < (a: QueueTimer, b: QueueTimer) -> Bool { (a.time, a.key) < (b.time, b.key) }
+  /// Set by the lane: timers due at the same time fire in the order they were set.
+  var order: UInt64 = 0
+  init(time: SimTime, key: Int64, generation: UInt32) {
+    self.time = time
+    self.key = key
+    self.generation = generation
+  }
+  static func < (a: QueueTimer, b: QueueTimer) -> Bool { (a.time, a.order) < (b.time, b.order) }
 }
 
 /// A receipt handle: which receive of which message it came from.
@@ -199,7 +206,9 @@ public final class SQSQueue {
   }
 }
 
-/// A queue's timers of one kind, ordered by (time, key) exactly as one heap would order them.
+/// A queue's timers of one kind, ordered by (time, order set) exactly as one heap would order
+/// them: timers due at the same instant fire in the order they were set (a batch received
+/// together comes back visible in the order it was received).
 /// Timers arrive mostly in order (now + the queue's fixed timeout), so in-order ones go to a deque
 /// (O(1)) and only out-of-order ones (a DLQ move's original enqueue time, a per-message delay, a
 /// changed visibility) to a heap.
@@ -207,7 +216,12 @@ struct TimerLane {
   private var inOrder = Deque<QueueTimer>()
   private var outOfOrder = Heap<QueueTimer>()
 
-  mutating func insert(_ t: QueueTimer) {
+  private var nextOrder: UInt64 = 0
+
+  mutating func insert(_ timer: QueueTimer) {
+    var t = timer
+    nextOrder += 1
+    t.order = nextOrder
     if let last = inOrder.last, t < last { outOfOrder.insert(t) } else { inOrder.append(t) }
   }
 
