@@ -44,6 +44,9 @@ final class JobHeap {
 
   func insert(_ s: Scheduled) {
     if count == capacity { grow() }
+    // Locals, so that the stores below cannot make the compiler reload the pointers.
+    let keys = self.keys
+    let entries = self.entries
     let k = JobHeap.key(time: s.time, seq: s.seq)
     var i = count
     count += 1
@@ -51,7 +54,7 @@ final class JobHeap {
       let p = (i - 1) >> 1
       guard k < keys[p] else { break }
       keys[i] = keys[p]
-      (entries + i).moveInitialize(from: entries + p, count: 1)
+      (entries + i).initialize(to: (entries + p).move())
       i = p
     }
     keys[i] = k
@@ -60,20 +63,23 @@ final class JobHeap {
 
   func popMin() -> Scheduled? {
     guard count > 0 else { return nil }
+    let keys = self.keys
+    let entries = self.entries
     let topKey = keys[0]
     let top = entries.move()
-    count -= 1
-    if count > 0 {
-      let lastKey = keys[count]
-      let last = (entries + count).move()
+    let n = count - 1
+    count = n
+    if n > 0 {
+      let lastKey = keys[n]
+      let last = (entries + n).move()
       // Walk the hole down to a leaf along the smaller children.
       var i = 0
       while true {
         var c = 2 * i + 1
-        if c >= count { break }
-        if c + 1 < count { c &+= keys[c + 1] < keys[c] ? 1 : 0 }
+        if c >= n { break }
+        if c + 1 < n { c &+= keys[c + 1] < keys[c] ? 1 : 0 }
         keys[i] = keys[c]
-        (entries + i).moveInitialize(from: entries + c, count: 1)
+        (entries + i).initialize(to: (entries + c).move())
         i = c
       }
       // Then let the last job climb to its place.
@@ -81,7 +87,7 @@ final class JobHeap {
         let p = (i - 1) >> 1
         guard lastKey < keys[p] else { break }
         keys[i] = keys[p]
-        (entries + i).moveInitialize(from: entries + p, count: 1)
+        (entries + i).initialize(to: (entries + p).move())
         i = p
       }
       keys[i] = lastKey
