@@ -21,10 +21,12 @@ let package = Package(
         .product(name: "HeapModule", package: "swift-collections"),
         .product(name: "DequeModule", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
+        "CFanoutSupport",
       ],
       // The simulation is single-threaded; dynamic exclusivity checks cost about 12% of a run.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    .target(name: "CFanoutSupport"),
     .systemLibrary(
       name: "CNCurses",
       providers: [.apt(["libncurses-dev"])]

@@ -1,3 +1,5 @@
+import CFanoutSupport
+
 // MARK: - A table keyed by digests
 
 /// A hash table whose keys are a 128-bit digest (a request ID) plus a small tag (an S3 folder).
@@ -39,6 +41,14 @@ struct IDTable<Value> {
       if i == cap { i = 0 }
     }
     return nil
+  }
+
+  /// Starts loading the slot where a key's probe begins, ahead of a lookup or an update.
+  func prefetch(tag: UInt32, hi: UInt64, lo: UInt64) {
+    let cap = entries.count
+    guard cap > 0 else { return }
+    let i = home(tag, hi, lo, capacity: cap)
+    entries.withUnsafeBufferPointer { fanout_prefetch($0.baseAddress! + i) }
   }
 
   /// The value stored for a key.

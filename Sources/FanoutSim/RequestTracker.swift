@@ -60,6 +60,9 @@ public final class RequestTracker {
   }
 
   /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
+  /// Starts loading an ID's slot ahead of `assign` or `stageDone`.
+  func prefetch(id: RequestID) { byID.prefetch(tag: 0, hi: id.hi, lo: id.lo) }
+
   func assign(fire: Int, id: RequestID) -> [Int]? {
     idOf[fire - 1] = id
     if let first = byID[0, id.hi, id.lo].map(Int.init) {
@@ -85,7 +88,7 @@ public final class RequestTracker {
   func stageDone(id: RequestID, stage s: Int, at time: SimTime) -> Int64? {
     guard s >= 0, let first = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
     var fire = first
-    if let list = collisions[id] {
+    if !collisions.isEmpty, let list = collisions[id] {
       guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {
         duplicateCompletions += 1
         return nil

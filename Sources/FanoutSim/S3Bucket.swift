@@ -51,6 +51,10 @@ public final class S3Bucket {
 
     mutating func reserve(_ n: Int) { byID.reserve(n) }
 
+    func prefetch(_ key: Key) {
+      if case .id(let f, let hi, let lo) = key { byID.prefetch(tag: UInt32(f), hi: hi, lo: lo) }
+    }
+
     subscript(key: Key) -> Stored? {
       switch key {
       case .id(let f, let hi, let lo): return byID[UInt32(f), hi, lo]
@@ -172,6 +176,9 @@ public final class S3Bucket {
     puts += 1
     return (etag(b), size)
   }
+
+  /// Starts loading the place of a key (and of its ID's other keys) ahead of a get or put.
+  func prefetch(_ key: Key) { objects.prefetch(key) }
 
   /// GetObject: the body, or NoSuchKey.
   public func get(key: String) throws(S3Error) -> String { try get(self.key(key)) }

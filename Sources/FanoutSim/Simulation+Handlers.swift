@@ -46,6 +46,7 @@ extension Simulation {
         }
       }
       inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
+      buckets[plan.bucket].prefetch(inv.key)
       inv.phase = 1
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:
@@ -88,6 +89,9 @@ extension Simulation {
           inv.requestID = id
         }
         inv.key = buckets[plan.bucket].key(folder: plan.inputFolder, id: inv.requestID!)
+        // The get, the put (same ID, same probe run) and the tracker come in later jobs.
+        buckets[plan.bucket].prefetch(inv.key)
+        tracker.prefetch(id: inv.requestID!)
         inv.phase = 1
         scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
         return
