@@ -26,8 +26,10 @@ public final class LambdaFunction {
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
   var rng: SimRandom
-  var transformCache: [String: Result<String, HandlerError>] = [:]
-  var lastTransform: (String, Result<String, HandlerError>)?
+  /// Outputs of the seed service's edit, by (bucket, input body number): bodies are numbered
+  /// per bucket, and the edit of one body always gives the same output.
+  var transformCache: [Int64: Result<Int32, HandlerError>] = [:]
+  var lastTransform: (Int64, Result<Int32, HandlerError>)?
   /// Where the handler's names point, resolved once when the simulation is built.
   var plan = HandlerPlan()
 
@@ -127,6 +129,8 @@ struct HandlerPlan {
   var stageIndex = -1
   var inputFolder: Int32 = 0
   var outputFolder: Int32 = 0
+  /// The preprocessor's body, by number in its bucket, once interned.
+  var body: Int32 = -1
 }
 
 /// One received message in a batch.
@@ -159,7 +163,8 @@ final class Invocation {
   var phase = 0
   var requestID: RequestID?
   var key = S3Bucket.Key.text("")
-  var output = ""
+  /// The body a service will put, by number in its bucket.
+  var output: Int32 = 0
   var failedItems: [Int] = []
   var skip: Set<Int> = []
   var pendingOutcome: InvocationOutcome?

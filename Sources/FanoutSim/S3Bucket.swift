@@ -97,6 +97,8 @@ public final class S3Bucket {
   private var bodyIndex: [String: Int32] = [:]
   private var lastInterned: Int32 = -1
   private var etags: [String?] = []
+  /// Whether a body was ever put (a handler may number a body it then never writes).
+  private var everStored: [Bool] = []
   private var sortedKeys: [String]?
 
   public private(set) var puts = 0
@@ -113,7 +115,7 @@ public final class S3Bucket {
   /// Number of objects.
   public var objectCount: Int { objects.count }
   /// Number of distinct bodies actually stored.
-  public var distinctBodies: Int { bodies.count }
+  public private(set) var distinctBodies = 0
 
   /// The number of a folder (the key text before `/<id>.json`).
   func folder(_ text: String) -> Int32 {
@@ -166,7 +168,17 @@ public final class S3Bucket {
   ) {
     if ifNoneMatch, objects[key] != nil { throw .preconditionFailed(text(key)) }
     let b = intern(body)
+    return (etag(b), put(key, body: b, at: time))
+  }
+
+  /// PutObject of an interned body (see `intern`): its size. Handlers pass bodies by number, so
+  /// a put copies, hashes and compares no text.
+  func put(_ key: Key, body b: Int32, at time: SimTime) -> Int {
     let size = bodies[Int(b)].utf8.count
+    if !everStored[Int(b)] {
+      everStored[Int(b)] = true
+      distinctBodies += 1
+    }
     if let old = objects.updateValue(Stored(lastModified: time, body: b), forKey: key) {
       totalBytes -= bodies[Int(old.body)].utf8.count
     } else {
@@ -174,7 +186,7 @@ public final class S3Bucket {
     }
     totalBytes += size
     puts += 1
-    return (etag(b), size)
+    return size
   }
 
   /// Starts loading the place of a key (and of its ID's other keys) ahead of a get or put.
@@ -183,14 +195,20 @@ public final class S3Bucket {
   /// GetObject: the body, or NoSuchKey.
   public func get(key: String) throws(S3Error) -> String { try get(self.key(key)) }
 
-  func get(_ key: Key) throws(S3Error) -> String {
+  func get(_ key: Key) throws(S3Error) -> String { bodies[Int(try getBody(key))] }
+
+  /// GetObject, answering the body's number (see `intern`).
+  func getBody(_ key: Key) throws(S3Error) -> Int32 {
     gets += 1
     guard let o = objects[key] else {
       getMisses += 1
       throw .noSuchKey(text(key))
     }
-    return bodies[Int(o.body)]
+    return o.body
   }
+
+  /// The text of an interned body.
+  func body(_ b: Int32) -> String { bodies[Int(b)] }
 
   /// HeadObject without counting a GET.
   public func info(key: String) -> S3ObjectInfo? {
@@ -288,7 +306,8 @@ public final class S3Bucket {
     return i
   }
 
-  private func intern(_ body: String) -> Int32 {
+  /// The number of a body: identical bodies are stored once.
+  func intern(_ body: String) -> Int32 {
     // Handlers write the same few bodies over and over: the last one saves hashing the text.
     if lastInterned >= 0, bodies[Int(lastInterned)] == body { return lastInterned }
     if let i = bodyIndex[body] {
@@ -298,11 +317,13 @@ public final class S3Bucket {
     let i = Int32(bodies.count)
     bodies.append(body)
     etags.append(nil)
+    everStored.append(false)
     bodyIndex[body] = i
     return i
   }
 
-  private func etag(_ b: Int32) -> String {
+  /// The ETag of an interned body: its quoted MD5, computed once.
+  func etag(_ b: Int32) -> String {
     if let e = etags[Int(b)] { return e }
     let e = "\"" + md5Hex(bodies[Int(b)]) + "\""
     etags[Int(b)] = e

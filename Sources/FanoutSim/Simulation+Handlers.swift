@@ -51,13 +51,10 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:
       let b = buckets[plan.bucket]
-      do {
-        let (etag, size) = try b.put(inv.key, body: seedPreprocessorBody, at: now)
-        emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
-      } catch {
-        finish(inv, .error(error.description))
-        return
-      }
+      if plan.body < 0 { functions[inv.function].plan.body = b.intern(seedPreprocessorBody) }
+      let body = functions[inv.function].plan.body
+      let size = b.put(inv.key, body: body, at: now)
+      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, requestID: inv.requestID))
       inv.phase = 2
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     default:
@@ -97,16 +94,16 @@ extension Simulation {
         return
       case 1:
         let b = buckets[plan.bucket]
-        let body: String
+        let body: Int32
         do {
-          body = try b.get(inv.key)
+          body = try b.getBody(inv.key)
           emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: true, requestID: inv.requestID))
         } catch {
           emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: false, requestID: inv.requestID))
           finish(inv, .error(error.description))
           return
         }
-        switch transformSeedObject(body, functions[inv.function]) {
+        switch transformSeedObject(body, in: plan.bucket, functions[inv.function]) {
         case .failure(let e):
           finish(inv, .error(e.message))
           return
@@ -118,13 +115,9 @@ extension Simulation {
         return
       case 2:
         let b = buckets[plan.bucket]
-        do {
-          let (etag, size) = try b.put(inv.key, body: inv.output, at: now)
-          emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: etag, size: size, requestID: inv.requestID))
-        } catch {
-          finish(inv, .error(error.description))
-          return
-        }
+        let size = b.put(inv.key, body: inv.output, at: now)
+        emit(
+          .s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(inv.output), size: size, requestID: inv.requestID))
         inv.phase = 3
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
         return
@@ -220,31 +213,32 @@ extension Simulation {
   }
 
   /// `data = json.loads(body); data[field] = value; json.dumps(data)` (the seed: `key1`, None),
-  /// cached per function and distinct body.
-  func transformSeedObject(_ body: String, _ f: LambdaFunction) -> Result<String, HandlerError> {
-    if let last = f.lastTransform, last.0 == body { return last.1 }
-    if let cached = f.transformCache[body] {
-      f.lastTransform = (body, cached)
+  /// on bodies by number in `bucket`, cached per function and distinct body.
+  func transformSeedObject(_ body: Int32, in bucket: Int, _ f: LambdaFunction) -> Result<Int32, HandlerError> {
+    let cacheKey = Int64(bucket) << 32 | Int64(body)
+    if let last = f.lastTransform, last.0 == cacheKey { return last.1 }
+    if let cached = f.transformCache[cacheKey] {
+      f.lastTransform = (cacheKey, cached)
       return cached
     }
     let edit = f.spec.seedEdit
-    let result: Result<String, HandlerError>
-    if let v = JSONValue.parse(body) {
+    let result: Result<Int32, HandlerError>
+    if let v = JSONValue.parse(buckets[bucket].body(body)) {
       if case .object(var members) = v {
         if let i = members.lastIndex(where: { $0.0 == edit.field }) {
           members[i].1 = edit.value
         } else {
           members.append((edit.field, edit.value))
         }
-        result = .success(JSONValue.object(members).pythonDumps)
+        result = .success(buckets[bucket].intern(JSONValue.object(members).pythonDumps))
       } else {
         result = .failure(HandlerError(message: "TypeError: object does not support item assignment"))
       }
     } else {
       result = .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
     }
-    if f.transformCache.count < 1_024 { f.transformCache[body] = result }
-    f.lastTransform = (body, result)
+    if f.transformCache.count < 1_024 { f.transformCache[cacheKey] = result }
+    f.lastTransform = (cacheKey, result)
     return result
   }
 }
