@@ -23,7 +23,7 @@ public final class RequestTracker {
   public private(set) var duplicateCompletions = 0
   /// Requests whose ID another request already had, by ID.
   public private(set) var collisions: [RequestID: [Int]] = [:]
-  /// First fire of each ID.
+  /// First fire of each ID; negated once the ID collides.
   private var byID = IDTable<Int32>(placeholder: 0)
   /// Latencies per stage, in completion order.
   public private(set) var stageLatencies: [[Int64]]
@@ -59,16 +59,19 @@ public final class RequestTracker {
     return fireTimes.count
   }
 
-  /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
   /// Starts loading an ID's slot ahead of `assign` or `stageDone`.
   func prefetch(id: RequestID) { byID.prefetch(tag: 0, hi: id.hi, lo: id.lo) }
 
+  /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
   func assign(fire: Int, id: RequestID) -> [Int]? {
     idOf[fire - 1] = id
-    if let first = byID[0, id.hi, id.lo].map(Int.init) {
+    if let stored = byID[0, id.hi, id.lo].map(Int.init) {
+      // A colliding ID's first fire is stored negated: its fires are in `collisions`.
+      let first = abs(stored)
       var list = collisions[id] ?? [first]
       list.append(fire)
       collisions[id] = list
+      byID.update(Int32(-first), tag: 0, hi: id.hi, lo: id.lo)
       return list
     }
     byID.update(Int32(fire), tag: 0, hi: id.hi, lo: id.lo)
@@ -86,9 +89,9 @@ public final class RequestTracker {
 
   /// Credits a stage completion; returns its latency since the fire.
   func stageDone(id: RequestID, stage s: Int, at time: SimTime) -> Int64? {
-    guard s >= 0, let first = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
-    var fire = first
-    if !collisions.isEmpty, let list = collisions[id] {
+    guard s >= 0, let stored = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
+    var fire = abs(stored)
+    if stored < 0, let list = collisions[id] {
       guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {
         duplicateCompletions += 1
         return nil
