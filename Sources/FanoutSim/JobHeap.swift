@@ -61,6 +61,7 @@ final class JobHeap {
     (entries + i).initialize(to: Entry(job: s.job, keepsAlive: s.keepsAlive))
   }
 
+  @inline(__always)
   func popMin() -> Scheduled? {
     guard count > 0 else { return nil }
     let keys = self.keys
