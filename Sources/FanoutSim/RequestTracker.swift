@@ -65,17 +65,15 @@ public final class RequestTracker {
   /// Records the ID of a fire (numbered from 1); returns every fire sharing it when it collides.
   func assign(fire: Int, id: RequestID) -> [Int]? {
     idOf[fire - 1] = id
-    if let stored = byID[0, id.hi, id.lo].map(Int.init) {
-      // A colliding ID's first fire is stored negated: its fires are in `collisions`.
-      let first = abs(stored)
-      var list = collisions[id] ?? [first]
-      list.append(fire)
-      collisions[id] = list
-      byID.update(Int32(-first), tag: 0, hi: id.hi, lo: id.lo)
-      return list
-    }
-    byID.update(Int32(fire), tag: 0, hi: id.hi, lo: id.lo)
-    return nil
+    // One probe: store the fire, and put the first one back if the ID was taken.
+    guard let stored = byID.update(Int32(fire), tag: 0, hi: id.hi, lo: id.lo).map(Int.init) else { return nil }
+    // A colliding ID's first fire is stored negated: its fires are in `collisions`.
+    let first = abs(stored)
+    var list = collisions[id] ?? [first]
+    list.append(fire)
+    collisions[id] = list
+    byID.update(Int32(-first), tag: 0, hi: id.hi, lo: id.lo)
+    return list
   }
 
   func fail(_ fire: Int) {
