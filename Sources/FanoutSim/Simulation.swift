@@ -1,5 +1,4 @@
 import DequeModule
-import HeapModule
 
 // MARK: - Scheduler
 
