@@ -47,18 +47,28 @@ final class JobHeap {
     // Locals, so that the stores below cannot make the compiler reload the pointers.
     let keys = self.keys
     let entries = self.entries
-    let k = JobHeap.key(time: s.time, seq: s.seq)
-    var i = count
+    let i = count
     count += 1
+    JobHeap.climb(
+      JobHeap.key(time: s.time, seq: s.seq), Entry(job: s.job, keepsAlive: s.keepsAlive), from: i, keys, entries)
+  }
+
+  /// Places a job, starting at the hole `i`, after moving down every parent that comes later.
+  @inline(__always)
+  private static func climb(
+    _ key: UInt128, _ entry: Entry, from hole: Int, _ keys: UnsafeMutablePointer<UInt128>,
+    _ entries: UnsafeMutablePointer<Entry>
+  ) {
+    var i = hole
     while i > 0 {
       let p = (i - 1) >> 1
-      guard k < keys[p] else { break }
+      guard key < keys[p] else { break }
       keys[i] = keys[p]
       (entries + i).initialize(to: (entries + p).move())
       i = p
     }
-    keys[i] = k
-    (entries + i).initialize(to: Entry(job: s.job, keepsAlive: s.keepsAlive))
+    keys[i] = key
+    (entries + i).initialize(to: entry)
   }
 
   @inline(__always)
@@ -84,15 +94,7 @@ final class JobHeap {
         i = c
       }
       // Then let the last job climb to its place.
-      while i > 0 {
-        let p = (i - 1) >> 1
-        guard lastKey < keys[p] else { break }
-        keys[i] = keys[p]
-        (entries + i).initialize(to: (entries + p).move())
-        i = p
-      }
-      keys[i] = lastKey
-      (entries + i).initialize(to: last)
+      JobHeap.climb(lastKey, last, from: i, keys, entries)
     }
     let time = SimTime(bitPattern: UInt64(truncatingIfNeeded: topKey >> 64) ^ (1 << 63))
     return Scheduled(time: time, seq: UInt64(truncatingIfNeeded: topKey), job: top.job, keepsAlive: top.keepsAlive)
