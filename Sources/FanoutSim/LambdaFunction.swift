@@ -129,7 +129,7 @@ struct HandlerPlan {
   var stageIndex = -1
   var inputFolder: Int32 = 0
   var outputFolder: Int32 = 0
-  /// The preprocessor's body, by number in its bucket, once interned.
+  /// The preprocessor's body, by number in its bucket.
   var body: Int32 = -1
 }
 

@@ -51,10 +51,8 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:
       let b = buckets[plan.bucket]
-      if plan.body < 0 { functions[inv.function].plan.body = b.intern(seedPreprocessorBody) }
-      let body = functions[inv.function].plan.body
-      let size = b.put(inv.key, body: body, at: now)
-      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, requestID: inv.requestID))
+      let size = b.put(inv.key, body: plan.body, at: now)
+      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(plan.body), size: size, requestID: inv.requestID))
       inv.phase = 2
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     default:

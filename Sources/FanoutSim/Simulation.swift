@@ -188,6 +188,7 @@ public final class Simulation {
         f.plan.bucket = b
         f.plan.topic = t
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
+        f.plan.body = buckets[b].intern(seedPreprocessorBody)
       case .seedService(let bucket, let prefix, let previous, let stage, let topic):
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan.kind = .service
