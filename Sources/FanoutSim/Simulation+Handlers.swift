@@ -35,7 +35,10 @@ extension Simulation {
     switch inv.phase {
     case 0:
       // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp)
-      let id = now.withPythonCompactTimestamp { md5RequestID($0) }
+      // (Worked out when the invocation started, for this very instant: see startInvocation.)
+      let id = inv.requestID ?? now.withPythonCompactTimestamp { md5RequestID($0) }
+      assert(
+        id == now.withPythonCompactTimestamp { md5RequestID($0) }, "a request ID worked out ahead is this instant's")
       inv.requestID = id
       if case .direct(let fire?) = inv.trigger {
         if let fires = tracker.assign(fire: fire, id: id) {
@@ -46,7 +49,6 @@ extension Simulation {
         }
       }
       inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
-      buckets[plan.bucket].prefetch(inv.key)
       inv.phase = 1
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case 1:

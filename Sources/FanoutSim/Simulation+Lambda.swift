@@ -197,6 +197,16 @@ extension Simulation {
         }
       }
       scheduleStep(inv, at: begin + compute)
+      if f.plan.kind == .preprocessor, inv.pendingOutcome == nil {
+        // The request ID is the MD5 of the instant the handler calls `datetime.now()`, which is
+        // known now: worked out here, its tracker and S3 slots are in cache by the time the
+        // handler uses them.
+        let id = (begin + compute).withPythonCompactTimestamp { md5RequestID($0) }
+        inv.requestID = id
+        tracker.prefetch(id: id)
+        let b = buckets[f.plan.bucket]
+        b.prefetch(b.key(folder: f.plan.outputFolder, id: id))
+      }
     }
   }
 
