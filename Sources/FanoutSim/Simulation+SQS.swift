@@ -124,6 +124,7 @@ extension Simulation {
     -> [BatchRecord]
   {
     var out: [BatchRecord] = []
+    out.reserveCapacity(Swift.min(max, q.visibleCount))
     var skipped: [(Int64, UInt32)] = []
     let vt = visibilityTimeout ?? q.spec.visibilityTimeout
     while out.count < max, let (key, gen) = q.visibleOrder.popFirst() {
