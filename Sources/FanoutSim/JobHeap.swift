@@ -37,8 +37,6 @@ final class JobHeap {
     UInt128(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | UInt128(seq)
   }
 
-  var isEmpty: Bool { count == 0 }
-
   /// The time of the next job.
   var minTime: SimTime? { count > 0 ? SimTime(bitPattern: UInt64(truncatingIfNeeded: keys[0] >> 64) ^ (1 << 63)) : nil }
 

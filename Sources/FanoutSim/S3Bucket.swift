@@ -236,7 +236,7 @@ public final class S3Bucket {
     -> S3ListPage
   {
     if sortedKeys == nil {
-      sortedKeys = objects.keys.map(text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      sortedKeys = allKeys
     }
     let keys = sortedKeys ?? []
     let limit = max(0, min(maxKeys, 1_000))

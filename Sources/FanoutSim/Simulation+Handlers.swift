@@ -34,19 +34,14 @@ extension Simulation {
   private func runPreprocessor(_ inv: Invocation, _ plan: HandlerPlan) {
     switch inv.phase {
     case 0:
-      // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp)
-      // (Worked out when the invocation started, for this very instant: see startInvocation.)
-      let id = inv.requestID ?? now.withPythonCompactTimestamp { md5RequestID($0) }
-      assert(
-        id == now.withPythonCompactTimestamp { md5RequestID($0) }, "a request ID worked out ahead is this instant's")
-      inv.requestID = id
+      // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp): worked
+      // out by startInvocation, which knows this instant when it schedules this step.
+      let id = inv.requestID!
+      assert(id == now.withPythonCompactTimestamp { md5RequestID($0) }, "the request ID is this instant's")
       if case .direct(let fire?) = inv.trigger {
-        if let fires = tracker.assign(fire: fire, id: id) {
-          emit(.requestID(fire: fire, requestID: id))
-          emit(.requestCollision(requestID: id, fires: fires))
-        } else {
-          emit(.requestID(fire: fire, requestID: id))
-        }
+        let fires = tracker.assign(fire: fire, id: id)
+        emit(.requestID(fire: fire, requestID: id))
+        if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
       }
       inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
       inv.phase = 1

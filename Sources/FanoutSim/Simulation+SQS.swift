@@ -108,13 +108,18 @@ extension Simulation {
   @discardableResult
   func remove(_ q: SQSQueue, key: Int64) -> StoredMessage? {
     guard let m = q.messages.take(key) else { return nil }
-    switch m.state {
+    forget(q, state: m.state)
+    return m
+  }
+
+  /// Counts a message taken out of a queue out of its state, and drops timers left without one.
+  private func forget(_ q: SQSQueue, state: MessageState) {
+    switch state {
     case .visible: q.visibleCount -= 1
     case .inFlight: q.inFlightCount -= 1
     case .delayed: q.delayedCount -= 1
     }
     q.pruneTimers()
-    return m
   }
 
   /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count
@@ -180,12 +185,7 @@ extension Simulation {
   @discardableResult
   func delete(_ q: SQSQueue, key: Int64, receiveCount: Int) -> Bool {
     guard q.messages.receiveCount(key) == receiveCount, let (state, id) = q.messages.drop(key) else { return false }
-    switch state {
-    case .visible: q.visibleCount -= 1
-    case .inFlight: q.inFlightCount -= 1
-    case .delayed: q.delayedCount -= 1
-    }
-    q.pruneTimers()
+    forget(q, state: state)
     q.counters.deleted += 1
     emit(.sqsDelete(queue: q.name, messageId: id, receiveCount: receiveCount))
     return true

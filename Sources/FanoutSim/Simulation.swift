@@ -14,13 +14,12 @@ enum Job {
   case moveTask(Int)
 }
 
-struct Scheduled: Comparable {
+/// A job with its time and sequence; `JobHeap` orders jobs by (time, sequence).
+struct Scheduled {
   var time: SimTime
   var seq: UInt64
   var job: Job
   var keepsAlive: Bool
-  static func < (a: Scheduled, b: Scheduled) -> Bool { a.time < b.time || (a.time == b.time && a.seq < b.seq) }
-  static func == (a: Scheduled, b: Scheduled) -> Bool { a.time == b.time && a.seq == b.seq }
 }
 
 /// Timer kinds of a queue.
