@@ -3,11 +3,11 @@ import Testing
 
 @testable import FanoutSim
 
-/// The shared fixtures folder (`../shared/fixtures/aws` beside the checkout).
+/// A real AWS payload from `Tests/Fixtures/aws/` (its README says where each comes from).
 func fixture(_ name: String) throws -> String {
   var dir = URL(fileURLWithPath: #filePath)
-  for _ in 0..<3 { dir.deleteLastPathComponent() }
-  let url = dir.deletingLastPathComponent().appendingPathComponent("shared/fixtures/aws/\(name)")
+  for _ in 0..<2 { dir.deleteLastPathComponent() }
+  let url = dir.appendingPathComponent("Fixtures/aws/\(name)")
   return try String(contentsOf: url, encoding: .utf8)
 }
 
