@@ -69,11 +69,11 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
       "ApproximateNumberOfMessagesNotVisible  \(q.inFlightCount)",
       "ApproximateNumberOfMessagesDelayed     \(q.delayedCount)",
       "ApproximateAgeOfOldestMessage          \(formatSpan(q.ageOfOldestMessage(now: sim.now)))",
-      "VisibilityTimeout                      \(sp.visibilityTimeout / Micros.second) s",
-      "DelaySeconds                           \(sp.delaySeconds / Micros.second) s",
-      "MessageRetentionPeriod                 \(sp.messageRetentionPeriod / Micros.second) s",
+      "VisibilityTimeout                      \(sp.visibilityTimeout.wholeSeconds) s",
+      "DelaySeconds                           \(sp.delay.wholeSeconds) s",
+      "MessageRetentionPeriod                 \(sp.messageRetentionPeriod.wholeSeconds) s",
       "MaximumMessageSize                     \(sp.maximumMessageSize) B",
-      "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTimeSeconds / Micros.second) s",
+      "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTime.wholeSeconds) s",
       "RedrivePolicy                          "
         + (sp.redrive.map {
           "{\"deadLetterTargetArn\":\"\(sim.queue(named: $0.deadLetterQueue)?.arn ?? "")\",\"maxReceiveCount\":\($0.maxReceiveCount)}"

@@ -266,8 +266,8 @@ public final class PipelineModel {
 
   /// Samples depth history and rates up to the simulation's clock (one sample per virtual second).
   public func sample() {
-    while sim.now - lastSample >= Micros.second {
-      lastSample += Micros.second
+    while sim.now - lastSample >= .seconds(1) {
+      lastSample += .seconds(1)
       for q in sim.queues {
         var h = depthHistory[q.name] ?? []
         h.append(q.depth)
@@ -279,8 +279,8 @@ public final class PipelineModel {
     for q in sim.queues {
       guard let (t0, c0) = rateBase[q.name] else { continue }
       let span = sim.now - t0
-      if span >= 5 * Micros.second {
-        let s = Double(span) / 1e6
+      if span >= .seconds(5) {
+        let s = span.seconds
         rates[q.name] = (
           Double(q.counters.sent + q.counters.movedIn - c0.sent - c0.movedIn) / s,
           Double(q.counters.received - c0.received) / s, Double(q.counters.deleted - c0.deleted) / s

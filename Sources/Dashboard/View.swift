@@ -179,9 +179,11 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
       Column("visibility left", 16), Column("λ#", nil),
     ]
     let rows = inFlightList(m).prefix(limit).map { f -> Row in
-      let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? 1
-      let left = max(0, f.visibleUntil - sim.now)
-      let bar = gaugeText(Double(left) / Double(max(1, vt)), 9, g) + " " + fit(formatSpan(left), 6, right: true)
+      let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? .microseconds(1)
+      let left = max(.zero, f.visibleUntil - sim.now)
+      let bar =
+        gaugeText(Double(left.microseconds) / Double(max(1, vt.microseconds)), 9, g) + " "
+        + fit(formatSpan(left), 6, right: true)
       return Row(
         [
           f.queue, String(f.messageId.text.prefix(8)), f.requestID.map { String($0.hex.prefix(8)) } ?? "-",

@@ -28,7 +28,7 @@ extension Expectation {
       let p99 = LatencySummary(t.endToEnd).p99
       return Verdict(held: p99 < bound, text: "p99 end-to-end latency below \(formatSpan(bound)): \(formatSpan(p99))")
     case .maxAgeOfOldestMessage(let name, let bound):
-      let age = sim.queue(named: name)?.ageOfOldestMessage(now: sim.now) ?? 0
+      let age = sim.queue(named: name)?.ageOfOldestMessage(now: sim.now) ?? .zero
       return Verdict(
         held: age <= bound,
         text: "age of the oldest message in \(name) at most \(formatSpan(bound)): \(formatSpan(age))")

@@ -98,24 +98,36 @@ final class Reader {
     return s.string
   }
 
-  func int(_ node: Node, _ path: String, _ range: ClosedRange<Int>, awsName: String? = nil) -> Int? {
+  func int(_ node: Node, _ path: String, _ range: ClosedRange<Int>) -> Int? {
     guard visit(node, path) else { return nil }
     guard case .scalar(let s) = node, let v = Int(s.string) else {
       error(node, path, "expected a whole number, found \(describe(node))")
       return nil
     }
     guard range.contains(v) else {
-      if let aws = awsName {
-        error(
-          node, path,
-          "Value \(v) for parameter \(aws) is invalid. Reason: Must be between \(range.lowerBound) and \(range.upperBound)."
-        )
-      } else {
-        error(node, path, "expected a number from \(range.lowerBound) to \(range.upperBound), found \(v)")
-      }
+      error(node, path, "expected a number from \(range.lowerBound) to \(range.upperBound), found \(v)")
       return nil
     }
     return v
+  }
+
+  /// A whole number within an AWS limit, refused in AWS's words (`Limits`).
+  func int(_ node: Node, _ path: String, limit: AWSLimit) -> Int? {
+    guard visit(node, path) else { return nil }
+    guard case .scalar(let s) = node, let v = Int(s.string) else {
+      error(node, path, "expected a whole number, found \(describe(node))")
+      return nil
+    }
+    guard limit.allows(Int64(v)) else {
+      error(node, path, limit.refusalText(Int64(v)))
+      return nil
+    }
+    return v
+  }
+
+  /// Whole seconds within an AWS limit (AWS states these in seconds), as a span.
+  func seconds(_ node: Node, _ path: String, limit: AWSLimit) -> SimDuration? {
+    int(node, path, limit: limit).map { .seconds($0) }
   }
 
   func double(_ node: Node, _ path: String, _ range: ClosedRange<Double>) -> Double? {
@@ -141,7 +153,7 @@ final class Reader {
   }
 
   /// A span: `500ms`, `30s`, `10m`, `2h`, or a bare number of seconds.
-  func duration(_ node: Node, _ path: String, max: Int64 = 366 * Micros.day) -> Int64? {
+  func duration(_ node: Node, _ path: String, max: SimDuration = .days(366)) -> SimDuration? {
     guard visit(node, path) else { return nil }
     guard case .scalar(let s) = node, let v = parseSpan(s.string) else {
       error(node, path, "expected a duration such as 500ms, 30s, 10m or 2h, found \(describe(node))")

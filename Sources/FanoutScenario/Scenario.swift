@@ -10,8 +10,8 @@ public enum Expectation: Equatable, Sendable {
   case maxFailedRequests(Int)
   case maxInDeadLetterQueues(Int)
   case maxInQueue(String, Int)
-  case p99LatencyBelow(Int64)
-  case maxAgeOfOldestMessage(String, Int64)
+  case p99LatencyBelow(SimDuration)
+  case maxAgeOfOldestMessage(String, SimDuration)
 }
 
 /// A whole scenario file, validated.
@@ -21,7 +21,7 @@ public struct Scenario: Sendable {
   public var seed: UInt64
   public var topology: Topology
   public var loads: [LoadSpec]
-  public var timeline: [(at: Int64, action: ScenarioAction)]
+  public var timeline: [(at: SimDuration, action: ScenarioAction)]
   public var expectations: [Expectation]
 
   /// A simulation of the scenario, its load and timeline scheduled.

@@ -24,7 +24,7 @@ extension ScenarioParser {
         }
         for (qk, qv) in m {
           guard let q = qk.string else { continue }
-          refer(qk, p + "." + q, q, names.queues, "queue")
+          refer(qk, p + "." + q, q, names, .queue)
           if k == "maxInQueue" {
             if let n = r.int(qv, p + "." + q, 0...100_000_000) { out.append(.maxInQueue(q, n)) }
           } else if let d = r.duration(qv, p + "." + q) {

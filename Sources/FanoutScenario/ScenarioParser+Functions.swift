@@ -33,7 +33,7 @@ extension ScenarioParser {
     for (k, v) in m {
       let p = path + "." + k
       switch k {
-      case "Timeout": if let x = seconds(v, p, "timeout", 1...900) { f.timeout = x }
+      case "Timeout": if let x = r.seconds(v, p, limit: Limits.Lambda.timeout) { f.timeout = x }
       case "ReservedConcurrentExecutions": if let x = r.int(v, p, 0...100_000) { f.reservedConcurrency = x }
       case "coldStart": if let x = r.durationModel(v, p) { f.coldStart = x }
       case "duration": if let x = r.durationModel(v, p) { f.duration = x }
@@ -63,7 +63,7 @@ extension ScenarioParser {
       return r.string(v, path + "." + k)
     }
     func optional(_ k: String) -> String? { d[k].flatMap { r.string($0, path + "." + k) } }
-    for (k, kind) in [("bucket", "bucket"), ("topic", "topic"), ("queue", "queue")] {
+    for (k, kind) in [("bucket", RefKind.bucket), ("topic", .topic), ("queue", .queue)] {
       if let v = d[k], case .scalar(let sc) = v, !sc.string.isEmpty {
         names.refs.append((sc.string, kind, v, path + "." + k))
       }

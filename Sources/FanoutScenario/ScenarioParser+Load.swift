@@ -26,7 +26,7 @@ extension ScenarioParser {
       }
       return read(v, p + "." + k)
     }
-    let start = d["start"].flatMap { r.duration($0, p + ".start") } ?? 0
+    let start = d["start"].flatMap { r.duration($0, p + ".start") } ?? .zero
     switch kind {
     case "burst":
       guard let at = req("at", { r.duration($0, $1) }), let n = req("count", { r.int($0, $1, 1...10_000_000) }) else {
@@ -38,7 +38,7 @@ extension ScenarioParser {
         let b = req("to", { r.double($0, $1, 0...1_000_000) }),
         let over = req("over", { r.duration($0, $1) })
       else { return nil }
-      if a + b <= 0 || over <= 0 {
+      if a + b <= 0 || over <= .zero {
         r.error(body, p, "a ramp needs a positive rate at one end and a positive duration")
         return nil
       }

@@ -4,7 +4,7 @@ import Yams
 // MARK: - Timeline: actions at virtual times
 
 extension ScenarioParser {
-  func action(_ node: Node, _ path: String, _ names: Names, _ t: Topology) -> (Int64, ScenarioAction)? {
+  func action(_ node: Node, _ path: String, _ names: Names, _ t: Topology) -> (SimDuration, ScenarioAction)? {
     let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send", "redrive", "inject"]
     guard let m = r.mapping(node, path, keys: ["at"] + kinds) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
@@ -27,7 +27,7 @@ extension ScenarioParser {
       return r.int(v, p, 1...1_000_000).map { (at, .fire($0)) }
     case "pause", "resume":
       guard let q = r.string(v, p) else { return nil }
-      refer(v, p, q, names.queues, "queue")
+      refer(v, p, q, names, .queue)
       if names.queues[q] != nil, !t.mappings.contains(where: { $0.queue == q }) {
         r.error(v, p, "queue '\(q)' has no event source mapping to \(kind)")
       }
@@ -51,8 +51,8 @@ extension ScenarioParser {
         r.error(v, p, "inject names exactly one of topic and queue")
         return nil
       }
-      if let topic { refer(id["topic"], p + ".topic", topic, names.topics, "topic") }
-      if let queue { refer(id["queue"], p + ".queue", queue, names.queues, "queue") }
+      if let topic { refer(id["topic"], p + ".topic", topic, names, .topic) }
+      if let queue { refer(id["queue"], p + ".queue", queue, names, .queue) }
       let message = id["message"].flatMap { r.string($0, p + ".message") }
       return (
         at,
@@ -67,17 +67,17 @@ extension ScenarioParser {
         r.error(v, p, "redrive needs 'from': a dead-letter queue")
         return nil
       }
-      refer(fromNode, p + ".from", from, names.queues, "queue")
+      refer(fromNode, p + ".from", from, names, .queue)
       if names.queues[from] != nil, !t.queues.contains(where: { $0.redrive?.deadLetterQueue == from }) {
         r.error(fromNode, p + ".from", "Source queue must be configured as a Dead Letter Queue.")
       }
       let to = rd["to"].flatMap { r.string($0, p + ".to") }
-      if let to, let n = rd["to"] { refer(n, p + ".to", to, names.queues, "queue") }
-      let rate = rd["rate"].flatMap { r.int($0, p + ".rate", 1...500, awsName: "MaxNumberOfMessagesPerSecond") } ?? 500
+      if let to, let n = rd["to"] { refer(n, p + ".to", to, names, .queue) }
+      let rate = rd["rate"].flatMap { r.int($0, p + ".rate", limit: Limits.SQS.maxNumberOfMessagesPerSecond) } ?? 500
       return (at, .redrive(from: from, to: to, perSecond: rate))
     case "mend":
       guard let f = r.string(v, p) else { return nil }
-      refer(v, p, f, names.functions, "function")
+      refer(v, p, f, names, .function)
       return (at, .setFailure(function: f, FailureSpec()))
     case "fail":
       guard
@@ -88,7 +88,7 @@ extension ScenarioParser {
         r.error(v, p, "fail needs a function")
         return nil
       }
-      refer(fnode, p + ".function", f, names.functions, "function")
+      refer(fnode, p + ".function", f, names, .function)
       var spec = FailureSpec()
       if case .mapping(var mm) = v {
         mm["function"] = nil
@@ -104,7 +104,7 @@ extension ScenarioParser {
         r.error(v, p, "publish needs a topic and a message")
         return nil
       }
-      refer(pd["topic"], p + ".topic", topic, names.topics, "topic")
+      refer(pd["topic"], p + ".topic", topic, names, .topic)
       return (at, .publish(topic: topic, message: message, attributes: attributes(pd["attributes"], p)))
     default:
       guard let sm = r.mapping(v, p, keys: ["queue", "body", "attributes"]) else { return nil }
@@ -115,7 +115,7 @@ extension ScenarioParser {
         r.error(v, p, "send needs a queue and a body")
         return nil
       }
-      refer(sd["queue"], p + ".queue", queue, names.queues, "queue")
+      refer(sd["queue"], p + ".queue", queue, names, .queue)
       return (at, .send(queue: queue, body: body, attributes: attributes(sd["attributes"], p)))
     }
   }

@@ -16,17 +16,21 @@ extension ScenarioParser {
     for (k, v) in m {
       let p = path + "." + k
       switch k {
-      case "VisibilityTimeout": if let x = seconds(v, p, k, 0...43_200) { q.visibilityTimeout = x }
-      case "DelaySeconds": if let x = seconds(v, p, k, 0...900) { q.delaySeconds = x }
-      case "MessageRetentionPeriod": if let x = seconds(v, p, k, 60...1_209_600) { q.messageRetentionPeriod = x }
-      case "MaximumMessageSize": if let x = r.int(v, p, 1_024...1_048_576, awsName: k) { q.maximumMessageSize = x }
-      case "ReceiveMessageWaitTimeSeconds": if let x = seconds(v, p, k, 0...20) { q.receiveMessageWaitTimeSeconds = x }
+      case "VisibilityTimeout":
+        if let x = r.seconds(v, p, limit: Limits.SQS.visibilityTimeout) { q.visibilityTimeout = x }
+      case "DelaySeconds": if let x = r.seconds(v, p, limit: Limits.SQS.delaySeconds) { q.delay = x }
+      case "MessageRetentionPeriod":
+        if let x = r.seconds(v, p, limit: Limits.SQS.messageRetentionPeriod) { q.messageRetentionPeriod = x }
+      case "MaximumMessageSize":
+        if let x = r.int(v, p, limit: Limits.SQS.maximumMessageSize) { q.maximumMessageSize = x }
+      case "ReceiveMessageWaitTimeSeconds":
+        if let x = r.seconds(v, p, limit: Limits.SQS.receiveMessageWaitTimeSeconds) { q.receiveMessageWaitTime = x }
       case "RedrivePolicy":
         guard let rp = r.mapping(v, p, keys: ["deadLetterTargetArn", "maxReceiveCount"]) else { continue }
         let rd = Dictionary(rp, uniquingKeysWith: { a, _ in a })
         guard let target = rd["deadLetterTargetArn"].flatMap({ r.string($0, p + ".deadLetterTargetArn") }),
           let count = rd["maxReceiveCount"].flatMap({
-            r.int($0, p + ".maxReceiveCount", 1...1_000, awsName: "maxReceiveCount")
+            r.int($0, p + ".maxReceiveCount", limit: Limits.SQS.maxReceiveCount)
           })
         else {
           if rd["deadLetterTargetArn"] == nil || rd["maxReceiveCount"] == nil {
@@ -37,7 +41,7 @@ extension ScenarioParser {
         // An ARN or a queue name.
         let dlq = target.hasPrefix("arn:") ? String(target.split(separator: ":").last ?? "") : target
         q.redrive = (dlq, count)
-        names.refs.append((dlq, "dead-letter queue", rd["deadLetterTargetArn"]!, p + ".deadLetterTargetArn"))
+        names.refs.append((dlq, .deadLetterQueue, rd["deadLetterTargetArn"]!, p + ".deadLetterTargetArn"))
       default: break
       }
     }
@@ -59,7 +63,7 @@ extension ScenarioParser {
         switch (sd["queue"].flatMap { r.string($0, p + ".queue") }, sd["sink"].flatMap { r.string($0, p + ".sink") }) {
         case (let q?, nil):
           endpoint = .queue(q)
-          names.refs.append((q, "queue", sd["queue"]!, p + ".queue"))
+          names.refs.append((q, .queue, sd["queue"]!, p + ".queue"))
         case (nil, let k?): endpoint = .sink(k)
         default:
           r.error(s, p, "a subscription names exactly one endpoint: queue or sink")
@@ -83,16 +87,11 @@ extension ScenarioParser {
         if let fp = sd["FilterPolicy"] {
           let text: String?
           if case .scalar(let sc) = fp { text = sc.string } else { text = r.json(fp, p + ".FilterPolicy") }
-          if let text {
-            do {
-              _ = try FilterPolicy(json: text, scope: spec.filterPolicyScope)
-              spec.filterPolicy = text
-            } catch {
-              r.error(fp, p + ".FilterPolicy", "\(error)")
-            }
-          }
+          // Its rules and AWS's limits are checked with the whole topology (`Topology.problems()`).
+          if let text { spec.filterPolicy = text }
         }
         t.subscriptions.append(spec)
+        names.subscriptionNodes[name, default: []].append(s)
       }
     }
     return t
@@ -112,16 +111,14 @@ extension ScenarioParser {
       return nil
     }
     var spec = MappingSpec(queue: q, function: f)
-    names.refs.append((q, "queue", d["queue"]!, path + ".queue"))
-    names.refs.append((f, "function", d["function"]!, path + ".function"))
+    names.refs.append((q, .queue, d["queue"]!, path + ".queue"))
+    names.refs.append((f, .function, d["function"]!, path + ".function"))
     for (k, v) in m {
       let p = path + "." + k
       switch k {
-      case "BatchSize": if let x = r.int(v, p, 1...10_000, awsName: "batchSize") { spec.batchSize = x }
+      case "BatchSize": if let x = r.int(v, p, limit: Limits.Lambda.batchSize) { spec.batchSize = x }
       case "MaximumBatchingWindowInSeconds":
-        if let x = r.int(v, p, 0...300, awsName: "maximumBatchingWindowInSeconds") {
-          spec.maximumBatchingWindow = Int64(x) * Micros.second
-        }
+        if let x = r.seconds(v, p, limit: Limits.Lambda.maximumBatchingWindow) { spec.maximumBatchingWindow = x }
       case "Enabled": if let x = r.bool(v, p) { spec.enabled = x }
       case "FunctionResponseTypes":
         for (i, x) in (r.list(v, p) ?? []).enumerated() {
@@ -134,7 +131,7 @@ extension ScenarioParser {
         }
       case "ScalingConfig":
         for (_, mc) in r.mapping(v, p, keys: ["MaximumConcurrency"]) ?? [] {
-          if let x = r.int(mc, p + ".MaximumConcurrency", 2...1_000, awsName: "scalingConfig.maximumConcurrency") {
+          if let x = r.int(mc, p + ".MaximumConcurrency", limit: Limits.Lambda.maximumConcurrency) {
             spec.maximumConcurrency = x
           }
         }
@@ -146,62 +143,58 @@ extension ScenarioParser {
 
   // MARK: References and AWS's rules
 
-  func refer(_ node: Node?, _ path: String, _ name: String, _ table: [String: Node], _ kind: String) {
+  func refer(_ node: Node?, _ path: String, _ name: String, _ names: Names, _ kind: RefKind) {
+    let table = names.table(kind)
     guard table[name] == nil else { return }
-    var message = "\(kind) '\(name)' is not defined"
+    var message = "\(kind.rawValue) '\(name)' is not defined"
     if let s = suggestion(name, Array(table.keys).sorted()) { message += " (did you mean '\(s)'?)" }
     r.error(node, path, message)
   }
 
   func checkReferences(_ t: Topology, _ names: Names, _ d: [String: Node]) {
-    for ref in names.refs {
-      let table: [String: Node]
-      switch ref.kind {
-      case "bucket": table = names.buckets
-      case "topic": table = names.topics
-      case "function": table = names.functions
-      default: table = names.queues
+    for ref in names.refs { refer(ref.node, ref.path, ref.name, names, ref.kind) }
+  }
+
+  /// AWS's rules and recommendations, from the one validator (`Topology.problems()`), each at the
+  /// node of its component and attribute.
+  func checkRules(_ t: Topology, _ names: Names) {
+    for problem in t.problems() {
+      let (node, path) = locate(problem.place, t, names)
+      switch problem.severity {
+      case .error: r.error(node, path, problem.message)
+      case .warning: r.warning(node, path, problem.message)
       }
-      refer(ref.node, ref.path, ref.name, table, ref.kind)
     }
   }
 
-  func checkRules(_ t: Topology, _ names: Names) {
-    for (i, (m, node)) in names.mappingNodes.enumerated() {
-      let p = "eventSourceMappings[\(i)]"
-      guard let q = t.queues.first(where: { $0.name == m.queue }),
-        let f = t.functions.first(where: { $0.name == m.function })
-      else { continue }
-      if m.batchSize > 10, m.maximumBatchingWindow < Micros.second {
-        r.error(
-          node, p + ".BatchSize",
-          "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
-        )
+  /// The YAML node and key path of a place in the topology: the attribute's value when the file
+  /// gives it, else the component.
+  func locate(_ place: TopologyPlace, _ t: Topology, _ names: Names) -> (Node?, String) {
+    func attribute(_ node: Node?, _ path: String, _ key: String?) -> (Node?, String) {
+      var (n, p) = (node, path)
+      // A dotted attribute (`RedrivePolicy.maxReceiveCount`) descends as far as the file goes.
+      for part in (key ?? "").split(separator: ".").map(String.init) {
+        guard case .mapping(let m)? = n, let v = m[part] else { break }
+        (n, p) = (v, p + "." + part)
       }
-      if q.visibilityTimeout < f.timeout {
-        r.error(
-          node, p,
-          "Invalid request provided: Queue visibility timeout: \(q.visibilityTimeout / Micros.second) seconds is less than Function timeout: \(f.timeout / Micros.second) seconds"
-        )
-      } else if q.visibilityTimeout < 6 * f.timeout + m.maximumBatchingWindow {
-        r.warning(
-          node, p,
-          "AWS recommends a visibility timeout of at least 6 × the function timeout (+ the batching window): \(q.name) has \(q.visibilityTimeout / Micros.second) s, \(f.name) times out after \(f.timeout / Micros.second) s"
-        )
-      }
-      let failing = f.failure.errorRate > 0 || f.failure.timeoutRate > 0 || !f.failure.poison.isEmpty
-      if failing, q.redrive == nil {
-        r.warning(
-          node, p,
-          "\(f.name) can fail but \(q.name) has no dead-letter queue: failing messages retry until retention expires")
-      }
+      return (n, p)
     }
-    for (i, q) in t.queues.enumerated() {
-      if let rd = q.redrive, rd.maxReceiveCount < 5 {
-        r.warning(
-          names.queues[q.name], "queues[\(i)].RedrivePolicy.maxReceiveCount",
-          "AWS recommends maxReceiveCount of at least 5 (here \(rd.maxReceiveCount))")
-      }
+    switch place {
+    case .topology(let a):
+      return (nil, a ?? "")
+    case .queue(let name, let a):
+      let i = t.queues.firstIndex { $0.name == name } ?? 0
+      return attribute(names.queues[name], "queues[\(i)]", a)
+    case .function(let name, let a):
+      let i = t.functions.firstIndex { $0.name == name } ?? 0
+      return attribute(names.functions[name], "functions[\(i)]", a)
+    case .mapping(let i, let a):
+      let node = i < names.mappingNodes.count ? names.mappingNodes[i].1 : nil
+      return attribute(node, "eventSourceMappings[\(i)]", a)
+    case .subscription(let topic, let i, let a):
+      let ti = t.topics.firstIndex { $0.name == topic } ?? 0
+      let nodes = names.subscriptionNodes[topic] ?? []
+      return attribute(i < nodes.count ? nodes[i] : names.topics[topic], "topics[\(ti)].subscriptions[\(i)]", a)
     }
   }
 }

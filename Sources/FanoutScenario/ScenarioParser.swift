@@ -13,6 +13,12 @@ struct ScenarioParser {
     "queues", "functions", "eventSourceMappings", "entry", "load", "timeline", "expect",
   ]
 
+  /// What a reference names.
+  enum RefKind: String {
+    case bucket, topic, function, queue
+    case deadLetterQueue = "dead-letter queue"
+  }
+
   /// Where each named thing was defined, for references and later checks.
   final class Names {
     var queues: [String: Node] = [:]
@@ -20,8 +26,20 @@ struct ScenarioParser {
     var functions: [String: Node] = [:]
     var buckets: [String: Node] = [:]
     var mappingNodes: [(MappingSpec, Node)] = []
+    /// Each topic's subscription nodes, in order.
+    var subscriptionNodes: [String: [Node]] = [:]
     /// References to check once everything is defined: name, kind, the node naming it, its path.
-    var refs: [(name: String, kind: String, node: Node, path: String)] = []
+    var refs: [(name: String, kind: RefKind, node: Node, path: String)] = []
+
+    /// The names defined of a kind.
+    func table(_ kind: RefKind) -> [String: Node] {
+      switch kind {
+      case .bucket: return buckets
+      case .topic: return topics
+      case .function: return functions
+      case .queue, .deadLetterQueue: return queues
+      }
+    }
   }
 
   func parse(_ root: Node) -> Scenario? {
@@ -56,7 +74,11 @@ struct ScenarioParser {
         r.error(d["account"], "account", "an AWS account ID is 12 digits")
       }
     }
-    if let v = d["accountConcurrency"].flatMap({ r.int($0, "accountConcurrency", 1...100_000) }) {
+    if let v = d["accountConcurrency"].flatMap({
+      r.int(
+        $0, "accountConcurrency",
+        Int(Limits.Lambda.accountConcurrency.lowerBound)...Int(Limits.Lambda.accountConcurrency.upperBound))
+    }) {
       t.accountConcurrency = v
     }
     if let l = d["latency"] { t.latency = latency(l) }
@@ -86,7 +108,7 @@ struct ScenarioParser {
     }
     if let e = d["entry"] {
       if let n = r.string(e, "entry") {
-        refer(e, "entry", n, names.functions, "function")
+        refer(e, "entry", n, names, .function)
         t.entryFunction = n
       }
     }
@@ -99,7 +121,7 @@ struct ScenarioParser {
     if !loads.isEmpty, t.entryFunction == nil {
       r.error(d["load"], "load", "a load fires requests at the entry function: set 'entry'")
     }
-    var timeline: [(Int64, ScenarioAction)] = []
+    var timeline: [(SimDuration, ScenarioAction)] = []
     for (i, a) in (d["timeline"].flatMap { r.list($0, "timeline") } ?? []).enumerated() {
       if let x = action(a, "timeline[\(i)]", names, t) { timeline.append(x) }
     }
@@ -140,9 +162,5 @@ struct ScenarioParser {
     if table[name] != nil { r.error(n, path + ".name", "\(kind) '\(name)' is defined twice") }
     table[name] = node
     return name
-  }
-
-  func seconds(_ node: Node, _ path: String, _ aws: String, _ range: ClosedRange<Int>) -> Int64? {
-    r.int(node, path, range, awsName: aws).map { Int64($0) * Micros.second }
   }
 }

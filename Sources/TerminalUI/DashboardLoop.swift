@@ -31,7 +31,7 @@ public func runDashboard(
   }
   let clock = ContinuousClock()
   var last = clock.now
-  var drawn: (version: Int, clock: SimTime, state: AppState)?
+  var drawn: (version: Int, clock: Int64, state: AppState)?
   let (w, h) = terminal.size
   dash.handle(.resize(w, h))
   var frames = 0
@@ -49,7 +49,7 @@ public func runDashboard(
     last = now
     if !dash.state.paused {
       let wallMicros = Double(wall.components.seconds) * 1e6 + Double(wall.components.attoseconds) / 1e12
-      let target = sim.now + Int64(wallMicros * dash.state.speed)
+      let target = sim.now + .microseconds(Int64(wallMicros * dash.state.speed))
       if var p = player {
         let deadline = clock.now.advanced(by: .milliseconds(25))
         var n = 0
@@ -70,7 +70,8 @@ public func runDashboard(
         dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
       }
     }
-    let shownClock = sim.now / 1_000
+    // The status bar shows milliseconds: redraw when they change.
+    let shownClock = sim.now.microsecondsSinceEpoch / 1_000
     if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != dash.state
     {
       let started = clock.now

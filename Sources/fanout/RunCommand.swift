@@ -48,10 +48,10 @@ struct RunCommand: ParsableCommand {
       throw ValidationError("--rate must be above 0 and at most 1000000 requests per second (got \(rate))")
     }
     if let until {
-      guard let span = parseSpan(until), span > 0 else {
+      guard let span = parseSpan(until), span > .zero else {
         throw ValidationError("--until must be a positive duration such as 90s, 10m or 2h (got '\(until)')")
       }
-      guard span <= 366 * Micros.day else { throw ValidationError("--until must be at most 366 days (got '\(until)')") }
+      guard span <= .days(366) else { throw ValidationError("--until must be at most 366 days (got '\(until)')") }
     }
   }
 
@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
     let drained: Bool
     if let log {
       var player = ReplayPlayer(log: log)
-      _ = player.advance(sim, to: .max)
+      _ = player.advance(sim, to: .distantFuture)
       drained = !sim.hasPendingWork
     } else {
       if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }

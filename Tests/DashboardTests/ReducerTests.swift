@@ -108,7 +108,7 @@ struct ReducerTests {
     let d = Dashboard(sim: sim)
     d.handle(.toggleMapping(1))
     d.handle(.fireBurst)
-    sim.run(until: sim.now + 5 * Micros.second)
+    sim.run(until: sim.now + .seconds(5))
     #expect(sim.queue(named: "service01")!.visibleCount == 10)
     #expect(sim.queue(named: "service02")!.depth == 0)
     d.handle(.chooseFailure)

@@ -11,30 +11,30 @@ struct ReplayTests {
     var recorded: [String] = []
     let d = Dashboard(sim: sim, observer: { recorded.append($0.jsonLine) })
     // Frames: advance in uneven chunks, sometimes stopping after a few jobs like a lagging frame.
-    func frame(_ micros: Int64, jobs: Int? = nil) {
+    func frame(_ span: SimDuration, jobs: Int? = nil) {
       if let jobs {
         for _ in 0..<jobs { sim.step() }
       } else {
-        sim.run(until: sim.now + micros)
+        sim.run(until: sim.now + span)
       }
     }
     d.handle(.fire)
-    frame(150_000)
+    frame(.milliseconds(150))
     d.handle(.fireBurst)
-    frame(0, jobs: 7)
+    frame(.zero, jobs: 7)
     d.handle(.toggleMapping(2))
-    frame(2_000_000)
+    frame(.seconds(2))
     d.handle(.chooseFailure)
     d.handle(.toggleMapping(3))
     d.handle(.fire)
-    frame(0, jobs: 3)
+    frame(.zero, jobs: 3)
     d.handle(.togglePause)
     d.handle(.stepEvent)
     d.handle(.stepEvent)
     d.handle(.togglePause)
-    frame(40_000_000)
+    frame(.seconds(40))
     d.handle(.toggleMapping(2))
-    frame(5_000_000)
+    frame(.seconds(5))
     let log = d.replayLog()
     #expect(log.entries.count == 9)
     #expect(try ReplayLog.parse(log.text) == log)
@@ -43,7 +43,7 @@ struct ReplayTests {
     var replayed: [String] = []
     again.observer = { replayed.append($0.jsonLine) }
     var player = ReplayPlayer(log: log)
-    _ = player.advance(again, to: .max)
+    _ = player.advance(again, to: .distantFuture)
     #expect(player.finished)
     #expect(replayed.count == recorded.count)
     #expect(replayed == recorded)
@@ -56,7 +56,7 @@ struct ReplayTests {
     var p2 = ReplayPlayer(log: log)
     var frames = 0
     while !p2.finished {
-      _ = p2.advance(framed, to: framed.now + 33_000)
+      _ = p2.advance(framed, to: framed.now + .milliseconds(33))
       frames += 1
     }
     #expect(frames > 100, "played frame by frame")

@@ -31,9 +31,9 @@ func scriptedDashboard(width: Int, height: Int) throws -> Dashboard {
   let d = Dashboard(sim: sim)
   d.handle(.resize(width, height))
   for _ in 0..<3 { d.handle(.fire) }
-  sim.run(until: sim.now + 3 * Micros.second)
+  sim.run(until: sim.now + .seconds(3))
   d.handle(.toggleMapping(1))
   d.handle(.fireBurst)
-  sim.run(until: sim.now + 4 * Micros.second)
+  sim.run(until: sim.now + .seconds(4))
   return d
 }

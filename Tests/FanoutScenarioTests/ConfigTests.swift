@@ -218,7 +218,7 @@ struct ScenarioInjectTests {
     let (s, d) = Scenario.parse(text, file: "t.yaml")
     let scenario = try #require(s, "\(d)")
     let sim = try scenario.simulation()
-    sim.run(until: sim.topology.startTime + 5_500_000)
+    sim.run(until: sim.topology.startTime + .milliseconds(5_500))
     #expect(sim.function(named: "service02")!.counters.invocations == 2)
     #expect(sim.function(named: "service01")!.counters.invocations == 1)
     #expect(sim.function(named: "service02")!.counters.errors == 1, "no object for that ID yet: NoSuchKey")

@@ -76,7 +76,7 @@ struct ValidationTests {
       ),
       (
         base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimeout: 50000"), "9:24",
-        "Value 50000 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
+        "Invalid value for the parameter VisibilityTimeout. Reason: must be between 0 and 43200 seconds."
       ),
       (
         base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "VisibilityTimeout: thirty"), "9:24",
@@ -95,7 +95,7 @@ struct ValidationTests {
         "Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"
       ),
       (
-        base + "    BatchSize: 100\n", "17:5",
+        base + "    BatchSize: 100\n", "19:16",
         "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
       ),
       (

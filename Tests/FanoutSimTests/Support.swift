@@ -33,6 +33,7 @@ final class Recorder {
   var lines: String { events.map(\.jsonLine).joined(separator: "\n") }
 }
 
-extension Int64 {
-  static func s(_ v: Double) -> Int64 { Micros.seconds(v) }
+extension SimDuration {
+  /// Seconds, for short test literals: `.s(1.5)`.
+  static func s(_ v: Double) -> SimDuration { .seconds(v) }
 }

@@ -73,14 +73,14 @@ public enum EventKind: Sendable {
   case requestID(fire: Int, requestID: RequestID)
   case requestCollision(requestID: RequestID, fires: [Int])
   case requestFailed(fire: Int, reason: String)
-  case requestStageDone(requestID: RequestID, stage: String, latency: Int64)
+  case requestStageDone(requestID: RequestID, stage: String, latency: SimDuration)
   case snsPublish(
     topic: String, messageId: UUID128, message: Payload, subject: String?, attributes: [MessageAttribute],
     matched: [String], filtered: [String], requestID: RequestID?, injected: Bool)
   case snsNotify(topic: String, endpoint: String, messageId: UUID128, message: Payload, requestID: RequestID?)
   case snsDeliveryFailed(topic: String, endpoint: String, messageId: UUID128, reason: String)
   case sqsSend(
-    queue: String, messageId: UUID128, snsMessageId: UUID128?, delay: Int64, size: Int, requestID: RequestID?,
+    queue: String, messageId: UUID128, snsMessageId: UUID128?, delay: SimDuration, size: Int, requestID: RequestID?,
     source: String)
   case sqsReceive(queue: String, messageId: UUID128, receiveCount: Int, visibleUntil: SimTime, consumer: String)
   case sqsDelete(queue: String, messageId: UUID128, receiveCount: Int)
@@ -94,7 +94,7 @@ public enum EventKind: Sendable {
   case lambdaInvoke(
     function: String, invocation: Int, cold: Bool, trigger: String, requestIDs: [RequestID], event: [LambdaRecord]?)
   case lambdaResult(
-    function: String, invocation: Int, outcome: InvocationOutcome, duration: Int64, batchItemFailures: [String])
+    function: String, invocation: Int, outcome: InvocationOutcome, duration: SimDuration, batchItemFailures: [String])
   case lambdaThrottle(function: String, trigger: String, records: Int)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
@@ -158,7 +158,7 @@ extension SimEvent {
     case .requestStageDone(let id, let stage, let latency):
       w.string("request_id", id.hex)
       w.string("stage", stage)
-      w.int("latency_us", latency)
+      w.int("latency_us", latency.microseconds)
     case .snsPublish(
       let topic, let mid, let message, let subject, let attributes, let matched, let filtered, let id, let injected):
       w.string("topic", topic)
@@ -189,7 +189,7 @@ extension SimEvent {
       w.string("queue", queue)
       w.string("message_id", mid.text)
       if let snsId { w.string("sns_message_id", snsId.text) }
-      w.int("delay_us", delay)
+      w.int("delay_us", delay.microseconds)
       w.int("size", size)
       w.string("source", source)
       rid(id)
@@ -251,7 +251,7 @@ extension SimEvent {
         w.string("error", msg)
       case .timeout: w.string("outcome", "timeout")
       }
-      w.int("duration_us", duration)
+      w.int("duration_us", duration.microseconds)
       if !failures.isEmpty { w.raw("batch_item_failures", jsonArray(failures.map(jsonString))) }
     case .lambdaThrottle(let function, let trigger, let records):
       w.string("function", function)

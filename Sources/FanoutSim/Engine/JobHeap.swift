@@ -34,11 +34,16 @@ final class JobHeap {
 
   @inline(__always)
   static func key(time: SimTime, seq: UInt64) -> UInt128 {
-    UInt128(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | UInt128(seq)
+    UInt128(UInt64(bitPattern: time.microsecondsSinceEpoch) ^ (1 << 63)) << 64 | UInt128(seq)
+  }
+
+  @inline(__always)
+  static func time(ofKey key: UInt128) -> SimTime {
+    SimTime(microsecondsSinceEpoch: Int64(bitPattern: UInt64(truncatingIfNeeded: key >> 64) ^ (1 << 63)))
   }
 
   /// The time of the next job.
-  var minTime: SimTime? { count > 0 ? SimTime(bitPattern: UInt64(truncatingIfNeeded: keys[0] >> 64) ^ (1 << 63)) : nil }
+  var minTime: SimTime? { count > 0 ? JobHeap.time(ofKey: keys[0]) : nil }
 
   func insert(_ s: Scheduled) {
     if count == capacity { grow() }
@@ -94,7 +99,7 @@ final class JobHeap {
       // Then let the last job climb to its place.
       JobHeap.climb(lastKey, last, from: i, keys, entries)
     }
-    let time = SimTime(bitPattern: UInt64(truncatingIfNeeded: topKey >> 64) ^ (1 << 63))
+    let time = JobHeap.time(ofKey: topKey)
     return Scheduled(time: time, seq: UInt64(truncatingIfNeeded: topKey), job: top.job, keepsAlive: top.keepsAlive)
   }
 

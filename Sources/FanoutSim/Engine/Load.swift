@@ -5,19 +5,19 @@ import Foundation
 /// How requests arrive. Times count from the simulation's start.
 public enum LoadSpec: Equatable, Sendable {
   /// `count` requests, one every 1/`rate` s.
-  case constant(rate: Double, count: Int, start: Int64)
+  case constant(rate: Double, count: Int, start: SimDuration)
   /// `count` requests with exponential gaps of mean 1/`rate` s.
-  case poisson(rate: Double, count: Int, start: Int64)
+  case poisson(rate: Double, count: Int, start: SimDuration)
   /// `count` requests at one instant.
-  case burst(at: Int64, count: Int)
+  case burst(at: SimDuration, count: Int)
   /// A rate rising (or falling) linearly from `from` to `to` per second over `over`.
-  case ramp(from: Double, to: Double, over: Int64, start: Int64)
+  case ramp(from: Double, to: Double, over: SimDuration, start: SimDuration)
 
   /// How many requests the load fires.
   public var count: Int {
     switch self {
     case .constant(_, let n, _), .poisson(_, let n, _), .burst(_, let n): return n
-    case .ramp(let a, let b, let over, _): return Int(((a + b) / 2 * Double(over) / 1e6).rounded())
+    case .ramp(let a, let b, let over, _): return Int(((a + b) / 2 * Double(over.microseconds) / 1e6).rounded())
     }
   }
 }
@@ -28,25 +28,25 @@ struct LoadRun {
   var rng: SimRandom
   var origin: SimTime
   var fired = 0
-  var next: SimTime = 0
+  var next: SimTime = .epoch
 
   /// When request `i` (from 0) fires, or nil when the load is done.
   mutating func time(of i: Int) -> SimTime? {
     guard i < spec.count else { return nil }
     switch spec {
     case .constant(let rate, _, let start):
-      return origin + start + Int64((Double(i) * 1_000_000 / rate).rounded())
+      return origin + start + .microseconds(Int64((Double(i) * 1_000_000 / rate).rounded()))
     case .poisson(let rate, _, let start):
       if i == 0 {
-        next = origin + start + Int64((rng.exponential(mean: 1 / rate) * 1e6).rounded())
+        next = origin + start + .seconds(rng.exponential(mean: 1 / rate))
       } else {
-        next += Int64((rng.exponential(mean: 1 / rate) * 1e6).rounded())
+        next += .seconds(rng.exponential(mean: 1 / rate))
       }
       return next
     case .burst(let at, _):
       return origin + at
     case .ramp(let a, let b, let over, let start):
-      let d = Double(over) / 1e6
+      let d = over.seconds
       let n = Double(i)
       let t: Double
       if a == b {
@@ -56,7 +56,7 @@ struct LoadRun {
         let k = (b - a) / (2 * d)
         t = (-a + (a * a + 4 * k * n).squareRoot()) / (2 * k)
       }
-      return origin + start + Int64((t * 1e6).rounded())
+      return origin + start + .seconds(t)
     }
   }
 }

@@ -145,29 +145,29 @@ nonisolated(unsafe) let ziggurat = Ziggurat()
 /// How long something takes, drawn from the owning component's stream.
 public enum DurationModel: Equatable, Sendable {
   /// Always the same.
-  case fixed(Int64)
+  case fixed(SimDuration)
   /// Uniform between two bounds, inclusive.
-  case uniform(Int64, Int64)
+  case uniform(SimDuration, SimDuration)
   /// Log-normal with a median and a shape sigma: the usual shape of service latencies.
-  case lognormal(median: Int64, sigma: Double)
+  case lognormal(median: SimDuration, sigma: Double)
 
-  /// Draws one duration in microseconds (never negative).
-  public func sample(_ rng: inout SimRandom) -> Int64 {
+  /// Draws one duration (never negative).
+  public func sample(_ rng: inout SimRandom) -> SimDuration {
     switch self {
-    case .fixed(let v): return max(0, v)
+    case .fixed(let v): return max(.zero, v)
     case .uniform(let lo, let hi):
-      if hi <= lo { return max(0, lo) }
-      return lo + Int64(rng.next() % UInt64(hi - lo + 1))
+      if hi <= lo { return max(.zero, lo) }
+      return lo + .microseconds(Int64(rng.next() % UInt64((hi - lo).microseconds + 1)))
     case .lognormal(let median, let sigma):
-      if sigma <= 0 { return max(0, median) }
-      let v = Double(median) * Foundation.exp(sigma * rng.normal())
+      if sigma <= 0 { return max(.zero, median) }
+      let v = Double(median.microseconds) * Foundation.exp(sigma * rng.normal())
       // Positive, so adding one half and truncating rounds to nearest without a libm call.
-      return Int64(min(v, 1e15) + 0.5)
+      return .microseconds(Int64(min(v, 1e15) + 0.5))
     }
   }
 
   /// The median, for documentation and validation.
-  public var median: Int64 {
+  public var median: SimDuration {
     switch self {
     case .fixed(let v): return v
     case .uniform(let lo, let hi): return (lo + hi) / 2

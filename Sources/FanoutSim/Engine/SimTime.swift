@@ -1,20 +1,136 @@
 // MARK: - Virtual time
 
-/// Virtual time: whole microseconds since the Unix epoch. Nothing in FanoutSim reads the wall clock.
-public typealias SimTime = Int64
+/// A point in virtual time: whole microseconds since the Unix epoch. Nothing in FanoutSim reads
+/// the wall clock. A point and a span are different types (as SwiftNIO's `NIODeadline` and
+/// `TimeAmount` are): a point plus a span is a point, two points differ by a span, and two points
+/// cannot be added.
+@frozen
+public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+  /// Microseconds since 1970-01-01T00:00:00Z.
+  public var microsecondsSinceEpoch: Int64
 
-/// Constants and helpers for spans of virtual time, in microseconds.
-public enum Micros {
-  public static let millisecond: Int64 = 1_000
-  public static let second: Int64 = 1_000_000
-  public static let minute: Int64 = 60 * second
-  public static let hour: Int64 = 60 * minute
-  public static let day: Int64 = 24 * hour
+  @inlinable
+  public init(microsecondsSinceEpoch: Int64) { self.microsecondsSinceEpoch = microsecondsSinceEpoch }
 
-  /// Seconds as microseconds.
-  public static func seconds(_ s: Double) -> Int64 { Int64((s * 1_000_000).rounded()) }
-  /// Milliseconds as microseconds.
-  public static func millis(_ ms: Double) -> Int64 { Int64((ms * 1_000).rounded()) }
+  /// The Unix epoch.
+  public static let epoch = SimTime(microsecondsSinceEpoch: 0)
+  /// Later than any instant a run reaches: "never".
+  public static let distantFuture = SimTime(microsecondsSinceEpoch: .max)
+  /// Earlier than any instant a run reaches: "not yet".
+  public static let distantPast = SimTime(microsecondsSinceEpoch: .min)
+
+  @inlinable
+  public static func < (a: SimTime, b: SimTime) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }
+  @inlinable
+  public static func + (t: SimTime, d: SimDuration) -> SimTime {
+    SimTime(microsecondsSinceEpoch: t.microsecondsSinceEpoch + d.microseconds)
+  }
+  @inlinable
+  public static func - (t: SimTime, d: SimDuration) -> SimTime {
+    SimTime(microsecondsSinceEpoch: t.microsecondsSinceEpoch - d.microseconds)
+  }
+  @inlinable
+  public static func - (a: SimTime, b: SimTime) -> SimDuration {
+    SimDuration(microseconds: a.microsecondsSinceEpoch - b.microsecondsSinceEpoch)
+  }
+  @inlinable
+  public static func += (t: inout SimTime, d: SimDuration) { t.microsecondsSinceEpoch += d.microseconds }
+  @inlinable
+  public static func -= (t: inout SimTime, d: SimDuration) { t.microsecondsSinceEpoch -= d.microseconds }
+
+  public var description: String { iso8601Millis }
+}
+
+/// A span of virtual time, in whole microseconds. AWS states its limits in seconds
+/// (`VisibilityTimeout`, `DelaySeconds`) and fanout keeps them as spans: `.seconds(30)`.
+@frozen
+public struct SimDuration: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomStringConvertible {
+  public var microseconds: Int64
+
+  @inlinable
+  public init(microseconds: Int64) { self.microseconds = microseconds }
+
+  public static let zero = SimDuration(microseconds: 0)
+
+  @inlinable
+  public static func microseconds(_ n: Int64) -> SimDuration { SimDuration(microseconds: n) }
+  @inlinable
+  public static func milliseconds(_ n: Int64) -> SimDuration { SimDuration(microseconds: n * 1_000) }
+  @inlinable
+  public static func milliseconds(_ n: Int) -> SimDuration { SimDuration(microseconds: Int64(n) * 1_000) }
+  @inlinable
+  public static func seconds(_ n: Int64) -> SimDuration { SimDuration(microseconds: n * 1_000_000) }
+  @inlinable
+  public static func seconds(_ n: Int) -> SimDuration { SimDuration(microseconds: Int64(n) * 1_000_000) }
+  @inlinable
+  public static func minutes(_ n: Int64) -> SimDuration { SimDuration(microseconds: n * 60_000_000) }
+  @inlinable
+  public static func minutes(_ n: Int) -> SimDuration { SimDuration(microseconds: Int64(n) * 60_000_000) }
+  @inlinable
+  public static func hours(_ n: Int64) -> SimDuration { SimDuration(microseconds: n * 3_600_000_000) }
+  @inlinable
+  public static func hours(_ n: Int) -> SimDuration { SimDuration(microseconds: Int64(n) * 3_600_000_000) }
+  @inlinable
+  public static func days(_ n: Int64) -> SimDuration { SimDuration(microseconds: n * 86_400_000_000) }
+  @inlinable
+  public static func days(_ n: Int) -> SimDuration { SimDuration(microseconds: Int64(n) * 86_400_000_000) }
+  /// Fractional seconds, rounded to the microsecond.
+  @inlinable
+  public static func seconds(_ s: Double) -> SimDuration { SimDuration(microseconds: Int64((s * 1_000_000).rounded())) }
+  /// Fractional milliseconds, rounded to the microsecond.
+  @inlinable
+  public static func milliseconds(_ ms: Double) -> SimDuration {
+    SimDuration(microseconds: Int64((ms * 1_000).rounded()))
+  }
+
+  /// The span in seconds, as a fraction.
+  @inlinable
+  public var seconds: Double { Double(microseconds) / 1_000_000 }
+  /// The span in milliseconds, as a fraction.
+  @inlinable
+  public var milliseconds: Double { Double(microseconds) / 1_000 }
+  /// Whole seconds, truncated towards zero (how AWS states a span in seconds).
+  @inlinable
+  public var wholeSeconds: Int64 { microseconds / 1_000_000 }
+
+  @inlinable
+  public static func < (a: SimDuration, b: SimDuration) -> Bool { a.microseconds < b.microseconds }
+  @inlinable
+  public static func + (a: SimDuration, b: SimDuration) -> SimDuration {
+    SimDuration(microseconds: a.microseconds + b.microseconds)
+  }
+  @inlinable
+  public static func - (a: SimDuration, b: SimDuration) -> SimDuration {
+    SimDuration(microseconds: a.microseconds - b.microseconds)
+  }
+  @inlinable
+  public static prefix func - (a: SimDuration) -> SimDuration { SimDuration(microseconds: -a.microseconds) }
+  @inlinable
+  public static func * (a: SimDuration, n: Int64) -> SimDuration { SimDuration(microseconds: a.microseconds * n) }
+  @inlinable
+  public static func * (n: Int64, a: SimDuration) -> SimDuration { SimDuration(microseconds: a.microseconds * n) }
+  @inlinable
+  public static func * (a: SimDuration, n: Int) -> SimDuration { SimDuration(microseconds: a.microseconds * Int64(n)) }
+  @inlinable
+  public static func * (n: Int, a: SimDuration) -> SimDuration { SimDuration(microseconds: a.microseconds * Int64(n)) }
+  /// A span scaled by a factor, rounded to the microsecond.
+  @inlinable
+  public static func * (a: SimDuration, x: Double) -> SimDuration {
+    SimDuration(microseconds: Int64((Double(a.microseconds) * x).rounded()))
+  }
+  @inlinable
+  public static func / (a: SimDuration, n: Int64) -> SimDuration { SimDuration(microseconds: a.microseconds / n) }
+  @inlinable
+  public static func / (a: SimDuration, n: Int) -> SimDuration { SimDuration(microseconds: a.microseconds / Int64(n)) }
+  /// How many whole `b` fit in `a`.
+  @inlinable
+  public static func / (a: SimDuration, b: SimDuration) -> Int64 { a.microseconds / b.microseconds }
+  @inlinable
+  public static func % (a: SimDuration, b: SimDuration) -> SimDuration {
+    SimDuration(microseconds: a.microseconds % b.microseconds)
+  }
+
+  public var description: String { formatSpan(self) }
 }
 
 /// Calendar fields of a virtual instant, in UTC (proleptic Gregorian).
@@ -28,9 +144,10 @@ public struct CivilTime: Equatable, Sendable {
   public var microsecond: Int
 
   /// Splits a virtual instant into UTC calendar fields.
-  public init(_ t: SimTime) {
-    let us = Int(((t % Micros.second) + Micros.second) % Micros.second)
-    let totalSeconds = (t - Int64(us)) / Micros.second
+  public init(_ instant: SimTime) {
+    let t = instant.microsecondsSinceEpoch
+    let us = Int(((t % 1_000_000) + 1_000_000) % 1_000_000)
+    let totalSeconds = (t - Int64(us)) / 1_000_000
     var days = Int(totalSeconds / 86_400)
     var secs = Int(totalSeconds % 86_400)
     if secs < 0 {
@@ -69,7 +186,7 @@ public struct CivilTime: Equatable, Sendable {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
     let days = era * 146_097 + doe - 719_468
     let secs = Int64(days) * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
-    return secs * Micros.second + Int64(microsecond)
+    return SimTime(microsecondsSinceEpoch: secs * 1_000_000 + Int64(microsecond))
   }
 }
 
@@ -133,7 +250,10 @@ extension SimTime {
   }
 
   /// Epoch milliseconds, as SQS writes `SentTimestamp`.
-  public var epochMillis: Int64 { self >= 0 ? self / 1_000 : (self - 999) / 1_000 }
+  public var epochMillis: Int64 {
+    let t = microsecondsSinceEpoch
+    return t >= 0 ? t / 1_000 : (t - 999) / 1_000
+  }
 }
 
 @inline(__always)
@@ -150,25 +270,25 @@ func appendDigits(_ s: inout String, _ value: Int, _ width: Int) {
 }
 
 /// Formats a span of virtual time for people: `850ms`, `12.5s`, `3m05s`, `2h03m`.
-public func formatSpan(_ us: Int64) -> String {
-  let a = abs(us)
-  let sign = us < 0 ? "-" : ""
-  if a < Micros.millisecond { return "\(sign)\(a)µs" }
-  if a < Micros.second { return "\(sign)\(a / Micros.millisecond)ms" }
-  if a < Micros.minute {
+public func formatSpan(_ span: SimDuration) -> String {
+  let a = abs(span.microseconds)
+  let sign = span.microseconds < 0 ? "-" : ""
+  if a < 1_000 { return "\(sign)\(a)µs" }
+  if a < 1_000_000 { return "\(sign)\(a / 1_000)ms" }
+  if a < 60_000_000 {
     let tenths = (a + 50_000) / 100_000
     return "\(sign)\(tenths / 10).\(tenths % 10)s"
   }
-  if a < Micros.hour {
-    let s = a / Micros.second
+  if a < 3_600_000_000 {
+    let s = a / 1_000_000
     return "\(sign)\(s / 60)m\(s % 60 < 10 ? "0" : "")\(s % 60)s"
   }
-  let m = a / Micros.minute
+  let m = a / 60_000_000
   return "\(sign)\(m / 60)h\(m % 60 < 10 ? "0" : "")\(m % 60)m"
 }
 
 /// Parses a span such as `500ms`, `90s`, `10m`, `2h`, `1.5s` or a bare number of seconds.
-public func parseSpan(_ text: String) -> Int64? {
+public func parseSpan(_ text: String) -> SimDuration? {
   let t = text.trimmingCharacters(in: .whitespaces)
   let units: [(String, Double)] = [
     ("us", 1), ("µs", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000),
@@ -180,8 +300,8 @@ public func parseSpan(_ text: String) -> Int64? {
       continue
     }
     guard let v = Double(number), v.isFinite, v >= 0, v * scale < 9.0e18 else { return nil }
-    return Int64((v * scale).rounded())
+    return SimDuration(microseconds: Int64((v * scale).rounded()))
   }
   guard let v = Double(t), v.isFinite, v >= 0, v < 9.0e12 else { return nil }
-  return Int64((v * 1_000_000).rounded())
+  return SimDuration(microseconds: Int64((v * 1_000_000).rounded()))
 }

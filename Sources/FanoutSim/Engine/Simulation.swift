@@ -84,6 +84,7 @@ public final class Simulation {
     latencyRng = SimRandom(seed: seed, stream: "latency")
     let region = topology.region
     let account = topology.account
+    if let p = topology.problems().first(where: { $0.severity == .error }) { throw TopologyError(p.description) }
 
     for b in topology.buckets {
       guard bucketByName[b.name] == nil else { throw TopologyError("Bucket \(b.name) is defined twice") }
@@ -92,7 +93,6 @@ public final class Simulation {
     }
     for q in topology.queues {
       guard queueByName[q.name] == nil else { throw TopologyError("Queue \(q.name) is defined twice") }
-      try Simulation.validate(queue: q)
       queueByName[q.name] = queues.count
       queues.append(SQSQueue(index: queues.count, spec: q, region: region, account: account, seed: seed))
     }
@@ -103,34 +103,16 @@ public final class Simulation {
             "Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(region):\(account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
           )
         }
-        guard (1...1_000).contains(r.maxReceiveCount) else {
-          throw TopologyError(
-            "Value \(r.maxReceiveCount) for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: \(r.maxReceiveCount), valid values are from 1 to 1000 both inclusive."
-          )
-        }
         q.deadLetterQueue = d
       }
     }
     var stages: [String] = []
     for f in topology.functions {
       guard functionByName[f.name] == nil else { throw TopologyError("Function \(f.name) is defined twice") }
-      guard f.timeout >= Micros.second, f.timeout <= 900 * Micros.second else {
-        throw TopologyError(
-          "1 validation error detected: Value \(f.timeout / Micros.second) at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900"
-        )
-      }
-      if let r = f.reservedConcurrency {
-        guard r >= 0 else { throw TopologyError("ReservedConcurrentExecutions must be at least 0 for \(f.name)") }
-        reservedTotal += r
-      }
+      if let r = f.reservedConcurrency { reservedTotal += r }
       functionByName[f.name] = functions.count
       functions.append(LambdaFunction(index: functions.count, spec: f, region: region, account: account, seed: seed))
       if case .seedService(_, _, _, let stage, _) = f.handler, !stages.contains(stage) { stages.append(stage) }
-    }
-    if reservedTotal > topology.accountConcurrency {
-      throw TopologyError(
-        "Specified ReservedConcurrentExecutions decrease account's UnreservedConcurrentExecution below its minimum value."
-      )
     }
     for t in topology.topics {
       guard topicByName[t.name] == nil else { throw TopologyError("Topic \(t.name) is defined twice") }
@@ -173,7 +155,6 @@ public final class Simulation {
       guard let f = functionByName[m.function] else {
         throw TopologyError("Event source mapping: function \(m.function) does not exist")
       }
-      try Simulation.validate(mapping: m, queue: queues[q].spec, function: functions[f].spec)
       let esm = EventSourceMapping(index: mappings.count, spec: m, queue: q, function: f, uuid: idRng.uuid())
       queues[q].mappings.append(mappings.count)
       mappings.append(esm)
@@ -228,52 +209,6 @@ public final class Simulation {
       throw TopologyError("Function \(f.name) publishes to topic \(topic), which does not exist")
     }
     return (b, t)
-  }
-
-  static func validate(queue q: QueueSpec) throws {
-    func check(_ v: Int64, _ lo: Int64, _ hi: Int64, _ attr: String) throws {
-      guard v >= lo * Micros.second, v <= hi * Micros.second else {
-        throw TopologyError(
-          "Invalid value for the parameter \(attr). Reason: must be between \(lo) and \(hi) seconds (queue \(q.name))")
-      }
-    }
-    try check(q.visibilityTimeout, 0, 43_200, "VisibilityTimeout")
-    try check(q.delaySeconds, 0, 900, "DelaySeconds")
-    try check(q.messageRetentionPeriod, 60, 1_209_600, "MessageRetentionPeriod")
-    try check(q.receiveMessageWaitTimeSeconds, 0, 20, "ReceiveMessageWaitTimeSeconds")
-    guard (1_024...1_048_576).contains(q.maximumMessageSize) else {
-      throw TopologyError(
-        "Invalid value for the parameter MaximumMessageSize. Reason: must be between 1024 and 1048576 bytes (queue \(q.name))"
-      )
-    }
-  }
-
-  static func validate(mapping m: MappingSpec, queue: QueueSpec, function: FunctionSpec) throws {
-    guard (1...10_000).contains(m.batchSize) else {
-      throw TopologyError(
-        "1 validation error detected: Value \(m.batchSize) at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000"
-      )
-    }
-    guard m.maximumBatchingWindow >= 0, m.maximumBatchingWindow <= 300 * Micros.second else {
-      throw TopologyError(
-        "1 validation error detected: Value at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value between 0 and 300"
-      )
-    }
-    if m.batchSize > 10, m.maximumBatchingWindow < Micros.second {
-      throw TopologyError(
-        "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
-      )
-    }
-    if let c = m.maximumConcurrency, !(2...1_000).contains(c) {
-      throw TopologyError(
-        "1 validation error detected: Value \(c) at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value between 2 and 1000"
-      )
-    }
-    if queue.visibilityTimeout < function.timeout {
-      throw TopologyError(
-        "Invalid request provided: Queue visibility timeout: \(queue.visibilityTimeout / Micros.second) seconds is less than Function timeout: \(function.timeout / Micros.second) seconds"
-      )
-    }
   }
 
   // MARK: Running
@@ -406,7 +341,7 @@ public final class Simulation {
   }
 
   /// Schedules an action at a time counted from the simulation's start.
-  public func schedule(_ action: ScenarioAction, at offset: Int64) {
+  public func schedule(_ action: ScenarioAction, at offset: SimDuration) {
     actions.append(action)
     schedule(.action(actions.count - 1), at: topology.startTime + offset)
   }

@@ -25,17 +25,17 @@ public struct Topology: Sendable {
 /// Latencies of the AWS calls the simulation makes, as distributions.
 public struct LatencySpec: Sendable {
   /// S3 GetObject from a Lambda function in the same region.
-  public var s3Get: DurationModel = .lognormal(median: 12 * Micros.millisecond, sigma: 0.35)
+  public var s3Get: DurationModel = .lognormal(median: .milliseconds(12), sigma: 0.35)
   /// S3 PutObject.
-  public var s3Put: DurationModel = .lognormal(median: 25 * Micros.millisecond, sigma: 0.35)
+  public var s3Put: DurationModel = .lognormal(median: .milliseconds(25), sigma: 0.35)
   /// SNS Publish (the API call, until it returns).
-  public var snsPublish: DurationModel = .lognormal(median: 15 * Micros.millisecond, sigma: 0.3)
+  public var snsPublish: DurationModel = .lognormal(median: .milliseconds(15), sigma: 0.3)
   /// From a publish to the message landing in a subscribed queue or endpoint.
-  public var snsDelivery: DurationModel = .lognormal(median: 40 * Micros.millisecond, sigma: 0.4)
+  public var snsDelivery: DurationModel = .lognormal(median: .milliseconds(40), sigma: 0.4)
   /// SQS SendMessage from a function.
-  public var sqsSend: DurationModel = .lognormal(median: 8 * Micros.millisecond, sigma: 0.3)
+  public var sqsSend: DurationModel = .lognormal(median: .milliseconds(8), sigma: 0.3)
   /// From a message becoming visible to an idle long-polling Lambda poller picking it up.
-  public var pollPickup: DurationModel = .uniform(2 * Micros.millisecond, 20 * Micros.millisecond)
+  public var pollPickup: DurationModel = .uniform(.milliseconds(2), .milliseconds(20))
   public init() {}
 }
 
@@ -78,11 +78,13 @@ public struct SubscriptionSpec: Sendable {
 /// An SQS standard queue with AWS's attribute names and defaults.
 public struct QueueSpec: Sendable {
   public var name: String
-  public var visibilityTimeout: Int64 = 30 * Micros.second
-  public var delaySeconds: Int64 = 0
-  public var messageRetentionPeriod: Int64 = 345_600 * Micros.second
+  public var visibilityTimeout: SimDuration = .seconds(30)
+  /// DelaySeconds.
+  public var delay: SimDuration = .zero
+  public var messageRetentionPeriod: SimDuration = .seconds(345_600)
   public var maximumMessageSize = 1_048_576
-  public var receiveMessageWaitTimeSeconds: Int64 = 0
+  /// ReceiveMessageWaitTimeSeconds.
+  public var receiveMessageWaitTime: SimDuration = .zero
   /// RedrivePolicy: the dead-letter queue's name and maxReceiveCount.
   public var redrive: (deadLetterQueue: String, maxReceiveCount: Int)?
   public init(name: String) { self.name = name }
@@ -142,17 +144,17 @@ public struct FunctionSpec: Sendable {
   public var name: String
   public var handler: HandlerSpec
   /// Function timeout (AWS default 3 s, range 1–900 s).
-  public var timeout: Int64 = 3 * Micros.second
+  public var timeout: SimDuration = .seconds(3)
   /// Reserved concurrency; nil draws on the account's unreserved pool.
   public var reservedConcurrency: Int?
   /// Init duration of a cold start.
-  public var coldStart: DurationModel = .lognormal(median: 250 * Micros.millisecond, sigma: 0.25)
+  public var coldStart: DurationModel = .lognormal(median: .milliseconds(250), sigma: 0.25)
   /// The handler's own compute time per invocation, beyond the AWS calls it makes.
-  public var duration: DurationModel = .lognormal(median: 3 * Micros.millisecond, sigma: 0.5)
+  public var duration: DurationModel = .lognormal(median: .milliseconds(3), sigma: 0.5)
   /// Extra compute time per record of a batch.
-  public var perRecord: DurationModel = .lognormal(median: 1 * Micros.millisecond, sigma: 0.3)
+  public var perRecord: DurationModel = .lognormal(median: .milliseconds(1), sigma: 0.3)
   /// How long an idle execution environment stays warm.
-  public var idleLifetime: Int64 = 10 * Micros.minute
+  public var idleLifetime: SimDuration = .minutes(10)
   public var failure = FailureSpec()
   /// What a seed service changes in the object it reads: the field, and its new value.
   public var seedEdit = SeedEdit()
@@ -167,7 +169,8 @@ public struct MappingSpec: Sendable {
   public var queue: String
   public var function: String
   public var batchSize = 10
-  public var maximumBatchingWindow: Int64 = 0
+  /// MaximumBatchingWindowInSeconds.
+  public var maximumBatchingWindow: SimDuration = .zero
   public var enabled = true
   public var reportBatchItemFailures = false
   /// ScalingConfig.MaximumConcurrency (2–1000), nil for none.

@@ -24,7 +24,7 @@ extension Topology {
       q.redrive = (deadLetterQueue: n + "-dlq", maxReceiveCount: 5)
       t.queues.append(q)
       var dlq = QueueSpec(name: n + "-dlq")
-      dlq.messageRetentionPeriod = 1_209_600 * Micros.second
+      dlq.messageRetentionPeriod = .seconds(1_209_600)
       t.queues.append(dlq)
     }
     t.functions = [

@@ -163,7 +163,7 @@ extension Simulation {
           let size = message.byteCount
           if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
           enqueue(
-            q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delaySeconds,
+            q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delay,
             sentTime: now, enqueueTime: now, sender: .api, source: "lambda:" + functions[inv.function].name)
         }
       } catch {

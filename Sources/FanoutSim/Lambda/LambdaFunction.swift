@@ -10,7 +10,7 @@ public struct FunctionCounters: Sendable, Equatable {
   public var throttles = 0
   public var coldStarts = 0
   public var maxConcurrency = 0
-  public var totalDuration: Int64 = 0
+  public var totalDuration = SimDuration.zero
   public var recordsProcessed = 0
 }
 

@@ -1,11 +1,11 @@
 // MARK: - Lambda: event source mappings and invocations
 
 /// Scale-up pace of an SQS event source mapping: +300 concurrent invokes a minute, one every 200 ms.
-let scaleStep: Int64 = 200 * Micros.millisecond
+let scaleStep = SimDuration.milliseconds(200)
 /// A long poll lasts 20 s; an idle poller makes one empty receive per long poll.
-let longPoll: Int64 = 20 * Micros.second
+let longPoll = SimDuration.seconds(20)
 /// A Lambda payload is at most 6 MB; a batching window ends early when the batch reaches it.
-let maxPayload = 6 * 1_024 * 1_024
+let maxPayload = Limits.Lambda.maxPayloadBytes
 
 extension Simulation {
   func hasCapacity(_ f: LambdaFunction) -> Bool {
@@ -35,13 +35,13 @@ extension Simulation {
         m.target = min(m.cap, m.target + steps)
         emit(.lambdaScale(mapping: m.name, from: old, to: m.target))
       }
-      m.scaleClock = since + Int64(steps) * scaleStep
+      m.scaleClock = since + scaleStep * steps
     } else {
       m.scaleClock = nil
     }
     let window = m.spec.maximumBatchingWindow
     while q.visibleCount > 0 {
-      if window > 0 {
+      if window > .zero {
         if m.gathering == nil {
           guard m.busy < m.target else { break }
           m.busy += 1
@@ -123,7 +123,7 @@ extension Simulation {
         emit(.lambdaScale(mapping: m.name, from: m.target, to: backedOff))
         m.target = backedOff
       }
-      let wait = min(Micros.second << min(attempt, 4), 16 * Micros.second)
+      let wait = min(SimDuration.seconds(1 << min(attempt, 4)), .seconds(16))
       let earliest = records.map(\.visibleUntil).min() ?? now
       if now + wait >= earliest {
         m.busy -= 1
@@ -155,7 +155,7 @@ extension Simulation {
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
     f.counters.invocations += 1
     f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
-    var initDuration: Int64 = 0
+    var initDuration = SimDuration.zero
     if cold {
       f.counters.coldStarts += 1
       initDuration = f.spec.coldStart.sample(&f.rng)

@@ -95,7 +95,7 @@ public struct ReplayLog: Equatable, Sendable {
     for e in entries {
       var w = JSONObjectWriter()
       w.int("jobs", e.jobs)
-      w.int("time_us", e.time)
+      w.int("time_us", e.time.microsecondsSinceEpoch)
       switch e.command {
       case nil: w.string("command", "end")
       case .fire(let n)?:
@@ -177,7 +177,7 @@ public struct ReplayLog: Equatable, Sendable {
           queue: v["queue"]?.stringValue)
       default: throw bad(i + 1, "unknown command \(name)")
       }
-      log.entries.append(Entry(jobs: Int(jobs), time: Int64(t), command: c))
+      log.entries.append(Entry(jobs: Int(jobs), time: SimTime(microsecondsSinceEpoch: Int64(t)), command: c))
     }
     return log
   }

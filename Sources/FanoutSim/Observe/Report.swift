@@ -1,35 +1,35 @@
 // MARK: - Run report
 
-/// Percentiles of a set of latencies, in microseconds.
+/// Percentiles of a set of latencies.
 public struct LatencySummary: Equatable, Sendable {
   public var count: Int
-  public var p50: Int64
-  public var p90: Int64
-  public var p99: Int64
-  public var max: Int64
+  public var p50: SimDuration
+  public var p90: SimDuration
+  public var p99: SimDuration
+  public var max: SimDuration
 
   /// Nearest-rank percentiles.
-  public init(_ values: [Int64]) {
+  public init(_ values: [SimDuration]) {
     let s = values.sorted()
     count = s.count
-    func rank(_ p: Double) -> Int64 {
-      guard !s.isEmpty else { return 0 }
+    func rank(_ p: Double) -> SimDuration {
+      guard !s.isEmpty else { return .zero }
       let r = Int((p * Double(s.count)).rounded(.up))
       return s[Swift.max(0, Swift.min(s.count - 1, r - 1))]
     }
     p50 = rank(0.50)
     p90 = rank(0.90)
     p99 = rank(0.99)
-    max = s.last ?? 0
+    max = s.last ?? .zero
   }
 
   var json: String {
     var w = JSONObjectWriter()
     w.int("count", count)
-    w.double("p50_ms", Double(p50) / 1_000)
-    w.double("p90_ms", Double(p90) / 1_000)
-    w.double("p99_ms", Double(p99) / 1_000)
-    w.double("max_ms", Double(max) / 1_000)
+    w.double("p50_ms", p50.milliseconds)
+    w.double("p90_ms", p90.milliseconds)
+    w.double("p99_ms", p99.milliseconds)
+    w.double("max_ms", max.milliseconds)
     return w.finished()
   }
 }
@@ -97,7 +97,7 @@ public struct RunReport {
     self.expectations = expectations
   }
 
-  public var simSeconds: Double { Double(sim.now - sim.topology.startTime) / 1_000_000 }
+  public var simSeconds: Double { (sim.now - sim.topology.startTime).seconds }
 
   /// Requests fired that are neither complete nor failed.
   public var incomplete: Int { sim.tracker.fired - sim.tracker.completed - sim.tracker.failedCount }
@@ -150,7 +150,7 @@ public struct RunReport {
           o.int("visible", q.visibleCount)
           o.int("in_flight", q.inFlightCount)
           o.int("delayed", q.delayedCount)
-          o.double("age_of_oldest_seconds", Double(q.ageOfOldestMessage(now: sim.now)) / 1_000_000)
+          o.double("age_of_oldest_seconds", q.ageOfOldestMessage(now: sim.now).seconds)
         }
       }
     }
@@ -174,7 +174,9 @@ public struct RunReport {
           o.int("throttles", c.throttles)
           o.int("cold_starts", c.coldStarts)
           o.int("max_concurrency", c.maxConcurrency)
-          o.double("avg_duration_ms", c.invocations == 0 ? 0 : Double(c.totalDuration) / Double(c.invocations) / 1_000)
+          o.double(
+            "avg_duration_ms",
+            c.invocations == 0 ? 0 : Double(c.totalDuration.microseconds) / Double(c.invocations) / 1_000)
         }
       }
     }
@@ -264,7 +266,7 @@ public struct RunReport {
       pad("function", 16) + pad("invokes", 9) + pad("errors", 8) + pad("timeouts", 10) + pad("throttles", 11)
         + pad("cold", 7) + pad("max conc", 10) + "avg duration")
     for f in sim.functions {
-      let avg = f.counters.invocations == 0 ? 0 : f.counters.totalDuration / Int64(f.counters.invocations)
+      let avg = f.counters.invocations == 0 ? .zero : f.counters.totalDuration / f.counters.invocations
       out.append(
         pad(f.name, 16) + pad(String(f.counters.invocations), 9) + pad(String(f.counters.errors), 8)
           + pad(String(f.counters.timeouts), 10) + pad(String(f.counters.throttles), 11)

@@ -26,9 +26,9 @@ public final class RequestTracker {
   /// First fire of each ID; negated once the ID collides.
   private var byID = IDTable<Int32>(placeholder: 0)
   /// Latencies per stage, in completion order.
-  public private(set) var stageLatencies: [[Int64]]
+  public private(set) var stageLatencies: [[SimDuration]]
   /// End-to-end latencies of completed requests (fire to last stage).
-  public private(set) var endToEnd: [Int64] = []
+  public private(set) var endToEnd: [SimDuration] = []
 
   init(stages: [String], start: SimTime) {
     self.stages = stages
@@ -55,7 +55,7 @@ public final class RequestTracker {
     idOf.append(RequestID(hi: 0, lo: 0))
     failed.append(false)
     doneCount.append(0)
-    stageDone.append(contentsOf: repeatElement(-1, count: stages.count))
+    stageDone.append(contentsOf: repeatElement(.distantPast, count: stages.count))
     return fireTimes.count
   }
 
@@ -86,18 +86,18 @@ public final class RequestTracker {
   func notified() { notifications += 1 }
 
   /// Credits a stage completion; returns its latency since the fire.
-  func stageDone(id: RequestID, stage s: Int, at time: SimTime) -> Int64? {
+  func stageDone(id: RequestID, stage s: Int, at time: SimTime) -> SimDuration? {
     guard s >= 0, let stored = byID[0, id.hi, id.lo].map(Int.init) else { return nil }
     var fire = abs(stored)
     if stored < 0, let list = collisions[id] {
-      guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] < 0 }) else {
+      guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] == .distantPast }) else {
         duplicateCompletions += 1
         return nil
       }
       fire = f
     }
     let slot = (fire - 1) * stages.count + s
-    if stageDone[slot] >= 0 {
+    if stageDone[slot] != .distantPast {
       duplicateCompletions += 1
       return nil
     }
@@ -124,7 +124,7 @@ public final class RequestTracker {
   /// Completion time of a stage of a fire, if done.
   public func stageTime(fire: Int, stage: Int) -> SimTime? {
     let t = stageDone[(fire - 1) * stages.count + stage]
-    return t >= 0 ? t : nil
+    return t != .distantPast ? t : nil
   }
 
   /// Fires that got an ID another fire already had.

@@ -116,7 +116,7 @@ extension RequestTrace {
   }
 
   private func offset(_ a: String, _ b: String) -> String {
-    func micros(_ s: String) -> Int64? {
+    func instant(_ s: String) -> SimTime? {
       // 2026-01-01T00:00:00.123Z
       let u = Array(s.utf8)
       guard u.count == 24 else { return nil }
@@ -125,7 +125,7 @@ extension RequestTrace {
         year: n(0, 4), month: n(5, 7), day: n(8, 10), hour: n(11, 13), minute: n(14, 16), second: n(17, 19),
         microsecond: n(20, 23) * 1_000)
     }
-    guard let x = micros(a), let y = micros(b) else { return "?" }
+    guard let x = instant(a), let y = instant(b) else { return "?" }
     return formatSpan(y - x)
   }
 }

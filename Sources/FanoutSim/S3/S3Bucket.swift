@@ -44,7 +44,7 @@ public final class S3Bucket {
 
   /// The objects: keys with an ID in an `IDTable`, other keys in a dictionary.
   struct ObjectStore {
-    private var byID = IDTable<Stored>(placeholder: Stored(lastModified: 0, body: 0))
+    private var byID = IDTable<Stored>(placeholder: Stored(lastModified: .epoch, body: 0))
     private var byText: [String: Stored] = [:]
 
     var count: Int { byID.count + byText.count }

@@ -70,7 +70,7 @@ extension Simulation {
       t.subscriptions[si].delivered += 1
       t.counters.delivered += 1
       enqueue(
-        q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delaySeconds,
+        q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delay,
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
         source: "sns:" + t.name)
     } else if let si2 = t.subscriptions[si].sink {

@@ -7,8 +7,9 @@ struct MessageSlab {
   /// What a free slot holds: slots are not optionals, so reading a field of a stored message
   /// never copies the whole message out to test it for nil.
   private static let vacant = StoredMessage(
-    messageId: UUID128(hi: 0, lo: 0), body: .payload(.text("")), attributes: [], sentTime: 0, enqueueTime: 0,
-    firstReceiveTime: nil, receiveCount: 0, state: .visible, until: 0, generation: 0, sender: .api, sourceQueue: nil,
+    messageId: UUID128(hi: 0, lo: 0), body: .payload(.text("")), attributes: [], sentTime: .epoch, enqueueTime: .epoch,
+    firstReceiveTime: nil, receiveCount: 0, state: .visible, until: .epoch, generation: 0, sender: .api,
+    sourceQueue: nil,
     injected: false, serial: 0)
 
   private var slots: [StoredMessage] = []

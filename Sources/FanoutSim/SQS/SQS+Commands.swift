@@ -15,15 +15,13 @@ extension Simulation {
   /// SendMessage to a queue from outside the pipeline. `delay` overrides the queue's DelaySeconds.
   @discardableResult
   public func sendMessage(
-    queue name: String, body: String, delay: Int64? = nil, attributes: [MessageAttribute] = [], injected: Bool = true
+    queue name: String, body: String, delay: SimDuration? = nil, attributes: [MessageAttribute] = [],
+    injected: Bool = true
   ) throws -> UUID128 {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
-    if attributes.count > 10 { throw SQSError.tooManyAttributes(attributes.count) }
-    let d = delay ?? q.spec.delaySeconds
-    guard d >= 0, d <= 900 * Micros.second else {
-      throw SQSError.invalidParameterValue(
-        "Value \(d / Micros.second) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900.")
-    }
+    if attributes.count > Limits.SQS.maxMessageAttributes { throw SQSError.tooManyAttributes(attributes.count) }
+    let d = delay ?? q.spec.delay
+    if let refusal = Limits.SQS.sendDelaySeconds.refusal(d) { throw SQSError.invalidParameterValue(refusal) }
     let size = body.utf8.count + attributes.reduce(0) { $0 + $1.byteCount }
     if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
     if body.isEmpty { throw SQSError.invalidParameterValue("The request must contain the parameter MessageBody.") }
@@ -39,16 +37,21 @@ extension Simulation {
   /// than 20 messages are visible each one is returned with probability 0.6 (never lost; it just
   /// stays visible), so a receive can return fewer than asked, or none.
   public func receiveMessages(
-    queue name: String, max: Int = 1, visibilityTimeout: Int64? = nil, waitTime: Int64? = nil
+    queue name: String, max: Int = 1, visibilityTimeout: SimDuration? = nil, waitTime: SimDuration? = nil
   ) throws -> [ReceivedMessage] {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
-    guard (1...10).contains(max) else {
-      throw SQSError.invalidParameterValue(
-        "Value \(max) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+    if let refusal = Limits.SQS.maxNumberOfMessages.refusal(Int64(max)) {
+      throw SQSError.invalidParameterValue(refusal)
     }
-    if q.inFlightCount >= 120_000 { throw SQSError.overLimit(q.inFlightCount) }
-    let wait = waitTime ?? q.spec.receiveMessageWaitTimeSeconds
-    let sample = wait == 0 && q.visibleCount < 20 ? 0.6 : 1
+    if let v = visibilityTimeout, let refusal = Limits.SQS.changeVisibilityTimeout.refusal(v) {
+      throw SQSError.invalidParameterValue(refusal)
+    }
+    if let w = waitTime, let refusal = Limits.SQS.waitTimeSeconds.refusal(w) {
+      throw SQSError.invalidParameterValue(refusal)
+    }
+    if q.inFlightCount >= Limits.SQS.maxInFlightMessages { throw SQSError.overLimit(q.inFlightCount) }
+    let wait = waitTime ?? q.spec.receiveMessageWaitTime
+    let sample = wait == .zero && q.visibleCount < 20 ? 0.6 : 1
     let got = receive(q, max: max, visibilityTimeout: visibilityTimeout, consumer: "api", sample: sample)
     if got.isEmpty { q.counters.emptyReceives += 1 }
     return got.map { r in
@@ -69,12 +72,10 @@ extension Simulation {
   }
 
   /// ChangeMessageVisibility: the new timeout counts from now; 0 makes the message visible at once.
-  public func changeMessageVisibility(queue name: String, receipt: ReceiptHandle, timeout: Int64) throws {
+  public func changeMessageVisibility(queue name: String, receipt: ReceiptHandle, timeout: SimDuration) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
-    guard timeout >= 0, timeout <= 43_200 * Micros.second else {
-      throw SQSError.invalidParameterValue(
-        "Value \(timeout / Micros.second) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
-      )
+    if let refusal = Limits.SQS.changeVisibilityTimeout.refusal(timeout) {
+      throw SQSError.invalidParameterValue(refusal)
     }
     guard receipt.queue == q.index, q.messages.receiveCount(receipt.key) == receipt.receiveCount,
       q.messages.stateAndGeneration(receipt.key)?.0 == .inFlight
@@ -83,7 +84,7 @@ extension Simulation {
         "Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
       )
     }
-    if timeout == 0 {
+    if timeout == .zero {
       makeVisible(q, key: receipt.key, reason: .changedVisibility)
     } else {
       let until = now + timeout
@@ -110,20 +111,20 @@ extension Simulation {
       let carried = s.spec.rawMessageDelivery ? n.attributes : []
       let size = bodySize(body)
       enqueue(
-        q, messageId: idRng.uuid(), body: body, attributes: carried, size: size, delay: q.spec.delaySeconds,
+        q, messageId: idRng.uuid(), body: body, attributes: carried, size: size, delay: q.spec.delay,
         sentTime: now, enqueueTime: now, sender: .sns, injected: true, snsMessageId: n.messageId, source: "inject")
       return
     }
     enqueue(
       q, messageId: idRng.uuid(), body: .payload(message), attributes: sortedAttributes(attributes),
       size: message.byteCount,
-      delay: q.spec.delaySeconds, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
+      delay: q.spec.delay, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
   }
 
   /// PurgeQueue: removes every message; a second purge within 60 s fails.
   public func purgeQueue(_ name: String) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
-    if let last = q.lastPurge, now - last < 60 * Micros.second { throw SQSError.purgeQueueInProgress(q.arn) }
+    if let last = q.lastPurge, now - last < Limits.SQS.purgeInterval { throw SQSError.purgeQueueInProgress(q.arn) }
     q.lastPurge = now
     let n = q.messages.count
     q.messages.removeAll()

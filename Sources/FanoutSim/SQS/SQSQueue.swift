@@ -157,7 +157,7 @@ public final class SQSQueue {
   var delayTimers = TimerLane()
   var visibilityTimers = TimerLane()
   var retentionTimers = TimerLane()
-  var scheduled: [SimTime] = [.max, .max, .max]
+  var scheduled: [SimTime] = [.distantFuture, .distantFuture, .distantFuture]
   var rng: SimRandom
 
   init(index: Int, spec: QueueSpec, region: String, account: String, seed: UInt64) {
@@ -180,11 +180,11 @@ public final class SQSQueue {
     messages.all
   }
 
-  /// ApproximateAgeOfOldestMessage at `now`, in microseconds (0 when empty).
-  public func ageOfOldestMessage(now: SimTime) -> Int64 {
+  /// ApproximateAgeOfOldestMessage at `now` (zero when empty).
+  public func ageOfOldestMessage(now: SimTime) -> SimDuration {
     pruneTimers()
-    guard let top = retentionTimers.min else { return 0 }
-    return max(0, now - (top.time - spec.messageRetentionPeriod))
+    guard let top = retentionTimers.min else { return .zero }
+    return max(.zero, now - (top.time - spec.messageRetentionPeriod))
   }
 
   /// Drops timers at the front whose message is gone or has moved on, so that a deleted

@@ -81,7 +81,7 @@ extension Simulation {
       q.counters.redriven += 1
       let newId = idRng.uuid()
       enqueue(
-        target, messageId: newId, body: m.body, attributes: m.attributes, size: bodySize(m.body), delay: 0,
+        target, messageId: newId, body: m.body, attributes: m.attributes, size: bodySize(m.body), delay: .zero,
         sentTime: now, enqueueTime: now, sender: m.sender, injected: m.injected, source: "redrive:" + q.name)
       emit(
         .sqsRedrive(
@@ -100,7 +100,7 @@ extension Simulation {
           task: u.id, source: q.name, destination: u.destination.map { queues[$0].name }, status: "COMPLETED",
           moved: u.moved, total: u.total))
     } else {
-      schedule(.moveTask(i), at: now + Micros.second / Int64(t.maxPerSecond))
+      schedule(.moveTask(i), at: now + .seconds(1) / t.maxPerSecond)
     }
   }
 }

@@ -4,19 +4,19 @@ extension Simulation {
   /// Stores a new message (or a dead-lettered one) in a queue.
   @discardableResult
   func enqueue(
-    _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: Int64,
+    _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: SimDuration,
     sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
     sender: Sender, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
     snsMessageId: UUID128? = nil, source: @autoclosure () -> String
   ) -> Int64 {
     let serial = nextMessageKey
     nextMessageKey += 1
-    let delayed = delay > 0
+    let delayed = delay > .zero
     let key = q.messages.insert(
       StoredMessage(
         messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
         firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
-        until: delayed ? now + delay : 0, generation: 0, sender: sender, sourceQueue: sourceQueue,
+        until: delayed ? now + delay : .epoch, generation: 0, sender: sender, sourceQueue: sourceQueue,
         injected: injected, serial: serial))
     if isMove {
       q.counters.movedIn += 1
@@ -56,7 +56,7 @@ extension Simulation {
   }
 
   func fireQueueTimer(_ q: SQSQueue, kind: Int, at: SimTime) {
-    if q.scheduled[kind] == at { q.scheduled[kind] = .max }
+    if q.scheduled[kind] == at { q.scheduled[kind] = .distantFuture }
     switch kind {
     case QueueTimerKind.delay:
       while let t = q.delayTimers.min, t.time <= now {
@@ -125,7 +125,7 @@ extension Simulation {
   /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count
   /// raised and its visibility timeout started. A message whose receive count has reached the
   /// redrive policy's maxReceiveCount moves to the dead-letter queue instead.
-  func receive(_ q: SQSQueue, max: Int, visibilityTimeout: Int64? = nil, consumer: String, sample: Double = 1)
+  func receive(_ q: SQSQueue, max: Int, visibilityTimeout: SimDuration? = nil, consumer: String, sample: Double = 1)
     -> [BatchRecord]
   {
     var out: [BatchRecord] = []
@@ -176,7 +176,7 @@ extension Simulation {
         queue: q.name, deadLetterQueue: dlq.name, messageId: m.messageId, receiveCount: m.receiveCount,
         requestID: m.body.requestID))
     enqueue(
-      dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: 0, sentTime: m.sentTime,
+      dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: .zero, sentTime: m.sentTime,
       enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,
       sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, source: "dlq")
   }

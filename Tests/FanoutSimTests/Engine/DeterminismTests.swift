@@ -31,7 +31,7 @@ struct DeterminismTests {
       for i in 1..<t.functions.count {
         t.functions[i].failure = FailureSpec(
           errorRate: rng.unit() * 0.4, timeoutRate: rng.unit() * 0.1, itemFailureRate: rng.unit() * 0.3)
-        t.functions[i].duration = .lognormal(median: Micros.millis(5 + rng.unit() * 400), sigma: 0.8)
+        t.functions[i].duration = .lognormal(median: .milliseconds(5 + rng.unit() * 400), sigma: 0.8)
       }
       for m in t.mappings.indices { t.mappings[m].reportBatchItemFailures = true }
       t.mappings[1].batchSize = 10
@@ -49,13 +49,13 @@ struct DeterminismTests {
     sim.startLoad(count: 60, rate: 20)
     // Pause and resume triggers at random virtual times.
     for _ in 0..<4 {
-      sim.run(until: sim.now + Int64(rng.unit() * 3_000_000))
+      sim.run(until: sim.now + .microseconds(Int64(rng.unit() * 3_000_000)))
       let m = Int(rng.next() % UInt64(sim.mappings.count))
       sim.setMapping(m, enabled: false)
-      sim.run(until: sim.now + Int64(rng.unit() * 60_000_000))
+      sim.run(until: sim.now + .microseconds(Int64(rng.unit() * 60_000_000)))
       sim.setMapping(m, enabled: true)
     }
-    if !sim.runUntilDrained(limit: sim.now + 30 * Micros.day) { problems.append("did not drain") }
+    if !sim.runUntilDrained(limit: sim.now + .days(30)) { problems.append("did not drain") }
     let c = sim.conservation
     if !c.holds { problems.append("messages not conserved: \(c)") }
     for q in sim.queues where !sim.queueBalances(q) {

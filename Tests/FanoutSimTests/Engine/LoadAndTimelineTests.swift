@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Loads, the timeline, generic handlers and poison messages")
 struct LoadAndTimelineTests {
-  func fireTimes(_ spec: LoadSpec, seed: UInt64 = 1) throws -> [Int64] {
+  func fireTimes(_ spec: LoadSpec, seed: UInt64 = 1) throws -> [SimDuration] {
     let sim = try makeSim(seed: seed)
     let rec = Recorder(sim)
     sim.addLoad(spec)
@@ -19,9 +19,9 @@ struct LoadAndTimelineTests {
 
   @Test("Poisson: the count asked for, gaps averaging 1/rate")
   func poisson() throws {
-    let t = try fireTimes(.poisson(rate: 50, count: 400, start: 0))
+    let t = try fireTimes(.poisson(rate: 50, count: 400, start: .zero))
     #expect(t.count == 400)
-    let mean = Double(t.last!) / 400 / 1e6
+    let mean = Double(t.last!.microseconds) / 400 / 1e6
     #expect(abs(mean - 0.02) < 0.004, "mean gap \(mean)")
   }
 
@@ -32,7 +32,7 @@ struct LoadAndTimelineTests {
 
   @Test("Ramp: (from + to) / 2 × duration requests, denser as the rate rises")
   func ramp() throws {
-    let t = try fireTimes(.ramp(from: 1, to: 9, over: .s(10), start: 0))
+    let t = try fireTimes(.ramp(from: 1, to: 9, over: .s(10), start: .zero))
     #expect(t.count == 50)
     let firstHalf = t.filter { $0 < .s(5) }.count
     #expect(firstHalf < 25 && firstHalf > 10, "\(firstHalf) in the first half")
@@ -41,7 +41,7 @@ struct LoadAndTimelineTests {
   @Test("Timeline: actions at virtual times pause, fire and resume")
   func timeline() throws {
     let sim = try makeSim()
-    sim.schedule(.setMapping(queue: "service01", enabled: false), at: 0)
+    sim.schedule(.setMapping(queue: "service01", enabled: false), at: .zero)
     sim.schedule(.fire(3), at: .s(1))
     sim.schedule(.setMapping(queue: "service01", enabled: true), at: .s(30))
     sim.run(until: sim.topology.startTime + .s(20))

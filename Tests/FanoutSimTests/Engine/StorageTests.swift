@@ -32,8 +32,8 @@ struct StorageTests {
     var slab = MessageSlab()
     func message(_ serial: Int64) -> StoredMessage {
       StoredMessage(
-        messageId: UUID128(hi: 0, lo: UInt64(serial)), body: .payload(.text("m")), attributes: [], sentTime: 0,
-        enqueueTime: 0, firstReceiveTime: nil, receiveCount: 0, state: .visible, until: 0, generation: 0,
+        messageId: UUID128(hi: 0, lo: UInt64(serial)), body: .payload(.text("m")), attributes: [], sentTime: .epoch,
+        enqueueTime: .epoch, firstReceiveTime: nil, receiveCount: 0, state: .visible, until: .epoch, generation: 0,
         sender: .api, sourceQueue: nil, injected: false, serial: serial)
     }
     let a = slab.insert(message(1))
@@ -52,8 +52,9 @@ struct StorageTests {
   func slabDrop() {
     var slab = MessageSlab()
     let m = StoredMessage(
-      messageId: UUID128(hi: 7, lo: 9), body: .payload(.text("m")), attributes: [], sentTime: 0, enqueueTime: 0,
-      firstReceiveTime: nil, receiveCount: 2, state: .inFlight, until: 0, generation: 1, sender: .api,
+      messageId: UUID128(hi: 7, lo: 9), body: .payload(.text("m")), attributes: [], sentTime: .epoch,
+      enqueueTime: .epoch,
+      firstReceiveTime: nil, receiveCount: 2, state: .inFlight, until: .epoch, generation: 1, sender: .api,
       sourceQueue: nil, injected: false, serial: 1)
     let k = slab.insert(m)
     #expect(slab.contains(k))
@@ -72,13 +73,13 @@ struct StorageTests {
     let heap = JobHeap(capacity: 4)
     var reference: [(SimTime, UInt64)] = []
     var seq: UInt64 = 0
-    var clock: SimTime = 1_767_225_600_000_000
+    var clock = SimTime(microsecondsSinceEpoch: 1_767_225_600_000_000)
     var out: [(SimTime, UInt64)] = []
     for _ in 0..<20_000 {
       if rng.chance(0.55) || reference.isEmpty {
         seq += 1
         // Few distinct offsets, so many jobs share a time.
-        let t = clock + Int64(rng.next() % 8) * 1_000
+        let t = clock + .milliseconds(Int64(rng.next() % 8))
         heap.insert(Scheduled(time: t, seq: seq, job: .load(Int(seq)), keepsAlive: true))
         reference.append((t, seq))
       } else {
@@ -102,11 +103,15 @@ struct StorageTests {
   @Test("A job taken out and put back comes out first again (the run loops' look-ahead)")
   func jobHeapPutBack() {
     let heap = JobHeap()
-    for i in 1...5 { heap.insert(Scheduled(time: 100, seq: UInt64(i), job: .load(i), keepsAlive: i.isMultiple(of: 2))) }
+    for i in 1...5 {
+      heap.insert(
+        Scheduled(
+          time: SimTime(microsecondsSinceEpoch: 100), seq: UInt64(i), job: .load(i), keepsAlive: i.isMultiple(of: 2)))
+    }
     let first = heap.popMin()!
     heap.insert(first)
     let again = heap.popMin()!
-    #expect(again.seq == 1 && again.time == 100 && !again.keepsAlive)
+    #expect(again.seq == 1 && again.time.microsecondsSinceEpoch == 100 && !again.keepsAlive)
     #expect((0..<4).compactMap { _ in heap.popMin()?.seq } == [2, 3, 4, 5])
     #expect(heap.popMin() == nil && heap.minTime == nil)
   }

@@ -167,7 +167,7 @@ struct LambdaRuleTests {
     sim.fireRequest()
     sim.runUntilDrained()
     #expect(pre.counters.coldStarts == 1)
-    sim.run(until: sim.now + pre.spec.idleLifetime + 1)
+    sim.run(until: sim.now + pre.spec.idleLifetime + .microseconds(1))
     sim.fireRequest()
     sim.runUntilDrained()
     #expect(pre.counters.coldStarts == 2)
@@ -177,7 +177,8 @@ struct LambdaRuleTests {
   func visibilityBelowTimeout() {
     #expect(
       throws: TopologyError(
-        "Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 300 seconds")
+        "Invalid request provided: Queue visibility timeout: 30 seconds is less than Function timeout: 300 seconds (event source mapping 1)"
+      )
     ) {
       try makeSim { $0.functions[1].timeout = .s(300) }
     }

@@ -50,7 +50,7 @@ struct RedriveTests {
     sim.runUntilDrained()
     let times = rec.of("sqs.redrive").map { $0.time - start }
     #expect(times.count == 10)
-    #expect(times.last! >= 4_500_000, "10 messages at 2 a second take 4.5 s: \(times.last!)")
+    #expect(times.last! >= .milliseconds(4_500), "10 messages at 2 a second take 4.5 s: \(times.last!)")
     #expect(throws: SQSError.self) { try sim.startMessageMoveTask(source: "service01-dlq", maxPerSecond: 501) }
     #expect(throws: SQSError.self) { try sim.startMessageMoveTask(source: "service01") }
   }
@@ -71,7 +71,7 @@ struct RedriveTests {
   func cancel() throws {
     let sim = try dlqWith(6)
     let id = try sim.startMessageMoveTask(source: "service01-dlq", maxPerSecond: 1)
-    sim.run(until: sim.now + 2_500_000)
+    sim.run(until: sim.now + .milliseconds(2_500))
     try sim.cancelMessageMoveTask(id)
     sim.runUntilDrained()
     let task = sim.moveTasks.first { $0.id == id }!

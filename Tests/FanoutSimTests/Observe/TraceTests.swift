@@ -34,8 +34,8 @@ struct TraceTests {
   func retried() throws {
     let sim = try makeSim(services: 1)
     let rec = Recorder(sim)
-    sim.schedule(.setFailure(function: "service01", FailureSpec(errorRate: 1)), at: 0)
-    sim.schedule(.setFailure(function: "service01", FailureSpec()), at: 20 * Micros.second)
+    sim.schedule(.setFailure(function: "service01", FailureSpec(errorRate: 1)), at: .zero)
+    sim.schedule(.setFailure(function: "service01", FailureSpec()), at: .seconds(20))
     sim.fireRequest()
     sim.runUntilDrained()
     guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }

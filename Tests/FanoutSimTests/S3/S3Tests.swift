@@ -11,7 +11,7 @@ struct S3Tests {
   @Test("Read-after-write: a GET right after a PUT sees it; a missing key is NoSuchKey")
   func readAfterWrite() throws {
     let b = try bucket()
-    try b.put(key: "a/b.json", body: "{}", at: 0)
+    try b.put(key: "a/b.json", body: "{}", at: .epoch)
     #expect(try b.get(key: "a/b.json") == "{}")
     #expect(throws: S3Error.noSuchKey("nope")) { try b.get(key: "nope") }
     #expect(b.getMisses == 1)
@@ -20,7 +20,7 @@ struct S3Tests {
   @Test("ETag of a simple PUT is the quoted hex MD5 of the body; sizes in bytes")
   func etag() throws {
     let b = try bucket()
-    let (etag, size) = try b.put(key: "k", body: seedPreprocessorBody, at: 0)
+    let (etag, size) = try b.put(key: "k", body: seedPreprocessorBody, at: .epoch)
     #expect(etag == "\"" + md5Hex(seedPreprocessorBody) + "\"")
     #expect(size == 48)
     #expect(b.info(key: "k")?.etag == etag)
@@ -29,7 +29,7 @@ struct S3Tests {
   @Test("Identical bodies are stored once")
   func dedup() throws {
     let b = try bucket()
-    for i in 0..<100 { try b.put(key: "k\(i)", body: seedPreprocessorBody, at: 0) }
+    for i in 0..<100 { try b.put(key: "k\(i)", body: seedPreprocessorBody, at: .epoch) }
     #expect(b.objectCount == 100 && b.distinctBodies == 1)
     #expect(b.totalBytes == 4_800)
   }
@@ -38,20 +38,22 @@ struct S3Tests {
   func keysAndConditionalWrites() throws {
     let b = try bucket()
     #expect(throws: S3Error.keyTooLong(1_025)) {
-      try b.put(key: String(repeating: "k", count: 1_025), body: "x", at: 0)
+      try b.put(key: String(repeating: "k", count: 1_025), body: "x", at: .epoch)
     }
-    try b.put(key: "once", body: "1", at: 0, ifNoneMatch: true)
-    #expect(throws: S3Error.preconditionFailed("once")) { try b.put(key: "once", body: "2", at: 0, ifNoneMatch: true) }
+    try b.put(key: "once", body: "1", at: .epoch, ifNoneMatch: true)
+    #expect(throws: S3Error.preconditionFailed("once")) {
+      try b.put(key: "once", body: "2", at: .epoch, ifNoneMatch: true)
+    }
     #expect(try b.get(key: "once") == "1")
   }
 
   @Test("ListObjectsV2: byte order, prefix, delimiter to CommonPrefixes, pages of at most 1,000")
   func list() throws {
     let b = try bucket()
-    for i in 0..<2_500 { try b.put(key: "p/x/\(String(format4(i))).json", body: "x", at: 0) }
-    try b.put(key: "p/a.json", body: "x", at: 0)
-    try b.put(key: "p/Z.json", body: "x", at: 0)
-    try b.put(key: "q/other", body: "x", at: 0)
+    for i in 0..<2_500 { try b.put(key: "p/x/\(String(format4(i))).json", body: "x", at: .epoch) }
+    try b.put(key: "p/a.json", body: "x", at: .epoch)
+    try b.put(key: "p/Z.json", body: "x", at: .epoch)
+    try b.put(key: "q/other", body: "x", at: .epoch)
     var keys: [String] = []
     var token: String?
     var pages = 0

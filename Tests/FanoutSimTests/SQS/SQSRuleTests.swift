@@ -55,7 +55,7 @@ struct SQSRuleTests {
 
   @Test("DelaySeconds: queue delay and a per-message delay that overrides it")
   func delays() throws {
-    let sim = try queueSim([q { $0.delaySeconds = .s(10) }])
+    let sim = try queueSim([q { $0.delay = .s(10) }])
     let queue = sim.queue(named: "q")!
     try sim.sendMessage(queue: "q", body: "queue delay")
     try sim.sendMessage(queue: "q", body: "own delay", delay: .s(2))
@@ -123,7 +123,7 @@ struct SQSRuleTests {
     sim.run(until: sim.now + .s(2))
     #expect(sim.queue(named: "q")!.visibleCount == 1)
     let again = try sim.receiveMessages(queue: "q", waitTime: .s(1))[0]
-    try sim.changeMessageVisibility(queue: "q", receipt: again.receipt, timeout: 0)
+    try sim.changeMessageVisibility(queue: "q", receipt: again.receipt, timeout: .zero)
     #expect(sim.queue(named: "q")!.visibleCount == 1)
     #expect(throws: SQSError.self) { try sim.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .s(5)) }
   }
@@ -150,7 +150,7 @@ struct SQSRuleTests {
     var total = 0
     var short = false
     for _ in 0..<20 {
-      let got = try sim.receiveMessages(queue: "q", max: 10, waitTime: 0)
+      let got = try sim.receiveMessages(queue: "q", max: 10, waitTime: .zero)
       if got.count < 10 { short = true }
       for m in got { try sim.deleteMessage(queue: "q", receipt: m.receipt) }
       total += got.count
@@ -190,7 +190,7 @@ struct SQSRuleTests {
   func attributeRanges() {
     #expect(throws: TopologyError.self) { try queueSim([q { $0.visibilityTimeout = .s(43_201) }]) }
     #expect(throws: TopologyError.self) { try queueSim([q { $0.messageRetentionPeriod = .s(59) }]) }
-    #expect(throws: TopologyError.self) { try queueSim([q { $0.delaySeconds = .s(901) }]) }
+    #expect(throws: TopologyError.self) { try queueSim([q { $0.delay = .s(901) }]) }
     #expect(throws: TopologyError.self) { try queueSim([q { $0.redrive = ("missing", 5) }]) }
   }
 }

@@ -1,0 +1,155 @@
+// MARK: - AWS's limits, once
+//
+// Every range and fixed limit fanout enforces, with AWS's names and AWS's units, and the words
+// AWS answers with when a value is out of range. The scenario parser (which adds
+// `file:line:column`), the simulation's topology checks and its API commands all ask these, so
+// no range or refusal text is written twice.
+
+/// The unit AWS states a limit in.
+public enum AWSUnit: Sendable, Equatable {
+  case seconds, bytes, count
+}
+
+/// How AWS words the refusal of a value out of range.
+public enum RefusalStyle: Sendable, Equatable {
+  /// SQS queue attributes (CreateQueue, SetQueueAttributes): `InvalidAttributeValue`.
+  case sqsAttribute
+  /// SQS request parameters (ReceiveMessage, SendMessage, ChangeMessageVisibility, …):
+  /// `Value X for parameter P is invalid. Reason: Must be between A and B` and a tail.
+  case sqsParameter(tail: String)
+  /// Lambda's request validation of a member (`timeout`, `batchSize`, …).
+  case lambdaConstraint(member: String)
+}
+
+/// One limit of an AWS attribute or parameter: its name as AWS spells it, its range in AWS's
+/// units, and how AWS refuses a value outside it.
+public struct AWSLimit: Sendable, Equatable {
+  /// The attribute's or parameter's name, as AWS spells it (`VisibilityTimeout`).
+  public let name: String
+  public let range: ClosedRange<Int64>
+  public let unit: AWSUnit
+  public let style: RefusalStyle
+
+  public init(_ name: String, _ range: ClosedRange<Int64>, _ unit: AWSUnit, _ style: RefusalStyle) {
+    self.name = name
+    self.range = range
+    self.unit = unit
+    self.style = style
+  }
+
+  /// The range as a span of time (for limits in seconds).
+  public var spans: ClosedRange<SimDuration> { .seconds(range.lowerBound) ... .seconds(range.upperBound) }
+
+  /// Whether a value in AWS's unit is allowed.
+  public func allows(_ value: Int64) -> Bool { range.contains(value) }
+
+  /// Whether a span is allowed (for limits in seconds; AWS takes whole seconds).
+  public func allows(_ span: SimDuration) -> Bool { spans.contains(span) }
+
+  /// AWS's words refusing `value` (in AWS's unit), or nil when it is allowed.
+  public func refusal(_ value: Int64) -> String? {
+    allows(value) ? nil : refusalText(value)
+  }
+
+  /// AWS's words refusing a span, or nil when it is allowed.
+  public func refusal(_ span: SimDuration) -> String? {
+    allows(span) ? nil : refusalText(span.wholeSeconds)
+  }
+
+  /// AWS's words for `value` out of range, whatever it is.
+  public func refusalText(_ value: Int64) -> String {
+    let lo = range.lowerBound
+    let hi = range.upperBound
+    switch style {
+    case .sqsAttribute:
+      let unitText = unit == .seconds ? " seconds" : unit == .bytes ? " bytes" : ""
+      return "Invalid value for the parameter \(name). Reason: must be between \(lo) and \(hi)\(unitText)."
+    case .sqsParameter(let tail):
+      return "Value \(value) for parameter \(name) is invalid. Reason: Must be between \(lo) and \(hi)\(tail)"
+    case .lambdaConstraint(let member):
+      return
+        "1 validation error detected: Value \(value) at '\(member)' failed to satisfy constraint: Member must have value between \(lo) and \(hi)"
+    }
+  }
+}
+
+/// Every AWS limit fanout models.
+public enum Limits {
+  /// Amazon SQS (standard queues): the API reference's attribute and parameter ranges.
+  public enum SQS {
+    // Queue attributes (CreateQueue / SetQueueAttributes).
+    public static let visibilityTimeout = AWSLimit("VisibilityTimeout", 0...43_200, .seconds, .sqsAttribute)
+    public static let delaySeconds = AWSLimit("DelaySeconds", 0...900, .seconds, .sqsAttribute)
+    public static let messageRetentionPeriod = AWSLimit(
+      "MessageRetentionPeriod", 60...1_209_600, .seconds, .sqsAttribute)
+    public static let receiveMessageWaitTimeSeconds = AWSLimit(
+      "ReceiveMessageWaitTimeSeconds", 0...20, .seconds, .sqsAttribute)
+    public static let maximumMessageSize = AWSLimit("MaximumMessageSize", 1_024...1_048_576, .bytes, .sqsAttribute)
+    /// RedrivePolicy's maxReceiveCount.
+    public static let maxReceiveCount = AWSLimit("maxReceiveCount", 1...1_000, .count, .sqsAttribute)
+    /// AWS's recommendation for maxReceiveCount (a warning, not a refusal).
+    public static let recommendedMinimumMaxReceiveCount = 5
+
+    // Request parameters.
+    /// SendMessage's DelaySeconds.
+    public static let sendDelaySeconds = AWSLimit("DelaySeconds", 0...900, .seconds, .sqsParameter(tail: "."))
+    /// ReceiveMessage's MaxNumberOfMessages.
+    public static let maxNumberOfMessages = AWSLimit(
+      "MaxNumberOfMessages", 1...10, .count, .sqsParameter(tail: ", if provided."))
+    /// ReceiveMessage's WaitTimeSeconds.
+    public static let waitTimeSeconds = AWSLimit("WaitTimeSeconds", 0...20, .seconds, .sqsParameter(tail: "."))
+    /// ChangeMessageVisibility's (and ReceiveMessage's) VisibilityTimeout.
+    public static let changeVisibilityTimeout = AWSLimit(
+      "VisibilityTimeout", 0...43_200, .seconds, .sqsParameter(tail: "."))
+    /// StartMessageMoveTask's MaxNumberOfMessagesPerSecond.
+    public static let maxNumberOfMessagesPerSecond = AWSLimit(
+      "MaxNumberOfMessagesPerSecond", 1...500, .count, .sqsParameter(tail: "."))
+
+    /// Message attributes per message.
+    public static let maxMessageAttributes = 10
+    /// In-flight messages per standard queue before ReceiveMessage answers OverLimit.
+    public static let maxInFlightMessages = 120_000
+    /// A second PurgeQueue within this span fails with PurgeQueueInProgress.
+    public static let purgeInterval = SimDuration.seconds(60)
+  }
+
+  /// Amazon SNS (standard topics).
+  public enum SNS {
+    /// A publish, message and attributes together.
+    public static let maxPublishBytes = 262_144
+    /// Keys in a filter policy.
+    public static let maxFilterPolicyKeys = 5
+    /// Value combinations in a filter policy.
+    public static let maxFilterPolicyCombinations = 150
+    /// Numbers in a filter policy lie within ±10⁹, with at most 5 decimals.
+    public static let maxFilterPolicyNumber = 1_000_000_000.0
+    public static let maxFilterPolicyDecimals = 5
+  }
+
+  /// AWS Lambda and its SQS event source mapping.
+  public enum Lambda {
+    public static let timeout = AWSLimit("Timeout", 1...900, .seconds, .lambdaConstraint(member: "timeout"))
+    public static let batchSize = AWSLimit("BatchSize", 1...10_000, .count, .lambdaConstraint(member: "batchSize"))
+    public static let maximumBatchingWindow = AWSLimit(
+      "MaximumBatchingWindowInSeconds", 0...300, .seconds,
+      .lambdaConstraint(member: "maximumBatchingWindowInSeconds"))
+    public static let maximumConcurrency = AWSLimit(
+      "MaximumConcurrency", 2...1_000, .count, .lambdaConstraint(member: "scalingConfig.maximumConcurrency"))
+    /// A batch above this many records needs a batching window of at least a second.
+    public static let batchSizeWithoutWindow: Int64 = 10
+    /// The invocation payload (a batch's records) for a synchronous invocation.
+    public static let maxPayloadBytes = 6 * 1_024 * 1_024
+    /// The account's concurrent executions, by default.
+    public static let defaultAccountConcurrency = 1_000
+    /// The range fanout accepts for an account's concurrency (AWS raises it on request).
+    public static let accountConcurrency: ClosedRange<Int64> = 1...100_000
+  }
+
+  /// Amazon S3.
+  public enum S3 {
+    /// An object key, in UTF-8 bytes.
+    public static let maxKeyBytes = 1_024
+    /// Keys in one ListObjectsV2 page.
+    public static let maxKeysPerPage = 1_000
+  }
+}
