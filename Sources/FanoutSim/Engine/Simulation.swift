@@ -4,7 +4,7 @@ import DequeModule
 
 enum Job {
   case snsDeliver(SNSNotification, topic: Int32, subscription: Int32)
-  case queueTimer(queue: Int32, kind: Int32, at: SimTime)
+  case queueTimer(queue: Int32, kind: QueueTimerKind, at: SimTime)
   case pump(mapping: Int)
   case windowEnd(mapping: Int, serial: Int)
   case step(Invocation)
@@ -23,10 +23,13 @@ struct Scheduled {
 }
 
 /// Timer kinds of a queue.
-enum QueueTimerKind {
-  static let delay = 0
-  static let visibility = 1
-  static let retention = 2
+enum QueueTimerKind: Int {
+  /// A delayed message becomes visible (DelaySeconds).
+  case delay
+  /// An in-flight message becomes visible again (VisibilityTimeout).
+  case visibility
+  /// A message expires (MessageRetentionPeriod).
+  case retention
 }
 
 // MARK: - The simulation
@@ -62,6 +65,14 @@ public final class Simulation {
   var pending: [Int: PendingBatch] = [:]
   var nextPendingId = 1
   var unreservedRunning = 0
+  /// Whether the invariants (`Invariants.swift`) are checked after every job: by default in debug
+  /// builds; the property tests and `fanout check` turn it on in any build.
+  public var checksInvariants = _isDebugAssertConfiguration()
+  /// Whether a broken invariant traps (debug builds) or is only recorded in `invariantViolation`.
+  public var trapsOnInvariantViolation = _isDebugAssertConfiguration()
+  /// The first invariant broken, with the job that broke it.
+  public internal(set) var invariantViolation: InvariantViolation?
+  var lastCheckedTime = SimTime.distantPast
   var reservedTotal = 0
   var idRng: SimRandom
   var latencyRng: SimRandom
@@ -164,32 +175,25 @@ public final class Simulation {
       switch f.spec.handler {
       case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
-        f.plan.kind = .preprocessor
-        f.plan.bucket = b
-        f.plan.topic = t
+        f.plan = HandlerPlan(kind: .preprocessor(topic: t, body: buckets[b].intern(seedPreprocessorBody)), bucket: b)
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
-        f.plan.body = buckets[b].intern(seedPreprocessorBody)
       case .seedService(let bucket, let prefix, let previous, let stage, let topic):
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
-        f.plan.kind = .service
-        f.plan.bucket = b
-        f.plan.topic = t
-        f.plan.stageIndex = stages.firstIndex(of: stage)!
+        f.plan = HandlerPlan(kind: .service(topic: t, stage: stages.firstIndex(of: stage)!), bucket: b)
         f.plan.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
       case .forward(let topic, let queue):
-        f.plan.kind = .forward
         switch (topic, queue) {
         case (let t?, nil):
           guard let ti = topicByName[t] else {
             throw TopologyError("Function \(f.name) forwards to topic \(t), which does not exist")
           }
-          f.plan.topic = ti
+          f.plan = HandlerPlan(kind: .forwardToTopic(ti))
         case (nil, let q?):
           guard let qi = queueByName[q] else {
             throw TopologyError("Function \(f.name) forwards to queue \(q), which does not exist")
           }
-          f.plan.queue = qi
+          f.plan = HandlerPlan(kind: .forwardToQueue(qi))
         default:
           throw TopologyError("Function \(f.name) must forward to exactly one topic or queue")
         }
@@ -255,6 +259,7 @@ public final class Simulation {
     if s.keepsAlive { activeJobs -= 1 }
     if s.time > now { now = s.time }
     execute(s.job)
+    if checksInvariants { checkInvariants(after: s.job) }
   }
 
   /// Runs every job scheduled up to `time`, then sets the clock to `time`.
@@ -291,7 +296,7 @@ public final class Simulation {
   func execute(_ job: Job) {
     switch job {
     case .snsDeliver(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s))
-    case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: Int(kind), at: at)
+    case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: kind, at: at)
     case .pump(let m): pump(mappings[m])
     case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)
     case .step(let inv): stepInvocation(inv)
@@ -327,7 +332,7 @@ public final class Simulation {
     guard spec.count > 0, let first = run.time(of: 0) else { return }
     tracker.reserve(fires: spec.count)
     var writers = Array(repeating: 0, count: buckets.count)
-    for f in functions where f.plan.kind != .forward { writers[f.plan.bucket] += 1 }
+    for f in functions where f.plan.writesObjects { writers[f.plan.bucket] += 1 }
     for (b, n) in writers.enumerated() where n > 0 { buckets[b].reserve(objects: n * spec.count) }
     run.next = first
     loads.append(run)

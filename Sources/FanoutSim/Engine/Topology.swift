@@ -9,7 +9,7 @@ public struct Topology: Sendable {
   /// Virtual time at which the simulation starts.
   public var startTime: SimTime = CivilTime.instant(year: 2026, month: 1, day: 1)
   /// The account's concurrent executions limit (AWS default 1,000).
-  public var accountConcurrency = 1_000
+  public var accountConcurrency = Limits.Lambda.defaultAccountConcurrency
   public var topics: [TopicSpec] = []
   public var queues: [QueueSpec] = []
   public var functions: [FunctionSpec] = []

@@ -25,15 +25,16 @@ extension Simulation {
   func runHandler(_ inv: Invocation) {
     let plan = functions[inv.function].plan
     switch plan.kind {
-    case .preprocessor: runPreprocessor(inv, plan)
-    case .service: runService(inv, plan)
-    case .forward: runForward(inv, plan)
+    case .preprocessor(let topic, let body): runPreprocessor(inv, plan, topic: topic, body: body)
+    case .service(let topic, let stage): runService(inv, plan, topic: topic, stage: stage)
+    case .forwardToTopic(let topic): runForward(inv, toTopic: topic, queue: nil)
+    case .forwardToQueue(let queue): runForward(inv, toTopic: nil, queue: queue)
     }
   }
 
-  private func runPreprocessor(_ inv: Invocation, _ plan: HandlerPlan) {
+  private func runPreprocessor(_ inv: Invocation, _ plan: HandlerPlan, topic: Int, body: Int32) {
     switch inv.phase {
-    case 0:
+    case .start:
       // timestamp = datetime.now().strftime("%Y%m%d%H%M%S%f"); request_id = md5(timestamp): worked
       // out by startInvocation, which knows this instant when it schedules this step.
       let id = inv.requestID!
@@ -44,17 +45,17 @@ extension Simulation {
         if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
       }
       inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
-      inv.phase = 1
+      inv.phase = .s3Put
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
-    case 1:
+    case .s3Put:
       let b = buckets[plan.bucket]
-      let size = b.put(inv.key, body: plan.body, at: now)
-      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(plan.body), size: size, requestID: inv.requestID))
-      inv.phase = 2
+      let size = b.put(inv.key, body: body, at: now)
+      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, requestID: inv.requestID))
+      inv.phase = .snsPublish
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
-    default:
+    case .snsPublish, .s3Get, .forward:
       do {
-        try publish(topics[plan.topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
+        try publish(topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
       } catch {
         finish(inv, .error(error.description))
         return
@@ -63,10 +64,10 @@ extension Simulation {
     }
   }
 
-  private func runService(_ inv: Invocation, _ plan: HandlerPlan) {
+  private func runService(_ inv: Invocation, _ plan: HandlerPlan, topic: Int, stage: Int) {
     while inv.recordIndex < inv.records.count {
       switch inv.phase {
-      case 0:
+      case .start:
         if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
           inv.failedItems.append(inv.recordIndex)
           inv.recordIndex += 1
@@ -84,10 +85,10 @@ extension Simulation {
         // The get, the put (same ID, same probe run) and the tracker come in later jobs.
         buckets[plan.bucket].prefetch(inv.key)
         tracker.prefetch(id: inv.requestID!)
-        inv.phase = 1
+        inv.phase = .s3Get
         scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
         return
-      case 1:
+      case .s3Get:
         let b = buckets[plan.bucket]
         let body: Int32
         do {
@@ -105,29 +106,29 @@ extension Simulation {
         case .success(let out): inv.output = out
         }
         inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: inv.requestID!)
-        inv.phase = 2
+        inv.phase = .s3Put
         scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
         return
-      case 2:
+      case .s3Put:
         let b = buckets[plan.bucket]
         let size = b.put(inv.key, body: inv.output, at: now)
         emit(
           .s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(inv.output), size: size, requestID: inv.requestID))
-        inv.phase = 3
+        inv.phase = .snsPublish
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
         return
-      default:
+      case .snsPublish, .forward:
         let id = inv.requestID!
         do {
-          try publish(topics[plan.topic], message: .requestRef(id), subject: nil, attributes: [])
+          try publish(topics[topic], message: .requestRef(id), subject: nil, attributes: [])
         } catch {
           finish(inv, .error(error.description))
           return
         }
-        if let latency = tracker.stageDone(id: id, stage: plan.stageIndex, at: now) {
-          emit(.requestStageDone(requestID: id, stage: tracker.stages[plan.stageIndex], latency: latency))
+        if let latency = tracker.stageDone(id: id, stage: stage, at: now) {
+          emit(.requestStageDone(requestID: id, stage: tracker.stages[stage], latency: latency))
         }
-        inv.phase = 0
+        inv.phase = .start
         inv.recordIndex += 1
       }
     }
@@ -136,16 +137,16 @@ extension Simulation {
 
   /// Passes each record's message on: the published message (or the raw body) to a topic, or the
   /// body as it came to a queue.
-  private func runForward(_ inv: Invocation, _ plan: HandlerPlan) {
+  private func runForward(_ inv: Invocation, toTopic topic: Int?, queue: Int?) {
     while inv.recordIndex < inv.records.count {
       if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
         inv.failedItems.append(inv.recordIndex)
         inv.recordIndex += 1
         continue
       }
-      if inv.phase == 0 {
-        inv.phase = 1
-        let model = plan.topic >= 0 ? topology.latency.snsPublish : topology.latency.sqsSend
+      if inv.phase == .start {
+        inv.phase = .forward
+        let model = topic != nil ? topology.latency.snsPublish : topology.latency.sqsSend
         scheduleStep(inv, at: now + model.sample(&latencyRng))
         return
       }
@@ -156,10 +157,10 @@ extension Simulation {
       case .payload(let p): message = p
       }
       do {
-        if plan.topic >= 0 {
-          try publish(topics[plan.topic], message: message, subject: nil, attributes: [])
-        } else {
-          let q = queues[plan.queue]
+        if let topic {
+          try publish(topics[topic], message: message, subject: nil, attributes: [])
+        } else if let queue {
+          let q = queues[queue]
           let size = message.byteCount
           if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
           enqueue(
@@ -170,7 +171,7 @@ extension Simulation {
         finish(inv, .error("\(error)"))
         return
       }
-      inv.phase = 0
+      inv.phase = .start
       inv.recordIndex += 1
     }
     finish(inv, .success)

@@ -31,7 +31,8 @@ public final class LambdaFunction {
   var transformCache: [Int64: Result<Int32, HandlerError>] = [:]
   var lastTransform: (Int64, Result<Int32, HandlerError>)?
   /// Where the handler's names point, resolved once when the simulation is built.
-  var plan = HandlerPlan()
+  /// The handler resolved against the topology; set by the simulation once every component exists.
+  var plan = HandlerPlan(kind: .forwardToQueue(0))
 
   init(index: Int, spec: FunctionSpec, region: String, account: String, seed: UInt64) {
     self.index = index
@@ -120,17 +121,48 @@ public final class EventSourceMapping {
 
 /// A handler's names resolved to indices, so that running it hashes no string.
 struct HandlerPlan {
-  enum Kind { case preprocessor, service, forward }
-  var kind = Kind.preprocessor
+  enum Kind: Equatable {
+    /// The seed preprocessor: puts `body` and publishes its request ID to `topic`.
+    case preprocessor(topic: Int, body: Int32)
+    /// A seed service: gets, edits and puts the object, publishes to `topic`, completes `stage` (its
+    /// index in the request tracker).
+    case service(topic: Int, stage: Int)
+    /// Passes each record's message on to a topic.
+    case forwardToTopic(Int)
+    /// Passes each record's body on to a queue.
+    case forwardToQueue(Int)
+  }
+  var kind: Kind
+  /// The bucket a seed handler reads and writes.
   var bucket = 0
-  var topic = -1
-  var queue = -1
-  /// The stage's index in the request tracker (services only).
-  var stageIndex = -1
   var inputFolder: Int32 = 0
   var outputFolder: Int32 = 0
-  /// The preprocessor's body, by number in its bucket.
-  var body: Int32 = -1
+
+  /// Whether the handler writes to S3 (the seed handlers do; a forward does not).
+  var writesObjects: Bool {
+    switch kind {
+    case .preprocessor, .service: return true
+    case .forwardToTopic, .forwardToQueue: return false
+    }
+  }
+  var isPreprocessor: Bool {
+    if case .preprocessor = kind { return true }
+    return false
+  }
+}
+
+/// Where a handler is: the AWS call whose completion its next step carries out.
+enum HandlerPhase: UInt8 {
+  /// Nothing called yet for the current record (or, for the preprocessor, the invocation).
+  case start
+  /// S3 GetObject returns.
+  case s3Get
+  /// S3 PutObject takes effect.
+  case s3Put
+  /// SNS Publish takes effect.
+  case snsPublish
+  /// A forward's publish or send takes effect.
+  case forward
 }
 
 /// One received message in a batch.
@@ -160,7 +192,7 @@ final class Invocation {
   let deadline: SimTime
   let cold: Bool
   var recordIndex = 0
-  var phase = 0
+  var phase = HandlerPhase.start
   var requestID: RequestID?
   var key = S3Bucket.Key.text("")
   /// The body a service will put, by number in its bucket.

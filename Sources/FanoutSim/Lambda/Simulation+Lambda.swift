@@ -197,7 +197,7 @@ extension Simulation {
         }
       }
       scheduleStep(inv, at: begin + compute)
-      if f.plan.kind == .preprocessor, inv.pendingOutcome == nil {
+      if f.plan.isPreprocessor, inv.pendingOutcome == nil {
         // The request ID is the MD5 of the instant the handler calls `datetime.now()`, which is
         // known now: worked out here, its tracker and S3 slots are in cache by the time the
         // handler uses them.

@@ -12,7 +12,8 @@ public enum S3Error: Error, Equatable, CustomStringConvertible {
     case .noSuchKey(let k): return "NoSuchKey: The specified key does not exist. (\(k))"
     case .preconditionFailed(let k):
       return "PreconditionFailed: At least one of the pre-conditions you specified did not hold (\(k))"
-    case .keyTooLong(let n): return "KeyTooLongError: Your key is too long (\(n) bytes; at most 1024)"
+    case .keyTooLong(let n):
+      return "KeyTooLongError: Your key is too long (\(n) bytes; at most \(Limits.S3.maxKeyBytes))"
     case .invalidArgument(let m): return "InvalidArgument: \(m)"
     }
   }
@@ -158,7 +159,7 @@ public final class S3Bucket {
     etag: String, size: Int
   ) {
     let n = key.utf8.count
-    if n > 1_024 { throw .keyTooLong(n) }
+    if n > Limits.S3.maxKeyBytes { throw .keyTooLong(n) }
     if n == 0 { throw .invalidArgument("An object key must not be empty") }
     return try put(self.key(key), body: body, at: time, ifNoneMatch: ifNoneMatch)
   }
@@ -231,7 +232,8 @@ public final class S3Bucket {
   /// ListObjectsV2: keys in UTF-8 byte order, at most `maxKeys` (≤ 1,000) a page; with a
   /// delimiter, keys sharing a prefix up to it are rolled into CommonPrefixes.
   public func list(
-    prefix: String = "", delimiter: String? = nil, maxKeys: Int = 1_000, continuationToken: String? = nil
+    prefix: String = "", delimiter: String? = nil, maxKeys: Int = Limits.S3.maxKeysPerPage,
+    continuationToken: String? = nil
   )
     -> S3ListPage
   {
@@ -239,7 +241,7 @@ public final class S3Bucket {
       sortedKeys = allKeys
     }
     let keys = sortedKeys ?? []
-    let limit = max(0, min(maxKeys, 1_000))
+    let limit = max(0, min(maxKeys, Limits.S3.maxKeysPerPage))
     var start = 0
     if let token = continuationToken {
       start = lowerBound(keys, after: token)

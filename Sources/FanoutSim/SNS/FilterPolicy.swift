@@ -52,8 +52,10 @@ public struct FilterPolicy: Sendable {
     self.source = json
     root = try FilterPolicy.parsePolicy(value, scope: scope, depth: 0)
     let keys = FilterPolicy.keyCount(root)
-    if keys > 5 { throw FilterPolicyError(message: "Filter policy can not have more than 5 keys") }
-    if FilterPolicy.combinations(root) > 150 {
+    if keys > Limits.SNS.maxFilterPolicyKeys {
+      throw FilterPolicyError(message: "Filter policy can not have more than \(Limits.SNS.maxFilterPolicyKeys) keys")
+    }
+    if FilterPolicy.combinations(root) > Limits.SNS.maxFilterPolicyCombinations {
       throw FilterPolicyError(message: "Filter policy is too complex")
     }
   }
@@ -100,12 +102,14 @@ public struct FilterPolicy: Sendable {
   }
 
   private static func checkNumber(_ d: Double) throws -> Double {
-    if abs(d) > 1_000_000_000 {
-      throw FilterPolicyError(message: "Numeric values must be within -1000000000 and 1000000000")
+    let bound = Limits.SNS.maxFilterPolicyNumber
+    if abs(d) > bound {
+      throw FilterPolicyError(message: "Numeric values must be within -\(Int(bound)) and \(Int(bound))")
     }
     let scaled = d * 100_000
     if abs(scaled - scaled.rounded()) > 1e-6 {
-      throw FilterPolicyError(message: "Numeric values can have at most 5 decimal places")
+      throw FilterPolicyError(
+        message: "Numeric values can have at most \(Limits.SNS.maxFilterPolicyDecimals) decimal places")
     }
     return d
   }

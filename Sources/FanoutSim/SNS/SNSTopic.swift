@@ -9,7 +9,8 @@ public enum SNSError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .messageTooLong(let n):
-      return "InvalidParameter: Invalid parameter: Message too long (\(n) bytes; at most 262144 including attributes)"
+      return
+        "InvalidParameter: Invalid parameter: Message too long (\(n) bytes; at most \(Limits.SNS.maxPublishBytes) including attributes)"
     case .notFound(let t): return "NotFound: Topic does not exist (\(t))"
     case .invalidParameter(let m): return "InvalidParameter: \(m)"
     }

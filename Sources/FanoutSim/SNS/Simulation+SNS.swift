@@ -1,7 +1,6 @@
 // MARK: - SNS mechanics
 
 /// A publish is at most 256 KiB, message and attributes together.
-public let snsMaxPublishBytes = 262_144
 
 extension Simulation {
   /// Publish: checks the size limit, evaluates every subscription's filter policy and schedules a
@@ -11,7 +10,7 @@ extension Simulation {
     _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false
   ) throws(SNSError) -> UUID128 {
     let size = message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
-    if size > snsMaxPublishBytes { throw .messageTooLong(size) }
+    if size > Limits.SNS.maxPublishBytes { throw .messageTooLong(size) }
     if message.byteCount == 0 { throw .invalidParameter("Invalid parameter: Empty message") }
     let n = SNSNotification(
       messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,

@@ -93,7 +93,7 @@ extension Simulation {
         m.until = until
         q.visibilityTimers.insert(QueueTimer(time: until, key: receipt.key, generation: m.generation))
       }
-      armTimer(q, QueueTimerKind.visibility)
+      armTimer(q, .visibility)
     }
   }
 

@@ -23,7 +23,8 @@ public enum SQSError: Error, Equatable, CustomStringConvertible {
     case .receiptHandleIsInvalid: return "ReceiptHandleIsInvalid: The receipt handle provided is not valid."
     case .invalidParameterValue(let m): return "InvalidParameterValue: \(m)"
     case .tooManyAttributes(let n):
-      return "InvalidParameterValue: Number of message attributes [\(n)] exceeds the allowed maximum [10]."
+      return
+        "InvalidParameterValue: Number of message attributes [\(n)] exceeds the allowed maximum [\(Limits.SQS.maxMessageAttributes)]."
     }
   }
 }
@@ -157,6 +158,7 @@ public final class SQSQueue {
   var delayTimers = TimerLane()
   var visibilityTimers = TimerLane()
   var retentionTimers = TimerLane()
+  /// When each timer kind's job is scheduled, by `QueueTimerKind.rawValue` (`.distantFuture`: none).
   var scheduled: [SimTime] = [.distantFuture, .distantFuture, .distantFuture]
   var rng: SimRandom
 

@@ -29,10 +29,8 @@ extension Simulation {
     guard queues.contains(where: { $0.deadLetterQueue == q.index }) else {
       throw SQSError.invalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
     }
-    guard (1...500).contains(maxPerSecond) else {
-      throw SQSError.invalidParameterValue(
-        "Value \(maxPerSecond) for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500."
-      )
+    if let refusal = Limits.SQS.maxNumberOfMessagesPerSecond.refusal(Int64(maxPerSecond)) {
+      throw SQSError.invalidParameterValue(refusal)
     }
     if moveTasks.contains(where: { $0.source == q.index && $0.status == .running }) {
       throw SQSError.invalidParameterValue(

@@ -29,11 +29,11 @@ extension Simulation {
           requestID: body.requestID, source: source()))
     }
     q.retentionTimers.insert(QueueTimer(time: enqueueTime + q.spec.messageRetentionPeriod, key: key, generation: 0))
-    armTimer(q, QueueTimerKind.retention)
+    armTimer(q, .retention)
     if delayed {
       q.delayedCount += 1
       q.delayTimers.insert(QueueTimer(time: now + delay, key: key, generation: 0))
-      armTimer(q, QueueTimerKind.delay)
+      armTimer(q, .delay)
     } else {
       q.visibleCount += 1
       q.visibleOrder.append((key, 0))
@@ -43,22 +43,22 @@ extension Simulation {
     return key
   }
 
-  func armTimer(_ q: SQSQueue, _ kind: Int) {
+  func armTimer(_ q: SQSQueue, _ kind: QueueTimerKind) {
     let top: QueueTimer?
     switch kind {
-    case QueueTimerKind.delay: top = q.delayTimers.min
-    case QueueTimerKind.visibility: top = q.visibilityTimers.min
-    default: top = q.retentionTimers.min
+    case .delay: top = q.delayTimers.min
+    case .visibility: top = q.visibilityTimers.min
+    case .retention: top = q.retentionTimers.min
     }
-    guard let top, top.time < q.scheduled[kind] else { return }
-    q.scheduled[kind] = top.time
-    schedule(.queueTimer(queue: Int32(q.index), kind: Int32(kind), at: top.time), at: top.time, keepsAlive: false)
+    guard let top, top.time < q.scheduled[kind.rawValue] else { return }
+    q.scheduled[kind.rawValue] = top.time
+    schedule(.queueTimer(queue: Int32(q.index), kind: kind, at: top.time), at: top.time, keepsAlive: false)
   }
 
-  func fireQueueTimer(_ q: SQSQueue, kind: Int, at: SimTime) {
-    if q.scheduled[kind] == at { q.scheduled[kind] = .distantFuture }
+  func fireQueueTimer(_ q: SQSQueue, kind: QueueTimerKind, at: SimTime) {
+    if q.scheduled[kind.rawValue] == at { q.scheduled[kind.rawValue] = .distantFuture }
     switch kind {
-    case QueueTimerKind.delay:
+    case .delay:
       while let t = q.delayTimers.min, t.time <= now {
         q.delayTimers.removeMin()
         guard let (state, g) = q.messages.stateAndGeneration(t.key), state == .delayed, g == t.generation else {
@@ -66,7 +66,7 @@ extension Simulation {
         }
         makeVisible(q, key: t.key, reason: .delayEnded)
       }
-    case QueueTimerKind.visibility:
+    case .visibility:
       while let t = q.visibilityTimers.min, t.time <= now {
         q.visibilityTimers.removeMin()
         guard let (state, g) = q.messages.stateAndGeneration(t.key), state == .inFlight, g == t.generation else {
@@ -74,7 +74,7 @@ extension Simulation {
         }
         makeVisible(q, key: t.key, reason: .visibilityTimeout)
       }
-    default:
+    case .retention:
       while let t = q.retentionTimers.min, t.time <= now {
         q.retentionTimers.removeMin()
         guard let m = remove(q, key: t.key) else { continue }
@@ -164,7 +164,7 @@ extension Simulation {
           visibleUntil: record.visibleUntil, consumer: consumer))
     }
     for s in skipped.reversed() { q.visibleOrder.prepend(s) }
-    if !out.isEmpty { armTimer(q, QueueTimerKind.visibility) }
+    if !out.isEmpty { armTimer(q, .visibility) }
     return out
   }
 

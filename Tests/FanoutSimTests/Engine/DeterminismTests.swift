@@ -40,6 +40,9 @@ struct DeterminismTests {
       t.queues[0].redrive = ("service01-dlq", 2)
       t.functions[0].failure = FailureSpec(errorRate: 0.05)
     }
+    // The invariants are checked after every job; the first broken one is reported, not trapped.
+    sim.checksInvariants = true
+    sim.trapsOnInvariantViolation = false
     var problems: [String] = []
     var last = sim.now
     sim.observer = { e in
@@ -56,6 +59,7 @@ struct DeterminismTests {
       sim.setMapping(m, enabled: true)
     }
     if !sim.runUntilDrained(limit: sim.now + .days(30)) { problems.append("did not drain") }
+    if let v = sim.invariantViolation { problems.append("invariant broken \(v)") }
     let c = sim.conservation
     if !c.holds { problems.append("messages not conserved: \(c)") }
     for q in sim.queues where !sim.queueBalances(q) {
@@ -95,5 +99,40 @@ struct DeterminismTests {
   func chaos(seed: Int) throws {
     let problems = try Self.chaosRun(seed: UInt64(seed))
     #expect(problems.isEmpty, "reproduce with seed \(seed): \(problems.prefix(5))")
+  }
+
+  @Test("Invariants stop at the job that broke them: a queue whose books stop balancing is named with the job")
+  func invariantsStopAtTheBreakingJob() throws {
+    let sim = try makeSim()
+    sim.checksInvariants = true
+    sim.trapsOnInvariantViolation = false
+    sim.fireRequest()
+    sim.run(until: sim.now + .milliseconds(100))
+    #expect(sim.invariantViolation == nil, "a clean run breaks nothing")
+    // Break the books of service02's queue behind the simulation's back: the next job finds it.
+    let q = try #require(sim.queue(named: "service02"))
+    q.counters.deleted += 1
+    let executed = sim.jobsExecuted
+    #expect(sim.step())
+    let v = try #require(sim.invariantViolation)
+    #expect(v.job == executed + 1, "the job right after the damage")
+    #expect(v.message.hasPrefix("queue service02: books do not balance"))
+    #expect(v.description.contains("after job \(executed + 1) ("))
+  }
+
+  @Test("Invariants: counts below zero, slab count against depth, concurrency above its reservation")
+  func invariantKinds() throws {
+    let sim = try makeSim { $0.functions[3].reservedConcurrency = 0 }
+    #expect(sim.brokenInvariant() == nil)
+    let q = try #require(sim.queue(named: "service01"))
+    q.visibleCount = -1
+    #expect(sim.brokenInvariant()?.contains("a count is below zero") == true)
+    q.visibleCount = 1
+    #expect(sim.brokenInvariant()?.contains("messages stored but a depth of 1") == true)
+    q.visibleCount = 0
+    let f = try #require(sim.function(named: "service03"))
+    f.running = 1
+    sim.unreservedRunning = 0
+    #expect(sim.brokenInvariant()?.contains("above its reserved concurrency 0") == true)
   }
 }
