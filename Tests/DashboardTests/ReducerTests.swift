@@ -129,6 +129,25 @@ struct ViewHelperTests {
     #expect(shortKey("fanout/service01/2e69bf235a52df347f8864c0074a47e2.json", 22) == "…/service01/2e69bf235…")
     #expect(shortKey("x/y/z/service01/2e69bf235a.json", 27) == "…/service01/2e69bf235a.json")
   }
+
+  @Test("In flight: the visibility left as a gauge of the queue's timeout, then the time left")
+  func inFlightGauge() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 1)
+    let d = Dashboard(sim: sim)
+    // service01 times out after 3 s; its message stays in flight for the 30 s visibility timeout.
+    try sim.setFailure(function: "service01", FailureSpec(timeoutRate: 1))
+    d.handle(.fire)
+    while !d.model.inFlight.values.contains(where: { $0.queue == "service01" }) { try #require(sim.step()) }
+    let received = try #require(inFlightList(d.model).first { $0.queue == "service01" }).receivedAt
+    let full = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
+    #expect(full.cells[4] == "█████████  30.0s")
+    sim.run(until: received + 15 * Micros.second)
+    let half = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
+    #expect(half.cells[4] == "█████░░░░  15.0s")
+    sim.run(until: received + 27 * Micros.second)
+    let ascii = try #require(paneRows(.inFlight, d.state, d.model, .ascii).rows.first { $0.cells[0] == "service01" })
+    #expect(ascii.cells[4] == "#........   3.0s")
+  }
 }
 
 @Suite("The pipeline model's bounds")
