@@ -169,7 +169,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
           q.name, String(q.visibleCount), String(q.inFlightCount), String(q.delayedCount),
           q.depth == 0 ? "-" : formatSpan(q.ageOfOldestMessage(now: sim.now)), rate(r.sent), rate(r.received),
           rate(r.deleted),
-          spark(m.depthHistory[q.name] ?? [], 8, g),
+          sparklineText(m.depthHistory[q.name] ?? [], width: 8, glyphs: g),
         ], style: style)
     }
     return (cols, rows)
@@ -182,7 +182,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
       let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? .microseconds(1)
       let left = max(.zero, f.visibleUntil - sim.now)
       let bar =
-        gaugeText(Double(left.microseconds) / Double(max(1, vt.microseconds)), 9, g) + " "
+        gaugeText(fraction: Double(left.microseconds) / Double(max(1, vt.microseconds)), width: 9, glyphs: g) + " "
         + fit(formatSpan(left), 6, right: true)
       return Row(
         [
@@ -244,19 +244,6 @@ func drawPane(_ buf: inout Buffer, _ p: Pane, _ r: Rect, _ s: AppState, _ m: Pip
 }
 
 func rate(_ v: Double) -> String { v < 0.05 ? "0" : (v < 10 ? String(Double(Int(v * 10)) / 10) : String(Int(v))) }
-
-func spark(_ values: [Int], _ width: Int, _ g: Glyphs) -> String {
-  let shown = values.suffix(width)
-  let peak = max(1, shown.max() ?? 1)
-  let levels = g.bars.count - 1
-  return shown.map { v in g.bars[v <= 0 ? 0 : max(1, Int((Double(v) / Double(peak) * Double(levels)).rounded()))] }
-    .joined()
-}
-
-func gaugeText(_ fraction: Double, _ width: Int, _ g: Glyphs) -> String {
-  let full = Int((max(0, min(1, fraction)) * Double(width)).rounded())
-  return String(repeating: g.fullBlock, count: full) + String(repeating: g.lightShade, count: width - full)
-}
 
 func stageText(_ st: StageStatus, _ g: Glyphs) -> String {
   switch st {

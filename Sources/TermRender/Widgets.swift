@@ -79,25 +79,37 @@ public func drawTable(
   }
 }
 
-/// A sparkline of the last values that fit, scaled to the largest of them.
-public func drawSparkline(_ buf: inout Buffer, _ r: Rect, values: [Int], style: Style = .fg(.green), glyphs g: Glyphs) {
-  guard r.width > 0, r.height > 0 else { return }
-  let shown = Array(values.suffix(r.width))
+/// A sparkline's bars as text: one cell for each of the last `width` values (fewer when there
+/// are fewer values), scaled to the largest of them; zero and below is blank. A table cell takes
+/// it as it is; `drawSparkline` right-aligns it in an area.
+public func sparklineText(_ values: [Int], width: Int, glyphs g: Glyphs) -> String {
+  guard width > 0 else { return "" }
+  let shown = values.suffix(width)
   let peak = max(1, shown.max() ?? 1)
   let levels = g.bars.count - 1
-  for (i, v) in shown.enumerated() {
-    let level = v <= 0 ? 0 : max(1, Int((Double(v) / Double(peak) * Double(levels)).rounded()))
-    buf.put(g.bars[level], x: r.x + r.width - shown.count + i, y: r.maxY - 1, style: style)
-  }
+  return shown.map { v in g.bars[v <= 0 ? 0 : max(1, Int((Double(v) / Double(peak) * Double(levels)).rounded()))] }
+    .joined()
+}
+
+/// A sparkline of the last values that fit, scaled to the largest of them, on the area's bottom
+/// row, the newest at the right.
+public func drawSparkline(_ buf: inout Buffer, _ r: Rect, values: [Int], style: Style = .fg(.green), glyphs g: Glyphs) {
+  guard r.width > 0, r.height > 0 else { return }
+  let text = sparklineText(values, width: r.width, glyphs: g)
+  buf.put(text, x: r.x + r.width - displayWidth(text), y: r.maxY - 1, style: style)
+}
+
+/// A gauge as text: `width` cells, the first filled in proportion to `fraction` (clamped to 0…1),
+/// the rest shaded.
+public func gaugeText(fraction: Double, width: Int, glyphs g: Glyphs) -> String {
+  guard width > 0 else { return "" }
+  let full = Int((max(0, min(1, fraction)) * Double(width)).rounded())
+  return String(repeating: g.fullBlock, count: full) + String(repeating: g.lightShade, count: width - full)
 }
 
 /// A horizontal bar filled to `fraction` (0…1).
 public func drawGauge(_ buf: inout Buffer, x: Int, y: Int, width: Int, fraction: Double, style: Style, glyphs g: Glyphs)
 {
   guard width > 0 else { return }
-  let f = max(0, min(1, fraction))
-  let full = Int((f * Double(width)).rounded())
-  buf.put(
-    String(repeating: g.fullBlock, count: full) + String(repeating: g.lightShade, count: width - full), x: x, y: y,
-    style: style)
+  buf.put(gaugeText(fraction: fraction, width: width, glyphs: g), x: x, y: y, style: style)
 }

@@ -2,6 +2,7 @@ import Testing
 
 @testable import Dashboard
 @testable import FanoutSim
+@testable import TermRender
 
 @Suite("Key bindings and the reducer")
 struct ReducerTests {
@@ -13,25 +14,44 @@ struct ReducerTests {
 
   func run(_ s: inout AppState, _ a: Action, rows: Int = 5) -> [Command] { reduce(&s, a, rows: { _ in rows }) }
 
-  @Test("Every key in the binding table dispatches an action")
-  func tableDispatch() {
-    for b in keyBindings {
-      for k in b.keys { #expect(action(for: k) != nil, "\(k)") }
+  /// Presses a key: its action from the binding table, then the reducer.
+  func press(_ s: inout AppState, _ key: Key, rows: Int = 5, detailLines: Int = 0) -> [Command] {
+    guard let a = action(for: key) else {
+      Issue.record("no action for \(key)")
+      return []
     }
-    #expect(action(for: .char("p")) == .fire)
-    #expect(action(for: .char("P")) == .fireBurst)
-    #expect(action(for: .char("3")) == .toggleMapping(3))
-    #expect(action(for: .char(" ")) == .togglePause)
-    #expect(action(for: .ctrlC) == .quit)
-    #expect(action(for: .char("z")) == nil)
-    #expect(hintBar(width: 120).contains("p fire"))
+    return reduce(&s, a, rows: { _ in rows }, detailLines: detailLines)
   }
 
-  @Test("p fires one request, P a burst of ten")
+  @Test("Every key of the binding table, and no other, maps to its action")
+  func everyKey() {
+    var expected: [(Key, Action)] = [
+      (.char("p"), .fire), (.char("P"), .fireBurst), (.char("f"), .chooseFailure), (.char("r"), .redrive),
+      (.char("i"), .inject), (.char("I"), .injectByID), (.char("e"), .editMessage), (.char("a"), .editAttributes),
+      (.char("w"), .saveReplay), (.char(" "), .togglePause), (.char("+"), .faster), (.char("="), .faster),
+      (.char("-"), .slower), (.char("_"), .slower), (.char("."), .stepEvent), (.tab, .focusNext),
+      (.backTab, .focusPrevious), (.up, .up), (.char("k"), .up), (.down, .down), (.char("j"), .down),
+      (.pageUp, .pageUp), (.pageDown, .pageDown), (.enter, .open), (.escape, .back), (.char("?"), .help),
+      (.char("q"), .quit), (.ctrlC, .quit),
+    ]
+    for n in 1...9 { expected.append((.char(Character(String(n))), .toggleMapping(n))) }
+    let tableKeys = keyBindings.flatMap(\.keys)
+    #expect(tableKeys.count == expected.count && Set(tableKeys) == Set(expected.map(\.0)), "\(tableKeys)")
+    for (key, a) in expected { #expect(action(for: key) == a, "\(key)") }
+    for key: Key in [.char("z"), .char("0"), .char("K"), .backspace, .resize] { #expect(action(for: key) == nil) }
+    #expect(
+      hintBar(width: 120)
+        == "p fire  P burst  1-9 pause svc  f N break svc  space clock  +/- speed  . step  Tab pane  Enter details  ? help  q quit"
+    )
+  }
+
+  @Test("p fires one request, P a burst of ten, each saying so")
   func fire() {
     var s = state()
     #expect(run(&s, .fire) == [.fire(1)])
+    #expect(s.message == "fired 1 request")
     #expect(run(&s, .fireBurst) == [.fire(10)])
+    #expect(s.message == "fired 10 requests")
   }
 
   @Test("1-9 pause and resume service N's trigger; a missing service is refused")
@@ -39,7 +59,9 @@ struct ReducerTests {
     var s = state()
     #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: false)])
     #expect(s.mappingEnabled == [false, true, true])
+    #expect(s.message == "service01 trigger paused: messages wait in its queue")
     #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: true)])
+    #expect(s.message == "service01 trigger resumed")
     #expect(run(&s, .toggleMapping(7)) == [])
     #expect(s.message == "no service 7")
   }
@@ -62,13 +84,94 @@ struct ReducerTests {
   func clock() {
     var s = state()
     #expect(run(&s, .stepEvent) == [])
+    #expect(s.message == "pause the clock (space) to step")
     _ = run(&s, .togglePause)
     #expect(s.paused)
+    #expect(s.message == "clock paused (. steps one event)")
     #expect(run(&s, .stepEvent) == [.stepEvent])
+    _ = run(&s, .faster)
+    #expect(s.speed == 2)
+    _ = run(&s, .slower)
+    _ = run(&s, .slower)
+    #expect(s.speed == 0.5)
     for _ in 0..<20 { _ = run(&s, .faster) }
     #expect(s.speed == 1_000)
     for _ in 0..<20 { _ = run(&s, .slower) }
     #expect(s.speed == 0.1)
+    _ = run(&s, .togglePause)
+    #expect(!s.paused && s.message == "clock running")
+  }
+
+  @Test("↑ and k move the selection up one row, ↓ and j down one, within the focused pane's rows")
+  func upAndDownKeys() {
+    var s = state()
+    s.focus = .requests
+    s.selection[.requests] = 3
+    _ = press(&s, .char("k"), rows: 25)
+    #expect(s.selected(.requests) == 2)
+    _ = press(&s, .up, rows: 25)
+    #expect(s.selected(.requests) == 1)
+    for _ in 0..<3 { _ = press(&s, .char("k"), rows: 25) }
+    #expect(s.selected(.requests) == 0, "stops at the first row")
+    _ = press(&s, .char("j"), rows: 3)
+    _ = press(&s, .down, rows: 3)
+    _ = press(&s, .char("j"), rows: 3)
+    #expect(s.selected(.requests) == 2, "stops at the last row")
+    #expect(s.selected(.queues) == 0, "other panes keep their selection")
+  }
+
+  @Test("PgDn and PgUp move the selection ten rows, stopping at the ends")
+  func pageKeys() {
+    var s = state()
+    s.focus = .events
+    _ = press(&s, .pageDown, rows: 25)
+    #expect(s.selected(.events) == 10)
+    _ = press(&s, .pageDown, rows: 25)
+    #expect(s.selected(.events) == 20)
+    _ = press(&s, .pageDown, rows: 25)
+    #expect(s.selected(.events) == 24, "the last row")
+    _ = press(&s, .pageUp, rows: 25)
+    #expect(s.selected(.events) == 14)
+    _ = press(&s, .pageUp, rows: 25)
+    _ = press(&s, .pageUp, rows: 25)
+    #expect(s.selected(.events) == 0)
+    _ = press(&s, .pageDown, rows: 0)
+    #expect(s.selected(.events) == 0, "an empty pane stays at 0")
+  }
+
+  @Test("In a detail view the same keys scroll it, by a line or ten, within its lines; the pane keeps its row")
+  func detailScrollKeys() {
+    var s = state()
+    s.selection[.queues] = 2
+    s.details = [.queue("service01")]
+    func press(_ key: Key) { _ = self.press(&s, key, rows: 6, detailLines: 25) }
+    press(.pageDown)
+    #expect(s.detailScroll == 10)
+    press(.char("j"))
+    press(.down)
+    #expect(s.detailScroll == 12)
+    press(.char("k"))
+    #expect(s.detailScroll == 11)
+    press(.pageDown)
+    press(.pageDown)
+    #expect(s.detailScroll == 24, "the last line")
+    press(.pageUp)
+    press(.up)
+    #expect(s.detailScroll == 13)
+    #expect(s.selected(.queues) == 2)
+    press(.escape)
+    #expect(s.details.isEmpty && s.detailScroll == 0, "closing resets the scroll")
+  }
+
+  @Test("w asks the terminal loop to write the session (no simulation command), also while replaying")
+  func writeKey() {
+    var s = state()
+    #expect(press(&s, .char("w")) == [])
+    #expect(s.saveRequested)
+    var r = state()
+    r.replaying = true
+    #expect(press(&r, .char("w")) == [])
+    #expect(r.saveRequested && r.message.isEmpty, "not refused while replaying")
   }
 
   @Test("Tab and Shift-Tab cycle focus; arrows move the selection within the pane's rows")
@@ -129,6 +232,25 @@ struct ViewHelperTests {
     #expect(shortKey("fanout/service01/2e69bf235a52df347f8864c0074a47e2.json", 22) == "…/service01/2e69bf235…")
     #expect(shortKey("x/y/z/service01/2e69bf235a.json", 27) == "…/service01/2e69bf235a.json")
   }
+
+  @Test("In flight: the visibility left as a gauge of the queue's timeout, then the time left")
+  func inFlightGauge() throws {
+    let sim = try Simulation(topology: .seedPipeline(), seed: 1)
+    let d = Dashboard(sim: sim)
+    // service01 times out after 3 s; its message stays in flight for the 30 s visibility timeout.
+    try sim.setFailure(function: "service01", FailureSpec(timeoutRate: 1))
+    d.handle(.fire)
+    while !d.model.inFlight.values.contains(where: { $0.queue == "service01" }) { try #require(sim.step()) }
+    let received = try #require(inFlightList(d.model).first { $0.queue == "service01" }).receivedAt
+    let full = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
+    #expect(full.cells[4] == "█████████  30.0s")
+    sim.run(until: received + .seconds(15))
+    let half = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
+    #expect(half.cells[4] == "█████░░░░  15.0s")
+    sim.run(until: received + .seconds(27))
+    let ascii = try #require(paneRows(.inFlight, d.state, d.model, .ascii).rows.first { $0.cells[0] == "service01" })
+    #expect(ascii.cells[4] == "#........   3.0s")
+  }
 }
 
 @Suite("The pipeline model's bounds")
@@ -174,5 +296,60 @@ struct DashboardRedriveTests {
     #expect(sim.queue(named: "service01-dlq")!.depth == 0)
     #expect(sim.tracker.completed == 3)
     #expect(d.model.requests.allSatisfy { $0.timeline.contains { $0.1.contains("redriven from service01-dlq") } })
+  }
+}
+
+@Suite("Keys pressed on a dashboard")
+struct DashboardKeyTests {
+  @Test("↓/j, ↑/k and PgDn on the Requests pane choose the request that Enter opens (newest first)")
+  func selectionKeys() throws {
+    let d = try scriptedDashboard(width: 120, height: 40)
+    d.handleKey(.tab)
+    d.handleKey(.tab)
+    #expect(d.state.focus == .requests)
+    d.handleKey(.pageDown)
+    #expect(d.state.selected(.requests) == 10)
+    d.handleKey(.char("k"))
+    d.handleKey(.up)
+    d.handleKey(.char("j"))
+    #expect(d.state.selected(.requests) == 9)
+    d.handleKey(.enter)
+    #expect(d.state.details == [.request(fire: 4)], "13 requests, newest first: row 9 is the fourth fired")
+    d.handleKey(.escape)
+    d.handleKey(.pageDown)
+    #expect(d.state.selected(.requests) == 12, "the last row")
+    d.handleKey(.down)
+    #expect(d.state.selected(.requests) == 12)
+    d.handleKey(.enter)
+    #expect(d.state.details == [.request(fire: 1)])
+  }
+
+  @Test("PgDn scrolls an open detail ten lines at a time, up to its last line; k one line back")
+  func detailScroll() throws {
+    let d = try scriptedDashboard(width: 120, height: 40)
+    d.handleKey(.char("?"))
+    func top() -> String { trimmed(d.screen(glyphs: .unicode))[2] }
+    #expect(top().hasPrefix("│Keys "))
+    d.handleKey(.pageDown)
+    #expect(top().hasPrefix("│  w       write the session so far "))
+    d.handleKey(.pageDown)
+    #expect(top().hasPrefix("│  PgDn    ten rows down "))
+    d.handleKey(.pageDown)
+    d.handleKey(.pageDown)
+    #expect(top().hasPrefix("│visibility timeout and, after maxReceiveCount receives"), "stops at the last line")
+    d.handleKey(.char("k"))
+    #expect(top().hasPrefix("│Breaking a service makes every invocation error"))
+    #expect(d.state.selected(.queues) == 0, "the pane behind keeps its selection")
+  }
+
+  @Test("w leaves the write to the terminal loop: no command reaches the simulation or the recording")
+  func writeKey() throws {
+    let d = try scriptedDashboard(width: 120, height: 40)
+    let before = d.replayLog()
+    let events = d.model.eventLines.count
+    #expect(d.handleKey(.char("w")) == [])
+    #expect(d.state.saveRequested)
+    #expect(d.replayLog() == before)
+    #expect(d.model.eventLines.count == events)
   }
 }

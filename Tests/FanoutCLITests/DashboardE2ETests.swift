@@ -3,7 +3,8 @@ import Testing
 
 /// Drives the real `fanout` binary in tmux, as a person would: keys in, screen text out.
 final class TmuxSession {
-  let socket = "fanout-e2e-\(ProcessInfo.processInfo.processIdentifier)"
+  /// A server of its own: a session never meets the previous one's server while that one exits.
+  let socket = "fanout-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
   let name = "e2e"
   let sttyFile = tempPath("stty.txt")
 
@@ -118,6 +119,10 @@ struct DashboardE2ETests {
     try t.resize(120, 40)
     #expect(t.waitFor("the dashboard again") { $0.contains("fanout  seed 1") && $0.contains("done 6") })
 
+    // w without --record: nothing to write to, and the dashboard says so.
+    try t.keys("w")
+    #expect(t.waitFor("the message about --record") { $0.contains("no --record FILE given") })
+
     // Quit: the shell gets its terminal back (canonical mode and echo on).
     try t.keys("q")
     #expect(t.waitFor("exit") { $0.contains("EXITED rc=0") })
@@ -157,6 +162,12 @@ struct DashboardE2ETests {
         $0.contains("injected ") && $0.contains("at queue service02") && $0.contains("notified 4")
       })
     #expect(t.screen().contains("S3 4"), "service02 rewrote the same key")
+    // w writes the session so far, before quitting, and says where.
+    #expect(!FileManager.default.fileExists(atPath: record))
+    try t.keys("w")
+    #expect(t.waitFor("the written message") { $0.contains("session written to \(record)") })
+    let written = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
+    #expect(written.contains("\"seed\":4") && written.contains("service02"), "\(written)")
     try t.keys("q")
     #expect(t.waitFor("exit") { $0.contains("EXITED rc=0") })
     let r = try runFanout(["run", "--replay", record, "--events", replayed])

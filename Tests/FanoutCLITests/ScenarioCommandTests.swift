@@ -46,8 +46,8 @@ struct ScenarioCommandTests {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     let failing = try runFanout(["run", "--scenario", path, "--json"])
     #expect(failing.status == 1)
-    let obj = try JSONSerialization.jsonObject(with: Data(failing.out.utf8)) as! [String: Any]
-    let verdicts = obj["expectations"] as! [[String: Any]]
+    let obj = try jsonObject(failing.out)
+    let verdicts = try #require(obj["expectations"] as? [[String: Any]])
     #expect(
       verdicts.contains { ($0["held"] as? Bool) == false && ($0["expectation"] as? String ?? "").contains("p99") })
     #expect(obj["scenario"] as? String == "seed-pipeline")
@@ -56,8 +56,8 @@ struct ScenarioCommandTests {
   @Test("run --scenario with --requests adds a constant load to the scenario's own")
   func extraLoad() throws {
     let r = try runFanout(["run", "--scenario", repoPath("config/seed-pipeline.yaml"), "--requests", "5", "--json"])
-    let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
-    #expect((obj["requests"] as! [String: Any])["fired"] as? Int == 15)
+    let obj = try jsonObject(r.out)
+    #expect((obj["requests"] as? [String: Any])?["fired"] as? Int == 15)
   }
 }
 
@@ -69,16 +69,15 @@ struct TraceCommandTests {
     defer { try? FileManager.default.removeItem(atPath: events) }
     #expect(try runFanout(["run", "--requests", "3", "--events", events]).status == 0)
     let text = try String(contentsOfFile: events, encoding: .utf8)
-    let line = text.split(separator: "\n").first { $0.contains("\"type\":\"request.id\"") }!
-    let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-    let id = obj["request_id"] as! String
+    let line = try #require(text.split(separator: "\n").first { $0.contains("\"type\":\"request.id\"") })
+    let id = try #require(try jsonObject(line)["request_id"] as? String)
     let t = try runFanout(["trace", String(id.prefix(8)), "--events", events])
     #expect(t.status == 0)
     #expect(t.out.hasPrefix("request \(id)"))
     #expect(t.out.contains("sns.notify"))
     let j = try runFanout(["trace", id, "--events", events, "--json"])
-    let trace = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
-    #expect((trace["events"] as! [Any]).count > 20)
+    let trace = try jsonObject(j.out)
+    #expect(try #require(trace["events"] as? [Any]).count > 20)
     let unknown = try runFanout(["trace", "abcdef12", "--events", events])
     #expect(unknown.status == 2 && unknown.err.contains("no request abcdef12"))
     let missing = try runFanout(["trace", "abcdef12", "--events", "/nonexistent.jsonl"])

@@ -54,11 +54,32 @@ struct WidgetTests {
     #expect(a.lines == ["::#"])
   }
 
+  @Test("Sparkline text, as a table cell takes it: the last values that fit, no padding, zero blank")
+  func sparklineText() {
+    #expect(TermRender.sparklineText([0, 4, 8, 2], width: 8, glyphs: .unicode) == " ▄█▂")
+    #expect(TermRender.sparklineText([1, 2, 3, 4, 8], width: 3, glyphs: .ascii) == "::#")
+    #expect(TermRender.sparklineText([9, 1, 2, 3, 4, 5, 6, 7, 8], width: 8, glyphs: .unicode) == "▁▂▃▄▅▆▇█")
+    #expect(TermRender.sparklineText([1, 2, 3, 4, 5, 6, 7], width: 8, glyphs: .unicode) == "▁▂▃▅▆▇█", "rounded")
+    #expect(TermRender.sparklineText([1, 100], width: 8, glyphs: .unicode) == "▁█", "above zero is never blank")
+    #expect(TermRender.sparklineText([0, 0, -3], width: 8, glyphs: .unicode) == "   ")
+    #expect(TermRender.sparklineText([], width: 8, glyphs: .unicode) == "")
+    #expect(TermRender.sparklineText([5], width: 0, glyphs: .unicode) == "")
+  }
+
   @Test("Gauge fills in proportion")
   func gauge() {
     var b = filled(6, 1)
     drawGauge(&b, x: 1, y: 0, width: 4, fraction: 0.5, style: .plain, glyphs: .ascii)
     #expect(b.lines == ["x##..x"])
+  }
+
+  @Test("Gauge text, as a table cell takes it: exactly width cells, filled to the clamped fraction")
+  func gaugeText() {
+    #expect(TermRender.gaugeText(fraction: 0.5, width: 9, glyphs: .unicode) == "█████░░░░")
+    #expect(TermRender.gaugeText(fraction: 0.25, width: 4, glyphs: .ascii) == "#...")
+    #expect(TermRender.gaugeText(fraction: -1, width: 9, glyphs: .unicode) == "░░░░░░░░░")
+    #expect(TermRender.gaugeText(fraction: 3, width: 9, glyphs: .unicode) == "█████████")
+    #expect(TermRender.gaugeText(fraction: 0.5, width: 0, glyphs: .unicode) == "")
   }
 
   @Test("Rect splits share what is left and never overflow")

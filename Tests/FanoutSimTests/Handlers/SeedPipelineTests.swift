@@ -15,7 +15,9 @@ struct SeedPipelineTests {
       Issue.record("no id")
       return
     }
-    #expect(id == md5RequestID(idEvent.time.pythonCompactTimestamp))
+    // The ID is hashlib.md5(b"20260101000000362641").hexdigest(), computed by Python.
+    #expect(idEvent.time.pythonCompactTimestamp == "20260101000000362641")
+    #expect(id.hex == "bf145813bbd8cc5a562d78a4969fe712")
     let b = sim.bucket(named: "fanout-bucket")!
     #expect(
       b.allKeys == [
@@ -31,14 +33,18 @@ struct SeedPipelineTests {
     #expect(sim.tracker.completed == 1)
     let notify = rec.of("sns.notify")
     #expect(notify.count == 3)
-    if case .snsNotify(_, _, _, let message, _) = notify[0].kind {
-      #expect(message.text == "{\"request_id\": \"\(id.hex)\"}")
+    guard case .snsNotify(_, _, _, let message, _) = try #require(notify.first).kind else {
+      Issue.record("not a notification: \(notify[0].kind)")
+      return
     }
-    let publish = rec.of("sns.publish")[0]
-    if case .snsPublish("connector", _, let m, _, _, let matched, _, _, _) = publish.kind {
-      #expect(m.text == "{\"request_id\": \"\(id.hex)\"}")
-      #expect(matched == ["service01", "service02", "service03"])
+    #expect(message.text == "{\"request_id\": \"\(id.hex)\"}")
+    let publish = try #require(rec.of("sns.publish").first)
+    guard case .snsPublish("connector", _, let m, _, _, let matched, _, _, _) = publish.kind else {
+      Issue.record("not a publish to connector: \(publish.kind)")
+      return
     }
+    #expect(m.text == "{\"request_id\": \"\(id.hex)\"}")
+    #expect(matched == ["service01", "service02", "service03"])
   }
 
   @Test("Two requests in the same microsecond get the same ID: reproduced, reported as a collision, not merged")

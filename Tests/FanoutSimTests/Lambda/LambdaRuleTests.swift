@@ -99,9 +99,11 @@ struct LambdaRuleTests {
       return false
     }
     #expect(results.count >= 1)
-    if case .lambdaResult(_, _, _, let d, _) = results[0].kind {
-      #expect(d >= .s(3) && d <= .s(4), "timeout 3 s after the init phase")
+    guard case .lambdaResult(_, _, _, let d, _) = try #require(results.first).kind else {
+      Issue.record("not a result: \(results[0].kind)")
+      return
     }
+    #expect(d >= .s(3) && d <= .s(4), "timeout 3 s after the init phase")
     #expect(sim.queue(named: "service01")!.counters.received == 2)
   }
 
@@ -199,7 +201,11 @@ struct LambdaRuleTests {
       return false
     }
     #expect(invokes.count == 1)
-    if case .lambdaInvoke(_, _, _, _, let ids, _) = invokes[0].kind { #expect(ids.count == 50) }
+    guard case .lambdaInvoke(_, _, _, _, let ids, _) = try #require(invokes.first).kind else {
+      Issue.record("not an invocation: \(invokes[0].kind)")
+      return
+    }
+    #expect(ids.count == 50)
   }
 
   @Test("The event a function receives: exact records, md5OfBody of the body bytes, string attributes")

@@ -25,7 +25,10 @@ struct RedriveTests {
     let redrives = rec.of("sqs.redrive")
     #expect(redrives.count == 4)
     for e in redrives {
-      guard case .sqsRedrive(_, _, let dest, let old, let new, _) = e.kind else { continue }
+      guard case .sqsRedrive(_, _, let dest, let old, let new, _) = e.kind else {
+        Issue.record("an sqs.redrive record that is not a redrive: \(e.kind.type)")
+        continue
+      }
       #expect(dest == "service01")
       #expect(oldIds.contains(old) && !oldIds.contains(new))
     }

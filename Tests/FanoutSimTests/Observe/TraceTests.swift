@@ -13,7 +13,10 @@ struct TraceTests {
     sim.fireRequest()
     sim.fireRequest()
     sim.runUntilDrained()
-    guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }
+    guard case .requestID(_, let id) = try #require(rec.of("request.id").first).kind else {
+      Issue.record("the first request.id event carries no request ID")
+      return
+    }
     let t = try traceRequest(lines: rec.events.map(\.jsonLine), id: String(id.hex.prefix(8)))
     #expect(t.requestID == id.hex)
     let ty = types(t)
@@ -38,7 +41,10 @@ struct TraceTests {
     sim.schedule(.setFailure(function: "service01", FailureSpec()), at: .seconds(20))
     sim.fireRequest()
     sim.runUntilDrained()
-    guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }
+    guard case .requestID(_, let id) = try #require(rec.of("request.id").first).kind else {
+      Issue.record("the first request.id event carries no request ID")
+      return
+    }
     let t = try traceRequest(lines: rec.events.map(\.jsonLine), id: id.hex)
     let results = t.parsed.filter {
       $0["type"]?.stringValue == "lambda.result" && $0["function"]?.stringValue == "service01"
@@ -58,7 +64,10 @@ struct TraceTests {
     try sim.setFailure(function: "service01", FailureSpec())
     try sim.startMessageMoveTask(source: "service01-dlq")
     sim.runUntilDrained()
-    guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }
+    guard case .requestID(_, let id) = try #require(rec.of("request.id").first).kind else {
+      Issue.record("the first request.id event carries no request ID")
+      return
+    }
     let t = try traceRequest(lines: rec.events.map(\.jsonLine), id: id.hex)
     let ty = types(t)
     let dlq = ty.firstIndex(of: "sqs.dlq")!
@@ -78,7 +87,10 @@ struct InjectTests {
     let rec = Recorder(sim)
     sim.fireRequest()
     sim.runUntilDrained()
-    guard case .requestID(_, let id) = rec.of("request.id")[0].kind else { return }
+    guard case .requestID(_, let id) = try #require(rec.of("request.id").first).kind else {
+      Issue.record("the first request.id event carries no request ID")
+      return
+    }
     let before = (1...3).map { sim.function(named: "service0\($0)")!.counters.invocations }
     sim.apply(.inject(requestID: id, topic: nil, queue: "service02"))
     sim.runUntilDrained()

@@ -144,7 +144,10 @@ struct AWSPayloadTests {
           if case .sqsSend(_, let mid, _, _, _, _, _) = $0.kind { return mid.text == r.messageId }
           return false
         }!
-        guard case .sqsSend(_, _, _, _, let size, _, _) = sent.kind else { continue }
+        guard case .sqsSend(_, _, _, _, let size, _, _) = sent.kind else {
+          Issue.record("no sqs.send for a received message")
+          continue
+        }
         #expect(size == r.body.utf8.count)
         checked += 1
       }
