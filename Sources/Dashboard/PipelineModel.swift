@@ -21,6 +21,15 @@ public struct RequestRow: Sendable {
   public var timeline: [(SimTime, String)] = []
 }
 
+/// One line of the Events pane.
+public struct EventLine: Sendable {
+  public var time: SimTime
+  /// The event's type, `service.action`.
+  public var type: String
+  /// What happened, for people.
+  public var summary: String
+}
+
 /// A received message that is not deleted yet.
 public struct InFlightRow: Sendable {
   public var queue: String
@@ -60,7 +69,7 @@ public final class PipelineModel {
   private var firstFire = 1
   private var firesOfID: [RequestID: [Int]] = [:]
   public private(set) var s3: [S3Row] = []
-  public private(set) var eventLines: [(SimTime, String, String)] = []
+  public private(set) var eventLines: [EventLine] = []
   public private(set) var inFlight: [UUID128: InFlightRow] = [:]
   /// The request and queue of each message still stored somewhere (dropped when it is deleted,
   /// expires or is purged, so that the map stays as small as the queues).
@@ -121,7 +130,7 @@ public final class PipelineModel {
   public func apply(_ e: SimEvent) {
     version += 1
     let summary = describe(e)
-    eventLines.append((e.time, e.kind.type, summary))
+    eventLines.append(EventLine(time: e.time, type: e.kind.type, summary: summary))
     if eventLines.count > PipelineModel.maxRows { eventLines.removeFirst(eventLines.count - PipelineModel.maxRows) }
     switch e.kind {
     case .requestFire(let fire):

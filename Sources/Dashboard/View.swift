@@ -220,9 +220,10 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
     let cols = [Column("time", 12), Column("type", 18), Column("", nil)]
     let rows = m.eventLines.reversed().prefix(limit).map { e -> Row in
       let style: Style =
-        e.1.hasPrefix("request.collision") || e.2.contains("ERROR") || e.2.contains("TIMEOUT")
-          || e.1 == "sqs.dlq" || e.1 == "request.failed" ? .fg(.red) : (e.1 == "sns.notify" ? .fg(.cyan) : .plain)
-      return Row([clock(e.0), e.1, e.2], style: style)
+        e.type.hasPrefix("request.collision") || e.summary.contains("ERROR") || e.summary.contains("TIMEOUT")
+          || e.type == "sqs.dlq" || e.type == "request.failed"
+        ? .fg(.red) : (e.type == "sns.notify" ? .fg(.cyan) : .plain)
+      return Row([clock(e.time), e.type, e.summary], style: style)
     }
     return (cols, rows)
   }
