@@ -126,7 +126,11 @@ struct CheckCommand: ParsableCommand {
     let sim = try simulation(of: loaded, seed: seed)
     let ledger = Ledger(topology: sim.topology)
     sim.observer = { ledger.observe($0) }
+    // The simulation's own invariants, after every job, in any build; recorded, not trapped.
+    sim.checksInvariants = true
+    sim.trapsOnInvariantViolation = false
     let drained = sim.runUntilDrained()
+    if let broken = sim.invariantViolation { ledger.note(broken) }
     let report = RunReport(sim: sim, scenario: loaded.name, drained: drained, wallSeconds: 0)
     ledger.reconcile(reportJSON: report.json, drained: drained)
     return ledger

@@ -234,6 +234,8 @@ struct RunCommandTests {
                                 file:line:column, exit 2 on errors.
         trace                   Follow one request through an events file: every hop
                                 in time order, with the exact events received.
+        check                   Run a scenario over many seeds and check every
+                                message's books against the report.
 
         See 'fanout help <subcommand>' for detailed help.
       """

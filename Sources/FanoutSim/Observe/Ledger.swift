@@ -240,7 +240,7 @@ public final class Ledger {
   }
 
   /// Whether a send's delay is above zero: the one place the ledger reads a time field.
-  private func hasDelay(_ delay: Int64) -> Bool { delay > 0 }
+  private func hasDelay(_ delay: SimDuration) -> Bool { delay > .zero }
 
   private func send(_ seq: Int, _ queue: String, _ id: UUID128, snsId: UUID128?, delayed: Bool, source: String) {
     let q = queueNumber(queue)
@@ -486,6 +486,11 @@ public final class Ledger {
       seen = "\(doing) of a message never sent to or moved into \(queue)"
     }
     violate(seq: seq, queue: queue, id: id, expected: "a message stored \(wanted) in \(queue)", seen: seen)
+  }
+
+  /// Records an invariant the simulation found broken after a job (`Simulation.invariantViolation`).
+  public func note(_ broken: InvariantViolation) {
+    violate(seq: nil, expected: "every invariant to hold after every job", seen: broken.description)
   }
 
   private func violate(

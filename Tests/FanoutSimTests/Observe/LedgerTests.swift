@@ -23,7 +23,7 @@ struct LedgerTests {
     // the others are purged.
     var got: [ReceivedMessage] = []
     while got.isEmpty { got = try sim.receiveMessages(queue: "service02", max: 1) }
-    try sim.changeMessageVisibility(queue: "service02", receipt: got[0].receipt, timeout: 0)
+    try sim.changeMessageVisibility(queue: "service02", receipt: got[0].receipt, timeout: .zero)
     var again: ReceivedMessage?
     while again == nil {
       again = try sim.receiveMessages(queue: "service02", max: 4).first { $0.messageId == got[0].messageId }
