@@ -25,6 +25,8 @@ public enum Detail: Equatable, Sendable {
   case object(bucket: String, key: String)
   /// Choosing where to inject a request (and, edited, what): the scroll position is the choice.
   case inject(InjectDraft)
+  /// Charts over virtual time of a queue (and the function its trigger invokes).
+  case chart(queue: String)
   case help
 }
 
@@ -59,9 +61,6 @@ public struct AppState: Equatable, Sendable {
   public var lagging = false
   /// Waiting for a service number after `f`.
   public var choosingFailure = false
-  public var mappingEnabled: [Bool]
-  public var failing: [Bool]
-  public var serviceNames: [String]
   public var message = ""
   public var quit = false
   /// Playing a recorded session: commands come from the recording, not from keys.
@@ -72,12 +71,7 @@ public struct AppState: Equatable, Sendable {
   public var saveRequested = false
   public var seed: UInt64
 
-  public init(serviceNames: [String], mappingEnabled: [Bool], failing: [Bool], seed: UInt64) {
-    self.serviceNames = serviceNames
-    self.mappingEnabled = mappingEnabled
-    self.failing = failing
-    self.seed = seed
-  }
+  public init(seed: UInt64) { self.seed = seed }
 
   public var speed: Double { AppState.speeds[speedIndex] }
   public func selected(_ p: Pane) -> Int { selection[p] ?? 0 }
@@ -93,6 +87,10 @@ public enum Action: Equatable, Sendable {
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
   case redrive
   case inject, injectByID, editMessage, editAttributes
+  /// Keys while a line is being typed.
+  case editorType(Character)
+  case editorErase, editorSubmit, editorCancel
+  case chart
   case saveReplay
   case help, quit
   case resize(Int, Int)

@@ -5,7 +5,7 @@ import TermRender
 
 /// The lines of a detail view.
 public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, lines: [String]) {
-  let sim = m.sim
+  let l = m.layout
   switch d {
   case .inject(let draft):
     let message = draft.message ?? Payload.requestRef(draft.requestID).text
@@ -14,7 +14,7 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
       "Inject \(message)" + (attrs.isEmpty ? "" : "  attributes \(attrs)")
         + "   ↑↓ choose · Enter send · e message · a attributes · Esc cancel", "",
     ]
-    for t in injectTargets(sim) { lines.append("  " + t.label) }
+    for t in injectTargets(l) { lines.append("  " + t.label) }
     return ("Inject", lines)
   case .help:
     var lines = ["Keys"]
@@ -38,7 +38,11 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
     if let f = r.failed { lines.append("failed    \(f)") }
     lines.append("")
     lines.append("timeline")
-    for (t, text) in r.timeline { lines.append("  \(clock(t))  +\(formatSpan(t - r.fired))  \(text)") }
+    for e in r.timeline {
+      for text in timelineLines(e, request: r.id) {
+        lines.append("  \(clock(e.time))  +\(formatSpan(e.time - r.fired))  \(text)")
+      }
+    }
     return ("Request \(r.id.map { String($0.hex.prefix(12)) } ?? "#\(r.fire)")", lines)
   case .message(let id):
     var lines = ["message   \(id.text)"]
@@ -60,59 +64,76 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
       lines.append("  " + l)
     }
     return ("Message \(id.text.prefix(8))", lines)
+  case .chart(let name):
+    return ("Charts: \(name)", [])
   case .queue(let name):
-    guard let q = sim.queue(named: name) else { return ("Queue", []) }
-    let sp = q.spec
-    var lines = [
-      "QueueArn                               \(q.arn)", "QueueUrl                               \(q.url)",
-      "ApproximateNumberOfMessages            \(q.visibleCount)",
-      "ApproximateNumberOfMessagesNotVisible  \(q.inFlightCount)",
-      "ApproximateNumberOfMessagesDelayed     \(q.delayedCount)",
-      "ApproximateAgeOfOldestMessage          \(formatSpan(q.ageOfOldestMessage(now: sim.now)))",
-      "VisibilityTimeout                      \(sp.visibilityTimeout.wholeSeconds) s",
-      "DelaySeconds                           \(sp.delay.wholeSeconds) s",
-      "MessageRetentionPeriod                 \(sp.messageRetentionPeriod.wholeSeconds) s",
-      "MaximumMessageSize                     \(sp.maximumMessageSize) B",
-      "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTime.wholeSeconds) s",
-      "RedrivePolicy                          "
-        + (sp.redrive.map {
-          "{\"deadLetterTargetArn\":\"\(sim.queue(named: $0.deadLetterQueue)?.arn ?? "")\",\"maxReceiveCount\":\($0.maxReceiveCount)}"
-        } ?? "none"),
-      "", "NumberOfMessagesSent                   \(q.counters.sent)",
-      "NumberOfMessagesReceived               \(q.counters.received)",
-      "NumberOfMessagesDeleted                \(q.counters.deleted)",
-      "NumberOfEmptyReceives                  \(sim.emptyReceives(q))",
-      "moved to DLQ / moved in                \(q.counters.movedToDLQ) / \(q.counters.movedIn)",
-      "expired / purged                       \(q.counters.expired) / \(q.counters.purged)",
-      "largest depth                          \(q.counters.maxDepth)",
-    ]
-    for t in sim.moveTasks where t.source == q.index {
-      lines.append("")
-      lines.append(
-        "move task \(t.id): \(t.status.rawValue), \(t.moved) of \(t.total) moved to "
-          + (t.destination.map { sim.queues[$0].name } ?? "their source queues") + " at \(t.maxPerSecond)/s")
-    }
-    for mi in q.mappings {
-      let mp = sim.mappings[mi]
-      lines += [
-        "", "trigger \(mp.name)",
-        "  Enabled \(mp.enabled)  BatchSize \(mp.spec.batchSize)  window \(formatSpan(mp.spec.maximumBatchingWindow))",
-        "  pollers aiming for \(mp.target) concurrent batches, \(mp.busy) busy, \(mp.counters.throttles) throttles",
-      ]
-    }
-    return ("Queue \(name)", lines)
+    guard let qi = l.queue(named: name) else { return ("Queue", []) }
+    return ("Queue \(name)", queueDetail(qi, m))
   case .object(let bucket, let key):
-    guard let b = sim.bucket(named: bucket), let info = b.info(key: key) else { return ("Object", ["(gone)"]) }
-    var lines = [
-      "bucket         \(bucket)", "key            \(key)", "size           \(info.size) B",
-      "ETag           \(info.etag)",
-      "LastModified   \(info.lastModified.iso8601Millis)", "", "content",
-    ]
-    for l in (b.peek(key: key) ?? "").split(separator: "\n", omittingEmptySubsequences: false) {
-      lines.append("  " + l)
+    guard let row = m.s3.last(where: { $0.bucket == bucket && $0.key == key }) else {
+      return ("Object", ["(no longer among the last \(PipelineModel.maxRows) objects written)"])
     }
+    var lines = [
+      "bucket         \(bucket)", "key            \(key)", "size           \(row.size) B",
+      "ETag           \(row.etag)",
+      "LastModified   \(row.time.iso8601Millis)", "", "content",
+    ]
+    for l in row.body.split(separator: "\n", omittingEmptySubsequences: false) { lines.append("  " + l) }
     return ("Object", lines)
   }
+}
+
+/// A queue's attributes (from the layout), counters (from the frame's snapshot), move tasks and
+/// triggers (from the events).
+func queueDetail(_ qi: Int, _ m: PipelineModel) -> [String] {
+  let l = m.layout
+  let q = l.queues[qi]
+  let sp = q.spec
+  let snap = m.snapshot.queues[qi]
+  let c = snap.counters
+  let redrive =
+    sp.redrive.map { r in
+      let arn = l.queue(named: r.deadLetterQueue).map { l.queues[$0].arn } ?? ""
+      return "{\"deadLetterTargetArn\":\"\(arn)\",\"maxReceiveCount\":\(r.maxReceiveCount)}"
+    } ?? "none"
+  var lines = [
+    "QueueArn                               \(q.arn)", "QueueUrl                               \(q.url)",
+    "ApproximateNumberOfMessages            \(snap.visible)",
+    "ApproximateNumberOfMessagesNotVisible  \(snap.inFlight)",
+    "ApproximateNumberOfMessagesDelayed     \(snap.delayed)",
+    "ApproximateAgeOfOldestMessage          \(formatSpan(snap.ageOfOldestMessage))",
+    "VisibilityTimeout                      \(sp.visibilityTimeout.wholeSeconds) s",
+    "DelaySeconds                           \(sp.delay.wholeSeconds) s",
+    "MessageRetentionPeriod                 \(sp.messageRetentionPeriod.wholeSeconds) s",
+    "MaximumMessageSize                     \(sp.maximumMessageSize) B",
+    "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTime.wholeSeconds) s",
+    "RedrivePolicy                          " + redrive,
+  ]
+  lines += [
+    "", "NumberOfMessagesSent                   \(c.sent)",
+    "NumberOfMessagesReceived               \(c.received)",
+    "NumberOfMessagesDeleted                \(c.deleted)",
+    "NumberOfEmptyReceives                  \(snap.emptyReceives)",
+    "moved to DLQ / moved in                \(c.movedToDLQ) / \(c.movedIn)",
+    "expired / purged                       \(c.expired) / \(c.purged)",
+    "largest depth                          \(c.maxDepth)",
+  ]
+  for t in m.snapshot.moveTasks where t.source == qi {
+    lines.append("")
+    lines.append(
+      "move task \(t.id): \(t.status.rawValue), \(t.moved) of \(t.total) moved to "
+        + (t.destination.map { l.queues[$0].name } ?? "their source queues") + " at \(t.maxPerSecond)/s")
+  }
+  for mi in q.mappings {
+    let mp = l.mappings[mi]
+    let ms = m.snapshot.mappings[mi]
+    lines += [
+      "", "trigger \(mp.name)",
+      "  Enabled \(m.mappingEnabled[mi])  BatchSize \(mp.spec.batchSize)  window \(formatSpan(mp.spec.maximumBatchingWindow))",
+      "  pollers aiming for \(m.mappingTarget[mi]) concurrent batches, \(ms.busy) busy, \(ms.counters.throttles) throttles",
+    ]
+  }
+  return lines
 }
 
 func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
@@ -165,9 +186,9 @@ func stageWord(_ st: StageStatus) -> String {
 
 /// Where a request can be injected: every topic (its subscribers get it), every queue (as its
 /// subscription would deliver it).
-public func injectTargets(_ sim: Simulation) -> [(label: String, topic: String?, queue: String?)] {
-  sim.topics.map {
+public func injectTargets(_ l: PipelineLayout) -> [(label: String, topic: String?, queue: String?)] {
+  l.topics.map {
     ("topic \($0.name) → " + $0.subscriptions.map(\.endpointName).joined(separator: ", "), $0.name, nil)
   }
-    + sim.queues.map { ("queue \($0.name) only", nil, $0.name) }
+    + l.queues.map { ("queue \($0.name) only", nil, $0.name) }
 }

@@ -2,81 +2,77 @@ import TermRender
 
 // MARK: - Key bindings: one table for dispatch, the hint bar and the help overlay
 
-/// One binding.
+/// One binding: its keys, how the help names them, what it does, and its entry on the hint bar.
 public struct Binding: Sendable {
   public var keys: [Key]
   public var label: String
   public var help: String
-  public var inBar: Bool
+  /// The hint bar's entry (`p fire`), nil when the binding is only in the help.
+  public var bar: String?
   public var action: @Sendable (Key) -> Action?
+
+  public init(
+    _ keys: [Key], _ label: String, _ help: String, bar: String? = nil, action: @escaping @Sendable (Key) -> Action?
+  ) {
+    self.keys = keys
+    self.label = label
+    self.help = help
+    self.bar = bar
+    self.action = action
+  }
+
+  public var inBar: Bool { bar != nil }
 }
 
-/// The bindings, in the order the help overlay lists them.
+/// The bindings, in the order the help overlay and the hint bar list them.
 public let keyBindings: [Binding] = [
-  Binding(keys: [.char("p")], label: "p", help: "fire one request at the preprocessor", inBar: true) { _ in .fire },
-  Binding(keys: [.char("P")], label: "P", help: "fire a burst of 10 requests", inBar: true) { _ in .fireBurst },
+  Binding([.char("p")], "p", "fire one request at the entry function", bar: "p fire") { _ in .fire },
+  Binding([.char("P")], "P", "fire a burst of 10 requests", bar: "P burst") { _ in .fireBurst },
   Binding(
-    keys: (1...9).map { .char(Character(String($0))) }, label: "1-9",
-    help: "pause/resume service N's trigger (Enabled=false: messages wait in its queue)", inBar: true
+    (1...9).map { .char(Character(String($0))) }, "1-9",
+    "pause/resume service N's trigger (Enabled=false: messages wait in its queue)", bar: "1-9 pause"
   ) { key in
     if case .char(let c) = key, let n = Int(String(c)) { return .toggleMapping(n) }
     return nil
   },
+  Binding([.char("f")], "f N", "break service N (every invocation errors) or mend it", bar: "f N break") { _ in
+    .chooseFailure
+  },
   Binding(
-    keys: [.char("f")], label: "f N", help: "break service N (every invocation errors) or mend it", inBar: true
-  ) { _ in .chooseFailure },
-  Binding(
-    keys: [.char("r")], label: "r",
-    help: "redrive the selected dead-letter queue back to its source queues (500/s; again cancels)", inBar: false
+    [.char("r")], "r", "redrive the selected dead-letter queue back to its source queues (500/s; again cancels)"
   ) { _ in .redrive },
   Binding(
-    keys: [.char("i")], label: "i",
-    help: "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses",
-    inBar: false
+    [.char("i")], "i", "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses"
   ) { _ in .inject },
-  Binding(keys: [.char("I")], label: "I", help: "inject a request by typing its ID", inBar: false) { _ in
-    .injectByID
+  Binding([.char("I")], "I", "inject a request by typing its ID") { _ in .injectByID },
+  Binding([.char("e")], "e", "in the inject chooser: edit the message before sending it") { _ in .editMessage },
+  Binding([.char("a")], "a", "in the inject chooser: message attributes, as name=value, name2=42") { _ in
+    .editAttributes
   },
   Binding(
-    keys: [.char("e")], label: "e", help: "in the inject chooser: edit the message before sending it", inBar: false
-  ) {
-    _ in .editMessage
-  },
+    [.char("c")], "c",
+    "charts of the selected queue: depth, executions against the pollers' target, latency, errors",
+    bar: "c chart"
+  ) { _ in .chart },
+  Binding([.char("w")], "w", "write the session so far to the --record file (for --replay)") { _ in .saveReplay },
+  Binding([.char(" ")], "space", "pause/resume the clock", bar: "space clock") { _ in .togglePause },
+  Binding([.char("+"), .char("=")], "+", "speed up (×0.1 to ×1000)", bar: "+/- speed") { _ in .faster },
+  Binding([.char("-"), .char("_")], "-", "slow down") { _ in .slower },
+  Binding([.char(".")], ".", "advance to the next event while paused", bar: ". step") { _ in .stepEvent },
+  Binding([.tab], "Tab", "focus the next pane", bar: "Tab pane") { _ in .focusNext },
+  Binding([.backTab], "S-Tab", "focus the previous pane") { _ in .focusPrevious },
+  Binding([.up, .char("k")], "↑/k", "select the previous row (scroll up in a detail)") { _ in .up },
+  Binding([.down, .char("j")], "↓/j", "select the next row (scroll down in a detail)") { _ in .down },
+  Binding([.pageUp], "PgUp", "ten rows up") { _ in .pageUp },
+  Binding([.pageDown], "PgDn", "ten rows down") { _ in .pageDown },
   Binding(
-    keys: [.char("a")], label: "a", help: "in the inject chooser: message attributes, as name=value, name2=42",
-    inBar: false
-  ) { _ in .editAttributes },
-  Binding(
-    keys: [.char("w")], label: "w", help: "write the session so far to the --record file (for --replay)", inBar: false
-  ) {
-    _ in .saveReplay
-  },
-  Binding(keys: [.char(" ")], label: "space", help: "pause/resume the clock", inBar: true) { _ in .togglePause },
-  Binding(keys: [.char("+"), .char("=")], label: "+/-", help: "speed up / slow down (×0.1 to ×1000)", inBar: true) {
-    _ in .faster
-  },
-  Binding(keys: [.char("-"), .char("_")], label: "-", help: "slow down", inBar: false) { _ in .slower },
-  Binding(keys: [.char(".")], label: ".", help: "advance to the next event while paused", inBar: true) { _ in
-    .stepEvent
-  },
-  Binding(keys: [.tab], label: "Tab", help: "focus the next pane (Shift-Tab: previous)", inBar: true) { _ in
-    .focusNext
-  },
-  Binding(keys: [.backTab], label: "S-Tab", help: "focus the previous pane", inBar: false) { _ in .focusPrevious },
-  Binding(keys: [.up, .char("k")], label: "↑/k", help: "select the previous row (scroll up in a detail)", inBar: false)
-  { _ in .up },
-  Binding(keys: [.down, .char("j")], label: "↓/j", help: "select the next row (scroll down in a detail)", inBar: false)
-  { _ in .down },
-  Binding(keys: [.pageUp], label: "PgUp", help: "ten rows up", inBar: false) { _ in .pageUp },
-  Binding(keys: [.pageDown], label: "PgDn", help: "ten rows down", inBar: false) { _ in .pageDown },
-  Binding(
-    keys: [.enter], label: "Enter",
-    help: "details: a request's timeline, a message's body and receives, a queue's attributes, an object's content",
-    inBar: true
+    [.enter], "Enter",
+    "details: a request's timeline, a message's body and receives, a queue's attributes, an object's content",
+    bar: "Enter details"
   ) { _ in .open },
-  Binding(keys: [.escape], label: "Esc", help: "close the detail view", inBar: false) { _ in .back },
-  Binding(keys: [.char("?")], label: "?", help: "this help", inBar: true) { _ in .help },
-  Binding(keys: [.char("q"), .ctrlC], label: "q", help: "quit (Ctrl-C too)", inBar: true) { _ in .quit },
+  Binding([.escape], "Esc", "close the detail view") { _ in .back },
+  Binding([.char("?")], "?", "this help", bar: "? help") { _ in .help },
+  Binding([.char("q"), .ctrlC], "q", "quit (Ctrl-C too)", bar: "q quit") { _ in .quit },
 ]
 
 /// The action for a key, from the binding table.
@@ -85,24 +81,7 @@ public func action(for key: Key) -> Action? {
   return nil
 }
 
-/// The hint bar's text.
+/// The hint bar's text: the bar entries of the binding table, in its order.
 public func hintBar(width: Int) -> String {
-  keyBindings.filter(\.inBar).map { "\($0.label) \(shortHelp($0))" }.joined(separator: "  ")
-}
-
-private func shortHelp(_ b: Binding) -> String {
-  switch b.label {
-  case "p": return "fire"
-  case "P": return "burst"
-  case "1-9": return "pause svc"
-  case "f N": return "break svc"
-  case "space": return "clock"
-  case "+/-": return "speed"
-  case ".": return "step"
-  case "Tab": return "pane"
-  case "Enter": return "details"
-  case "?": return "help"
-  case "q": return "quit"
-  default: return b.help
-  }
+  keyBindings.compactMap(\.bar).joined(separator: "  ")
 }

@@ -17,18 +17,13 @@ public struct RequestRow: Sendable {
   public var collision = false
   public var completedAt: SimTime?
   public var notifications = 0
-  /// Everything that happened to it, oldest first.
-  public var timeline: [(SimTime, String)] = []
+  /// Everything that happened to it, oldest first, as the events themselves (the text is made
+  /// when the timeline is opened), at most `PipelineModel.timelineLength`.
+  public var timeline: Ring<SimEvent> = Ring(capacity: PipelineModel.timelineLength)
 }
 
-/// One line of the Events pane.
-public struct EventLine: Sendable {
-  public var time: SimTime
-  /// The event's type, `service.action`.
-  public var type: String
-  /// What happened, for people.
-  public var summary: String
-}
+/// One line of the Events pane: the event, its text made when the line is drawn.
+public typealias EventLine = SimEvent
 
 /// A received message that is not deleted yet.
 public struct InFlightRow: Sendable {
@@ -41,75 +36,186 @@ public struct InFlightRow: Sendable {
   public var invocation: Int?
 }
 
-/// An object written to S3.
+/// An object written to S3, with its content as the put event carried it.
 public struct S3Row: Sendable {
   public var bucket: String
   public var key: String
   public var size: Int
   public var etag: String
   public var time: SimTime
+  public var body: String
 }
 
-/// The dashboard's picture of the pipeline, built from the simulation's events (and the public
-/// Approximate* counters of its queues). Everything that grows has a bound.
+/// A move task as its events tell it.
+public struct MoveTaskRow: Sendable, Equatable {
+  public var id: Int
+  public var source: String
+  public var destination: String?
+  public var status: String
+  public var moved: Int
+  public var total: Int
+}
+
+/// Messages stored in one queue, by state, counted from the events.
+public struct QueueCounts: Sendable, Equatable {
+  public var visible = 0
+  public var inFlight = 0
+  public var delayed = 0
+  public var depth: Int { visible + inFlight + delayed }
+}
+
+/// One queue's histories, a value per virtual second.
+public struct QueueSeries: Sendable {
+  public var visible: Series
+  public var inFlight: Series
+  public var delayed: Series
+  public var sent: Series
+  public var received: Series
+  public var deleted: Series
+  init(_ n: Int) {
+    (visible, inFlight, delayed) = (Series(capacity: n), Series(capacity: n), Series(capacity: n))
+    (sent, received, deleted) = (Series(capacity: n), Series(capacity: n), Series(capacity: n))
+  }
+}
+
+/// One function's histories, a value per virtual second.
+public struct FunctionSeries: Sendable {
+  public var running: Series
+  public var invocations: Series
+  public var errors: Series
+  public var throttles: Series
+  init(_ n: Int) {
+    (running, invocations) = (Series(capacity: n), Series(capacity: n))
+    (errors, throttles) = (Series(capacity: n), Series(capacity: n))
+  }
+}
+
+/// The dashboard's picture of the pipeline. It is built from the simulation's events alone, plus
+/// the pipeline's layout (taken once) and a snapshot of its public counters (taken once per
+/// frame, for what events do not carry: the age of the oldest message, empty receives, warm
+/// environments, busy pollers). It holds no reference to the simulation, so nothing it does can
+/// change a run. Everything that grows has a bound, except what the pipeline itself keeps: one
+/// entry per message stored in a queue.
 public final class PipelineModel {
   public static let maxRequests = 2_000
   public static let maxRows = 500
-  public static let historyLength = 240
+  /// One-second samples kept per history: an hour of virtual time.
+  public static let historyLength = 3_600
+  public static let timelineLength = 100
 
-  public let sim: Simulation
-  /// Stage names (one per service), and which stage each queue (and its DLQ) feeds.
-  public let stages: [String]
-  public private(set) var stageOfQueue: [String: Int] = [:]
-  private var stageOfFunction: [String: Int] = [:]
+  public let layout: PipelineLayout
+  public var stages: [String] { layout.stages }
+  /// The last snapshot taken.
+  public private(set) var snapshot: PipelineSnapshot
+  /// The newest virtual time seen, in an event or a snapshot.
+  public private(set) var now: SimTime
 
-  public private(set) var requests: [RequestRow] = []
+  // Per component, from events.
+  public private(set) var queueCounts: [QueueCounts]
+  public private(set) var mappingEnabled: [Bool]
+  public private(set) var mappingTarget: [Int]
+  public private(set) var running: [Int]
+  public private(set) var failing: [Bool]
+  public private(set) var moveTasks: [MoveTaskRow] = []
+
+  public private(set) var requests: Ring<RequestRow> = Ring(capacity: PipelineModel.maxRequests)
   /// Requests dropped from the list because it reached its bound.
   public private(set) var droppedRequests = 0
   private var firstFire = 1
   private var firesOfID: [RequestID: [Int]] = [:]
-  public private(set) var s3: [S3Row] = []
-  public private(set) var eventLines: [EventLine] = []
+  public private(set) var s3: Ring<S3Row> = Ring(capacity: PipelineModel.maxRows)
+  public private(set) var eventLines: Ring<SimEvent> = Ring(capacity: PipelineModel.maxRows)
   public private(set) var inFlight: [UUID128: InFlightRow] = [:]
-  /// The request and queue of each message still stored somewhere (dropped when it is deleted,
-  /// expires or is purged, so that the map stays as small as the queues).
-  private var messages: [UUID128: (request: RequestID, queue: String)] = [:]
-  private var bodyOfMessage: [UUID128: String] = [:]
+  /// Every message stored in a queue: where, in what state, for which request.
+  private var messages: [UUID128: (queue: Int, state: MessageState, request: RequestID?)] = [:]
+  private var records: [UUID128: LambdaRecord] = [:]
   private var invocationStages: [Int: (Int, [RequestID])] = [:]
   public private(set) var receiveHistory: [UUID128: [(SimTime, Int, String)]] = [:]
-  /// Queue depth (visible + in flight + delayed), one sample per virtual second, per queue.
-  public private(set) var depthHistory: [String: [Int]] = [:]
-  private var lastSample: SimTime
-  private var rateBase: [String: (SimTime, QueueCounters)] = [:]
-  public private(set) var rates: [String: (sent: Double, received: Double, deleted: Double)] = [:]
+  /// Requests not complete yet: stages done and the latest stage latency.
+  private var pending: [RequestID: (done: Int, latest: SimDuration)] = [:]
+  public private(set) var notifications = 0
+  /// Notifications (deliveries to a recording endpoint) per topic.
+  private var notified: [Int]
+
+  // Histories.
+  public private(set) var queueSeries: [QueueSeries]
+  public private(set) var functionSeries: [FunctionSeries]
+  public private(set) var mappingTargetSeries: [Series]
+  public private(set) var latencyP50 = Series(capacity: PipelineModel.historyLength)
+  public private(set) var latencyP99 = Series(capacity: PipelineModel.historyLength)
+  /// The virtual second (from the start) being gathered, and its counts so far.
+  private var second: Int64 = 0
+  private var sentNow: [Int]
+  private var receivedNow: [Int]
+  private var deletedNow: [Int]
+  private var invokedNow: [Int]
+  private var errorsNow: [Int]
+  private var throttlesNow: [Int]
+  private var latenciesNow: [SimDuration] = []
+
   /// Bumped on every change, so the terminal redraws only when something moved.
   public private(set) var version = 0
-  public private(set) var notifications = 0
 
-  public init(sim: Simulation) {
-    self.sim = sim
-    stages = sim.tracker.stages
-    lastSample = sim.now
-    for m in sim.mappings {
-      let f = sim.functions[m.function]
-      if let s = stageIndex(of: f, sim) {
-        stageOfFunction[f.name] = s
-        let q = sim.queues[m.queue]
-        stageOfQueue[q.name] = s
-        if let d = q.deadLetterQueue { stageOfQueue[sim.queues[d].name] = s }
-      }
+  private let queueIndex: [String: Int]
+  private let functionIndex: [String: Int]
+  private let mappingIndex: [String: Int]
+  private let topicIndex: [String: Int]
+  private let stageIndex: [String: Int]
+  /// Which stage each queue (and its DLQ) and each function feeds.
+  public let stageOfQueue: [Int: Int]
+  private let stageOfFunction: [Int: Int]
+
+  public init(layout: PipelineLayout, snapshot: PipelineSnapshot) {
+    self.layout = layout
+    self.snapshot = snapshot
+    now = snapshot.now
+    var qi: [String: Int] = [:]
+    for (i, q) in layout.queues.enumerated() { qi[q.name] = i }
+    queueIndex = qi
+    var fi: [String: Int] = [:]
+    for (i, f) in layout.functions.enumerated() { fi[f.name] = i }
+    functionIndex = fi
+    var mi: [String: Int] = [:]
+    for (i, m) in layout.mappings.enumerated() { mi[m.name] = i }
+    mappingIndex = mi
+    var ti: [String: Int] = [:]
+    for (i, t) in layout.topics.enumerated() { ti[t.name] = i }
+    topicIndex = ti
+    var si: [String: Int] = [:]
+    for (i, s) in layout.stages.enumerated() { si[s] = i }
+    stageIndex = si
+    var sq: [Int: Int] = [:]
+    var sf: [Int: Int] = [:]
+    for m in layout.mappings {
+      guard let s = layout.functions[m.function].outputs.stage else { continue }
+      sf[m.function] = s
+      sq[m.queue] = s
+      if let d = layout.queues[m.queue].deadLetterQueue { sq[d] = s }
     }
-    for q in sim.queues {
-      depthHistory[q.name] = []
-      rateBase[q.name] = (sim.now, q.counters)
-      rates[q.name] = (0, 0, 0)
-    }
+    stageOfQueue = sq
+    stageOfFunction = sf
+    queueCounts = snapshot.queues.map { QueueCounts(visible: $0.visible, inFlight: $0.inFlight, delayed: $0.delayed) }
+    mappingEnabled = snapshot.mappings.map(\.enabled)
+    mappingTarget = snapshot.mappings.map(\.target)
+    running = snapshot.functions.map(\.running)
+    failing = snapshot.functions.map { $0.failure.errorRate >= 1 }
+    let n = PipelineModel.historyLength
+    queueSeries = layout.queues.map { _ in QueueSeries(n) }
+    functionSeries = layout.functions.map { _ in FunctionSeries(n) }
+    mappingTargetSeries = layout.mappings.map { _ in Series(capacity: n) }
+    let zeros = { (k: Int) in Array(repeating: 0, count: k) }
+    (sentNow, receivedNow, deletedNow) = (
+      zeros(layout.queues.count), zeros(layout.queues.count), zeros(layout.queues.count)
+    )
+    notified = zeros(layout.topics.count)
+    (invokedNow, errorsNow, throttlesNow) = (
+      zeros(layout.functions.count), zeros(layout.functions.count), zeros(layout.functions.count)
+    )
+    second = secondOf(now)
   }
 
-  private func stageIndex(of f: LambdaFunction, _ sim: Simulation) -> Int? {
-    if case .seedService(_, _, _, let stage, _) = f.spec.handler { return stages.firstIndex(of: stage) }
-    return nil
-  }
+  /// A model of a simulation, from its layout and a first snapshot.
+  public convenience init(sim: Simulation) { self.init(layout: sim.layout, snapshot: sim.snapshot()) }
 
   /// The request row of a fire, if still kept.
   public func row(fire: Int) -> RequestRow? {
@@ -117,27 +223,109 @@ public final class PipelineModel {
     return i >= 0 && i < requests.count ? requests[i] : nil
   }
 
-  /// Messages the model still tracks (for tests of its bounds).
+  /// Messages the model tracks: those stored in a queue.
   var trackedMessages: Int { messages.count }
   var trackedIDs: Int { firesOfID.count }
 
-  /// The body of a message, when it was seen being received.
-  public func body(of id: UUID128) -> String? { bodyOfMessage[id] }
+  /// The body of a message, when it was seen in a function's event.
+  public func body(of id: UUID128) -> String? { records[id]?.body }
+
+  /// Notifications a topic delivered to recording endpoints.
+  public func notifications(topic t: Int) -> Int { notified[t] }
+
+  /// Whether a mapping's function is failing on purpose (every invocation errors).
+  public func isFailing(mapping i: Int) -> Bool { failing[layout.mappings[i].function] }
+
+  // MARK: Snapshots and time
+
+  /// Takes the frame's snapshot of public counters, and closes the seconds up to its time.
+  public func take(_ s: PipelineSnapshot) {
+    let changed = s.now != snapshot.now || s.jobsExecuted != snapshot.jobsExecuted || s.events != snapshot.events
+    snapshot = s
+    if s.now > now { now = s.now }
+    advance(to: now)
+    if changed { version += 1 }
+  }
+
+  private func secondOf(_ t: SimTime) -> Int64 {
+    let d = (t - layout.startTime).microseconds
+    return d >= 0 ? d / 1_000_000 : (d - 999_999) / 1_000_000
+  }
+
+  /// Closes every whole virtual second before `t`: one sample per history.
+  private func advance(to t: SimTime) {
+    let target = secondOf(t)
+    guard target > second else { return }
+    let gap = target - second
+    // Past a whole history, older samples would be overwritten anyway.
+    let pushes = Int(min(gap, Int64(PipelineModel.historyLength)))
+    for k in 0..<pushes { closeSecond(first: k == 0) }
+    second = target
+  }
+
+  private func closeSecond(first: Bool) {
+    for q in queueCounts.indices {
+      let c = queueCounts[q]
+      queueSeries[q].visible.append(Double(c.visible))
+      queueSeries[q].inFlight.append(Double(c.inFlight))
+      queueSeries[q].delayed.append(Double(c.delayed))
+      queueSeries[q].sent.append(first ? Double(sentNow[q]) : 0)
+      queueSeries[q].received.append(first ? Double(receivedNow[q]) : 0)
+      queueSeries[q].deleted.append(first ? Double(deletedNow[q]) : 0)
+      (sentNow[q], receivedNow[q], deletedNow[q]) = (0, 0, 0)
+    }
+    for f in running.indices {
+      functionSeries[f].running.append(Double(running[f]))
+      functionSeries[f].invocations.append(first ? Double(invokedNow[f]) : 0)
+      functionSeries[f].errors.append(first ? Double(errorsNow[f]) : 0)
+      functionSeries[f].throttles.append(first ? Double(throttlesNow[f]) : 0)
+      (invokedNow[f], errorsNow[f], throttlesNow[f]) = (0, 0, 0)
+    }
+    for m in mappingTarget.indices { mappingTargetSeries[m].append(Double(mappingTarget[m])) }
+    if first, !latenciesNow.isEmpty {
+      let s = LatencySummary(latenciesNow)
+      latencyP50.append(s.p50.milliseconds)
+      latencyP99.append(s.p99.milliseconds)
+      latenciesNow.removeAll(keepingCapacity: true)
+    } else {
+      latencyP50.append(.nan)
+      latencyP99.append(.nan)
+    }
+  }
+
+  /// A queue's depth (visible + in flight + delayed), the last `n` seconds.
+  public func depthHistory(queue q: Int, last n: Int) -> [Int] {
+    let s = queueSeries[q]
+    let v = s.visible.last(n)
+    let f = s.inFlight.last(n)
+    let d = s.delayed.last(n)
+    return v.indices.map { Int(v[$0] + f[$0] + d[$0]) }
+  }
+
+  /// Per-second rates of a queue over the last five whole seconds: in (sent), received, deleted.
+  public func rates(queue q: Int) -> (sent: Double, received: Double, deleted: Double) {
+    let s = queueSeries[q]
+    func avg(_ x: Series) -> Double {
+      let v = x.last(5)
+      return v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count)
+    }
+    return (avg(s.sent), avg(s.received), avg(s.deleted))
+  }
 
   // MARK: Events
 
   /// Takes one event into the picture.
   public func apply(_ e: SimEvent) {
     version += 1
-    let summary = describe(e)
-    eventLines.append(EventLine(time: e.time, type: e.kind.type, summary: summary))
-    if eventLines.count > PipelineModel.maxRows { eventLines.removeFirst(eventLines.count - PipelineModel.maxRows) }
+    if e.time > now {
+      now = e.time
+      if secondOf(now) > second { advance(to: now) }
+    }
+    eventLines.append(e)
     switch e.kind {
     case .requestFire(let fire):
-      requests.append(
-        RequestRow(fire: fire, id: nil, fired: e.time, stages: Array(repeating: .pending, count: stages.count)))
-      if requests.count > PipelineModel.maxRequests {
-        let dropped = requests.removeFirst()
+      if requests.count == PipelineModel.maxRequests {
+        let dropped = requests[0]
         if let id = dropped.id {
           firesOfID[id]?.removeAll { $0 == dropped.fire }
           if firesOfID[id]?.isEmpty == true { firesOfID[id] = nil }
@@ -145,161 +333,173 @@ public final class PipelineModel {
         firstFire += 1
         droppedRequests += 1
       }
-      note(fire: fire, e.time, "fired")
+      requests.append(
+        RequestRow(fire: fire, id: nil, fired: e.time, stages: Array(repeating: .pending, count: stages.count)))
+      note(fire: fire, e)
     case .requestID(let fire, let id):
       update(fire) { $0.id = id }
       firesOfID[id, default: []].append(fire)
-      note(fire: fire, e.time, "request ID \(id.hex)")
+      note(fire: fire, e)
     case .requestCollision(let id, let fires):
       for f in fires { update(f) { $0.collision = true } }
-      note(id, e.time, "COLLISION: fires \(fires.map(String.init).joined(separator: ", ")) share this ID")
+      note(id, e)
     case .requestFailed(let fire, let reason):
       update(fire) { $0.failed = reason }
-      note(fire: fire, e.time, "failed: \(reason)")
+      note(fire: fire, e)
     case .requestStageDone(let id, let stage, let latency):
-      if let s = stages.firstIndex(of: stage),
-        let fire = firesOfID[id]?.first(where: { row(fire: $0)?.stages[s] != .done })
-      {
-        update(fire) { r in
-          r.stages[s] = .done
-          if r.stages.allSatisfy({ $0 == .done }) { r.completedAt = e.time }
+      if let s = stageIndex[stage] {
+        if let fire = firesOfID[id]?.first(where: { row(fire: $0)?.stages[s] != .done }) {
+          update(fire) { r in
+            r.stages[s] = .done
+            if r.stages.allSatisfy({ $0 == .done }) { r.completedAt = e.time }
+          }
+          note(fire: fire, e)
         }
-        note(fire: fire, e.time, "\(stage) done after \(formatSpan(latency))")
+        var p = pending[id] ?? (0, .zero)
+        p.done += 1
+        p.latest = max(p.latest, latency)
+        if p.done >= stages.count {
+          latenciesNow.append(p.latest)
+          pending[id] = nil
+        } else {
+          pending[id] = p
+        }
       }
-    case .snsPublish(let topic, let mid, _, _, _, let matched, let filtered, let id, let injected):
-      if let id {
-        var text = "sns.publish \(topic) \(mid.text) → \(matched.joined(separator: ", "))"
-        if !filtered.isEmpty { text += " (filtered out: \(filtered.joined(separator: ", ")))" }
-        if injected { text += " [injected]" }
-        note(id, e.time, text)
-      }
-    case .snsNotify(let topic, let endpoint, _, _, let id):
+    case .snsPublish(_, _, _, _, _, _, _, let id, _):
+      if let id { note(id, e) }
+    case .snsNotify(let topic, _, _, _, let id):
       notifications += 1
+      if let t = topicIndex[topic] { notified[t] += 1 }
       if let id {
         for f in firesOfID[id] ?? [] { update(f) { $0.notifications += 1 } }
-        note(id, e.time, "notified \(endpoint) via \(topic)")
+        note(id, e)
       }
-    case .sqsSend(let queue, let mid, _, _, _, let id, _):
+    case .sqsSend(let queue, let mid, _, let delay, _, let id, _):
+      guard let q = queueIndex[queue] else { break }
+      let state: MessageState = delay > .zero ? .delayed : .visible
+      messages[mid] = (q, state, id)
+      count(q, state, +1)
+      sentNow[q] += 1
       if let id {
-        messages[mid] = (id, queue)
-        if let s = stageOfQueue[queue] { setStage(id, s, .queued) }
-        note(id, e.time, "sqs.send \(queue) \(mid.text)")
+        if let s = stageOfQueue[q] { setStage(id, s, .queued) }
+        note(id, e)
       }
-    case .sqsReceive(let queue, let mid, let count, let until, let consumer):
+    case .sqsReceive(let queue, let mid, let receiveCount, let until, let consumer):
+      guard let q = queueIndex[queue] else { break }
+      let known = messages[mid]
+      move(mid, q, from: known?.state ?? .visible, to: .inFlight)
+      receivedNow[q] += 1
       inFlight[mid] = InFlightRow(
-        queue: queue, messageId: mid, requestID: messages[mid]?.request, receiveCount: count, receivedAt: e.time,
+        queue: queue, messageId: mid, requestID: known?.request, receiveCount: receiveCount, receivedAt: e.time,
         visibleUntil: until, invocation: nil)
-      receiveHistory[mid, default: []].append((e.time, count, consumer))
-      if let id = messages[mid]?.request {
-        note(id, e.time, "sqs.receive \(queue) receive #\(count), visible again at \(until.iso8601Millis)")
-      }
+      receiveHistory[mid, default: []].append((e.time, receiveCount, consumer))
+      if let id = known?.request { note(id, e) }
     case .sqsDelete(let queue, let mid, _):
+      guard let q = queueIndex[queue] else { break }
       inFlight[mid] = nil
-      if let id = messages[mid]?.request { note(id, e.time, "sqs.delete \(queue)") }
+      deletedNow[q] += 1
+      if let id = messages[mid]?.request { note(id, e) }
       forget(mid)
     case .sqsVisible(let queue, let mid, let reason):
+      guard let q = queueIndex[queue] else { break }
       inFlight[mid] = nil
+      let from: MessageState = reason == .delayEnded ? .delayed : .inFlight
+      move(mid, q, from: messages[mid]?.state ?? from, to: .visible)
       if let id = messages[mid]?.request {
-        note(id, e.time, "visible again in \(queue) (\(reason.rawValue))")
-        if let s = stageOfQueue[queue], reason == .visibilityTimeout { setStage(id, s, .retrying) }
+        note(id, e)
+        if let s = stageOfQueue[q], reason == .visibilityTimeout { setStage(id, s, .retrying) }
       }
-    case .sqsDLQ(let queue, let dlq, let mid, let count, let id):
+    case .sqsDLQ(let queue, let dlq, let mid, _, let id):
       inFlight[mid] = nil
-      if let known = messages[mid] { messages[mid] = (known.request, dlq) }
-      if let id, let s = stageOfQueue[queue] {
+      if let known = messages[mid], let d = queueIndex[dlq] {
+        count(known.queue, known.state, -1)
+        messages[mid] = (d, .visible, known.request)
+        count(d, .visible, +1)
+      }
+      if let id, let q = queueIndex[queue], let s = stageOfQueue[q] {
         setStage(id, s, .deadLetter)
-        note(id, e.time, "moved to \(dlq) after \(count) receives")
+        note(id, e)
       }
     case .sqsExpire(_, let mid, _):
       inFlight[mid] = nil
       forget(mid)
-    case .sqsRedrive(let task, let source, let destination, let old, let new, let id):
+    case .sqsRedrive(_, _, let destination, let old, _, let id):
       forget(old)
       if let id {
-        messages[new] = (id, destination)
-        if let s = stageOfQueue[destination] { setStage(id, s, .queued) }
-        note(id, e.time, "redriven from \(source) to \(destination) by move task \(task) (new message \(new.text))")
+        if let d = queueIndex[destination], let s = stageOfQueue[d] { setStage(id, s, .queued) }
+        note(id, e)
       }
-    case .sqsMoveTask:
-      break
+    case .sqsMoveTask(let task, let source, let destination, let status, let moved, let total):
+      let row = MoveTaskRow(
+        id: task, source: source, destination: destination, status: status, moved: moved, total: total)
+      if let i = moveTasks.firstIndex(where: { $0.id == task }) { moveTasks[i] = row } else { moveTasks.append(row) }
     case .sqsPurge(let queue, _):
+      guard let q = queueIndex[queue] else { break }
       for (k, v) in inFlight where v.queue == queue { inFlight[k] = nil }
-      for (k, v) in messages where v.queue == queue { forget(k) }
-    case .lambdaInvoke(let function, let inv, let cold, _, let ids, let records):
-      for r in records ?? [] {
-        if let mid = uuid(r.messageId) {
+      for (k, v) in messages where v.queue == q { forget(k) }
+    case .lambdaInvoke(let function, let inv, _, _, let ids, let batch):
+      let f = functionIndex[function]
+      if let f {
+        running[f] += 1
+        invokedNow[f] += 1
+      }
+      for r in batch ?? [] {
+        if let mid = r.messageUUID {
           inFlight[mid]?.invocation = inv
-          bodyOfMessage[mid] = r.body
+          records[mid] = r
         }
       }
-      if let s = stageOfFunction[function] {
+      if let f, let s = stageOfFunction[f] {
         invocationStages[inv] = (s, ids)
         for id in ids {
           setStage(id, s, .running)
-          note(id, e.time, "λ \(function) #\(inv) \(cold ? "cold" : "warm") start, batch of \(ids.count)")
-          // The exact record this request arrived in.
-          for r in records ?? [] where r.requestID == id { note(id, e.time, "  event record: " + r.json) }
+          note(id, e)
         }
       }
-    case .lambdaResult(let function, let inv, let outcome, let duration, let failures):
+    case .lambdaResult(let function, let inv, let outcome, _, _):
+      if let f = functionIndex[function] {
+        running[f] -= 1
+        if outcome != .success { errorsNow[f] += 1 }
+      }
       if let (s, ids) = invocationStages.removeValue(forKey: inv) {
         for id in ids {
-          switch outcome {
-          case .success: note(id, e.time, "λ \(function) #\(inv) succeeded in \(formatSpan(duration))")
-          case .error(let m):
-            setStage(id, s, .retrying)
-            note(id, e.time, "λ \(function) #\(inv) error: \(m)")
-          case .timeout:
-            setStage(id, s, .retrying)
-            note(id, e.time, "λ \(function) #\(inv) timed out after \(formatSpan(duration))")
-          }
-        }
-        if !failures.isEmpty {
-          for f in failures {
-            if let mid = uuid(f), let id = messages[mid]?.request {
-              note(id, e.time, "reported as a batch item failure")
-            }
-          }
+          if outcome != .success { setStage(id, s, .retrying) }
+          note(id, e)
         }
       }
-    case .s3Put(let bucket, let key, let etag, let size, let id):
-      s3.append(S3Row(bucket: bucket, key: key, size: size, etag: etag, time: e.time))
-      if s3.count > PipelineModel.maxRows { s3.removeFirst(s3.count - PipelineModel.maxRows) }
-      if let id { note(id, e.time, "s3.put \(key) ETag \(etag)") }
-    case .s3Get(_, let key, let found, let id):
-      if let id { note(id, e.time, "s3.get \(key)" + (found ? "" : " → NoSuchKey")) }
-    case .snsDeliveryFailed, .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure:
+    case .lambdaThrottle(let function, _, _):
+      if let f = functionIndex[function] { throttlesNow[f] += 1 }
+    case .lambdaScale(let mapping, _, let to):
+      if let m = mappingIndex[mapping] { mappingTarget[m] = to }
+    case .lambdaMapping(let mapping, let enabled):
+      if let m = mappingIndex[mapping] { mappingEnabled[m] = enabled }
+    case .lambdaFailure(let function, let failure):
+      if let f = functionIndex[function] { failing[f] = failure.errorRate >= 1 }
+    case .s3Put(let bucket, let key, let etag, let size, let body, let id):
+      s3.append(S3Row(bucket: bucket, key: key, size: size, etag: etag, time: e.time, body: body))
+      if let id { note(id, e) }
+    case .s3Get(_, _, _, let id):
+      if let id { note(id, e) }
+    case .snsDeliveryFailed:
       break
-    }
-  }
-
-  /// Samples depth history and rates up to the simulation's clock (one sample per virtual second).
-  public func sample() {
-    while sim.now - lastSample >= .seconds(1) {
-      lastSample += .seconds(1)
-      for q in sim.queues {
-        var h = depthHistory[q.name] ?? []
-        h.append(q.depth)
-        if h.count > PipelineModel.historyLength { h.removeFirst(h.count - PipelineModel.historyLength) }
-        depthHistory[q.name] = h
-      }
-      version += 1
-    }
-    for q in sim.queues {
-      guard let (t0, c0) = rateBase[q.name] else { continue }
-      let span = sim.now - t0
-      if span >= .seconds(5) {
-        let s = span.seconds
-        rates[q.name] = (
-          Double(q.counters.sent + q.counters.movedIn - c0.sent - c0.movedIn) / s,
-          Double(q.counters.received - c0.received) / s, Double(q.counters.deleted - c0.deleted) / s
-        )
-        rateBase[q.name] = (sim.now, q.counters)
-      }
     }
   }
 
   // MARK: Helpers
+
+  private func count(_ q: Int, _ state: MessageState, _ d: Int) {
+    switch state {
+    case .visible: queueCounts[q].visible += d
+    case .inFlight: queueCounts[q].inFlight += d
+    case .delayed: queueCounts[q].delayed += d
+    }
+  }
+
+  private func move(_ mid: UUID128, _ q: Int, from: MessageState, to: MessageState) {
+    count(q, from, -1)
+    count(q, to, +1)
+    if messages[mid] != nil { messages[mid]!.state = to }
+  }
 
   private func update(_ fire: Int, _ change: (inout RequestRow) -> Void) {
     let i = fire - firstFire
@@ -315,67 +515,15 @@ public final class PipelineModel {
     }
   }
 
-  private func note(fire: Int, _ t: SimTime, _ text: String) {
-    update(fire) { r in
-      r.timeline.append((t, text))
-      if r.timeline.count > 200 { r.timeline.removeFirst() }
-    }
-  }
+  private func note(fire: Int, _ e: SimEvent) { update(fire) { $0.timeline.append(e) } }
 
-  private func note(_ id: RequestID, _ t: SimTime, _ text: String) {
-    for f in firesOfID[id] ?? [] { note(fire: f, t, text) }
+  private func note(_ id: RequestID, _ e: SimEvent) {
+    for f in firesOfID[id] ?? [] { note(fire: f, e) }
   }
 
   private func forget(_ mid: UUID128) {
-    bodyOfMessage[mid] = nil
+    if let known = messages.removeValue(forKey: mid) { count(known.queue, known.state, -1) }
+    records[mid] = nil
     receiveHistory[mid] = nil
-    messages[mid] = nil
-  }
-
-  private func uuid(_ text: String) -> UUID128? {
-    let h = text.replacingOccurrences(of: "-", with: "")
-    guard let r = RequestID(hex: h) else { return nil }
-    return UUID128(hi: r.hi, lo: r.lo)
-  }
-
-  /// One line for the Events pane.
-  func describe(_ e: SimEvent) -> String {
-    switch e.kind {
-    case .requestFire(let f): return "fire #\(f)"
-    case .requestID(let f, let id): return "#\(f) id \(id.hex)"
-    case .requestCollision(let id, let fires): return "COLLISION \(id.hex) fires \(fires)"
-    case .requestFailed(let f, let r): return "#\(f) failed: \(r)"
-    case .requestStageDone(let id, let s, let l): return "\(s) done \(id.hex.prefix(8)) in \(formatSpan(l))"
-    case .snsPublish(let t, _, let m, _, _, let to, _, _, _): return "\(t) ← \(m.text) → \(to.count) subs"
-    case .snsNotify(let t, let ep, _, let m, _): return "\(t) → \(ep): \(m.text)"
-    case .snsDeliveryFailed(let t, let ep, _, let r): return "\(t) → \(ep) FAILED: \(r)"
-    case .sqsSend(let q, let mid, _, _, let size, _, _): return "\(q) ← \(mid.text.prefix(8)) (\(size) B)"
-    case .sqsReceive(let q, let mid, let c, _, let who): return "\(q) → \(who) \(mid.text.prefix(8)) rc=\(c)"
-    case .sqsDelete(let q, let mid, _): return "\(q) deleted \(mid.text.prefix(8))"
-    case .sqsVisible(let q, let mid, let r): return "\(q) \(mid.text.prefix(8)) visible (\(r.rawValue))"
-    case .sqsDLQ(let q, let d, let mid, let c, _): return "\(q) → \(d) \(mid.text.prefix(8)) after \(c) receives"
-    case .sqsExpire(let q, let mid, _): return "\(q) expired \(mid.text.prefix(8))"
-    case .sqsPurge(let q, let n): return "\(q) purged \(n)"
-    case .sqsMoveTask(let id, let s, let d, let status, let moved, let total):
-      return "move task \(id) \(s) → \(d ?? "sources") \(status) \(moved)/\(total)"
-    case .sqsRedrive(_, let s, let d, let old, let new, _):
-      return "redrive \(s) → \(d) \(old.text.prefix(8)) as \(new.text.prefix(8))"
-    case .lambdaInvoke(let f, let i, let cold, _, let ids, _):
-      return "λ \(f) #\(i) \(cold ? "cold" : "warm") batch \(ids.count)"
-    case .lambdaResult(let f, let i, let o, let d, let fails):
-      let r: String
-      switch o {
-      case .success: r = fails.isEmpty ? "ok" : "ok, \(fails.count) item failures"
-      case .error(let m): r = "ERROR \(m)"
-      case .timeout: r = "TIMEOUT"
-      }
-      return "λ \(f) #\(i) \(r) \(formatSpan(d))"
-    case .lambdaThrottle(let f, let t, _): return "λ \(f) THROTTLED (\(t))"
-    case .lambdaScale(let m, let a, let b): return "\(m) pollers \(a) → \(b)"
-    case .lambdaMapping(let m, let on): return "\(m) trigger \(on ? "enabled" : "DISABLED")"
-    case .lambdaFailure(let f, let x): return "λ \(f) failure rate \(Int(x.errorRate * 100))%"
-    case .s3Put(_, let k, _, let size, _): return "put \(k) (\(size) B)"
-    case .s3Get(_, let k, let found, _): return "get \(k)" + (found ? "" : " NoSuchKey")
-    }
   }
 }

@@ -22,7 +22,7 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
     return g.isASCII ? buf.asciified() : buf
   }
   let full = s.width >= 120 && s.height >= 40
-  let lanes = m.sim.mappings.count
+  let lanes = mapLanes(m).count
   let mapHeight = min(3 + max(1, lanes), full ? 10 : 6)
   let area = buf.area
   let parts = area.rows([1, mapHeight, nil, 1])
@@ -78,57 +78,123 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
 func clock(_ t: SimTime) -> String { String(t.iso8601Millis.dropFirst(11).dropLast()) }
 
 func drawStatus(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
-  let t = m.sim.tracker
+  let t = m.snapshot
   let speed = s.speed < 1 ? String(s.speed) : String(Int(s.speed))
   let wide = r.width >= 120
   let sep = wide ? "  " : " "
-  var text = (wide ? "fanout  seed \(s.seed)  " : "seed \(s.seed) ") + "\(clock(m.sim.now))\(sep)×\(speed)\(sep)"
+  var text = (wide ? "fanout  seed \(s.seed)  " : "seed \(s.seed) ") + "\(clock(m.now))\(sep)×\(speed)\(sep)"
   text += s.paused ? "\(g.pause) paused" : (wide ? "▶ running" : "▶")
   if s.lagging, !s.paused { text += wide ? " (can't keep up at ×\(speed))" : " LAG" }
-  let inFlight = m.sim.queues.reduce(0) { $0 + $1.inFlightCount }
-  text += "\(sep)fired \(t.fired)\(sep)done \(t.completed)\(sep)failed \(t.failedCount)\(sep)"
-  text += "\(wide ? "in flight" : "flight") \(inFlight)\(sep)S3 \(m.sim.buckets.reduce(0) { $0 + $1.objectCount })"
+  let inFlight = m.queueCounts.reduce(0) { $0 + $1.inFlight }
+  text += "\(sep)fired \(t.fired)\(sep)done \(t.completed)\(sep)failed \(t.failed)\(sep)"
+  text += "\(wide ? "in flight" : "flight") \(inFlight)\(sep)S3 \(t.buckets.reduce(0) { $0 + $1.objects })"
   if wide { text += "  notified \(m.notifications)" }
-  if t.collidingFires > 0 { text += "\(sep)collisions \(t.collidingFires)" }
+  if t.collisions > 0 { text += "\(sep)collisions \(t.collisions)" }
   buf.fill(r, Cell(" ", Style(reverse: true)))
   buf.put(
     truncate(text, r.width, ellipsis: g.ellipsis), x: r.x, y: r.y, style: Style(reverse: true, underline: false).bolded)
 }
 
+/// One lane of the map: a queue, the topic that feeds it (if any), the function its trigger
+/// invokes (if any).
+struct MapLane: Equatable {
+  var topic: Int?
+  var queue: Int
+  var mapping: Int?
+}
+
+/// The map's lanes, for any topology: every queue a topic delivers to, in topic and subscription
+/// order, then every other queue a trigger reads; dead-letter queues show in their source's lane.
+func mapLanes(_ m: PipelineModel) -> [MapLane] {
+  let l = m.layout
+  var lanes: [MapLane] = []
+  var seen = Set<Int>()
+  func mapping(of q: Int) -> Int? { l.queues[q].mappings.first }
+  for (ti, t) in l.topics.enumerated() {
+    for sub in t.subscriptions {
+      guard let q = sub.queue, !seen.contains(q) else { continue }
+      seen.insert(q)
+      lanes.append(MapLane(topic: ti, queue: q, mapping: mapping(of: q)))
+    }
+  }
+  for (qi, q) in l.queues.enumerated() where !seen.contains(qi) && !q.mappings.isEmpty {
+    seen.insert(qi)
+    lanes.append(MapLane(topic: nil, queue: qi, mapping: q.mappings.first))
+  }
+  return lanes
+}
+
+/// Where a function's handler sends its results, for the map: topics and queues by name.
+func outputNames(_ f: PipelineLayout.Function, _ l: PipelineLayout) -> [String] {
+  f.outputs.topics.map { l.topics[$0].name } + f.outputs.queues.map { "queue " + l.queues[$0].name }
+}
+
 func drawMap(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
   let inner = drawBlock(&buf, r, title: "Pipeline", glyphs: g)
-  let sim = m.sim
   guard inner.height > 0 else { return }
-  let entry = sim.topology.entryFunction.flatMap { sim.function(named: $0) }
-  let connector = sim.topics.first
-  var head =
-    entry.map { "λ \($0.name) ×\($0.running) \(g.arrow) " } ?? "(no entry function: requests come from the timeline) "
-  head += "\(connector?.name ?? "no topic") [\(connector?.counters.published ?? 0) published]"
-  if sim.topics.count > 1 {
-    let n = sim.topics[1]
-    head += "    services \(g.arrow) \(n.name) [\(n.counters.published) published, \(m.notifications) notified]"
+  let l = m.layout
+  let snap = m.snapshot
+  var head: String
+  var fedByEntry = Set<Int>()
+  if let e = l.entryFunction {
+    let f = l.functions[e]
+    fedByEntry = Set(f.outputs.topics)
+    let outs = f.outputs.topics.map { "\(l.topics[$0].name) [\(snap.topics[$0].published) published]" }
+    head = "λ \(f.name) ×\(m.running[e]) \(g.arrow) " + (outs.isEmpty ? "(no topic)" : outs.joined(separator: ", "))
+  } else {
+    head = "(no entry function: requests come from the timeline)"
+  }
+  // The other topics, with what they did.
+  for (ti, t) in l.topics.enumerated() where !fedByEntry.contains(ti) {
+    let c = snap.topics[ti]
+    let sinks = t.subscriptions.contains { $0.queue == nil }
+    head +=
+      "    \(t.name) [\(c.published) published" + (sinks ? ", \(m.notifications(topic: ti)) notified" : "") + "]"
   }
   buf.put(head, x: inner.x, y: inner.y, clip: inner)
-  for (i, mapping) in sim.mappings.enumerated() where i + 1 < inner.height {
+  let lanes = mapLanes(m)
+  // The feeding topic is named when lanes come from more than one place.
+  let namesTopic = Set(lanes.map(\.topic)).count > 1
+  let room = inner.height - 1
+  for (i, lane) in lanes.enumerated() where i < room {
     let y = inner.y + 1 + i
-    let last = i == sim.mappings.count - 1
+    if i == room - 1, lanes.count > room {
+      buf.put("  … \(lanes.count - i) more lanes", x: inner.x, y: y, style: .fg(.gray), clip: inner)
+      break
+    }
+    let last = i == lanes.count - 1
     var x = buf.put(
       "  " + (last ? g.bottomLeft : g.vertical) + g.arrow + " ", x: inner.x, y: y, style: .fg(.gray), clip: inner)
-    let q = sim.queues[mapping.queue]
-    let dlq = q.deadLetterQueue.map { sim.queues[$0].depth } ?? 0
+    if namesTopic {
+      let from = lane.topic.map { l.topics[$0].name } ?? "sent"
+      x = buf.put(fit(from, 10) + " " + g.arrow + " ", x: x, y: y, style: .fg(.gray), clip: inner)
+    }
+    let q = l.queues[lane.queue]
+    let c = m.queueCounts[lane.queue]
+    let dlq = q.deadLetterQueue.map { m.queueCounts[$0].depth } ?? 0
     x = buf.put(fit(q.name, 10), x: x, y: y, style: .plain.bolded, clip: inner)
     x = buf.put(
-      " visible \(pad(q.visibleCount, 4)) in flight \(pad(q.inFlightCount, 3)) DLQ \(pad(dlq, 3)) ", x: x, y: y,
+      " visible \(pad(c.visible, 4)) in flight \(pad(c.inFlight, 3)) DLQ \(pad(dlq, 3)) ", x: x, y: y,
       style: dlq > 0 ? .fg(.red) : .plain, clip: inner)
+    guard let mi = lane.mapping else {
+      buf.put("(no trigger)", x: x, y: y, style: .fg(.gray), clip: inner)
+      continue
+    }
     x = buf.put(g.arrow + " ", x: x, y: y, style: .fg(.gray), clip: inner)
-    let f = sim.functions[mapping.function]
-    let paused = !mapping.enabled
-    let failing = f.failure.errorRate > 0 || f.failure.timeoutRate > 0
+    let fi = l.mappings[mi].function
+    let f = l.functions[fi]
+    let paused = !m.mappingEnabled[mi]
+    let failing = m.failing[fi]
     x = buf.put(
-      "λ \(f.name) ×\(f.running)", x: x, y: y, style: paused ? .fg(.yellow) : (failing ? .fg(.red) : .fg(.green)),
+      "λ \(f.name) ×\(m.running[fi])", x: x, y: y, style: paused ? .fg(.yellow) : (failing ? .fg(.red) : .fg(.green)),
       clip: inner)
     if paused { x = buf.put(" \(g.pause) PAUSED", x: x, y: y, style: Style(fg: .yellow, bold: true), clip: inner) }
     if failing { x = buf.put(" \(g.cross) FAILING", x: x, y: y, style: Style(fg: .red, bold: true), clip: inner) }
+    // Where its results go, when that is not the one topic every service publishes to.
+    let outs = outputNames(f, l)
+    if namesTopic || !f.outputs.queues.isEmpty, !outs.isEmpty {
+      buf.put(" \(g.arrow) " + outs.joined(separator: ", "), x: x, y: y, style: .fg(.gray), clip: inner)
+    }
   }
 }
 
@@ -139,7 +205,7 @@ func pad(_ n: Int, _ w: Int) -> String { fit(String(n), w, right: true) }
 /// How many rows a pane has.
 public func paneRowCount(_ p: Pane, _ m: PipelineModel) -> Int {
   switch p {
-  case .queues: return m.sim.queues.count
+  case .queues: return m.layout.queues.count
   case .inFlight: return m.inFlight.count
   case .requests: return m.requests.count
   case .s3: return m.s3.count
@@ -149,27 +215,32 @@ public func paneRowCount(_ p: Pane, _ m: PipelineModel) -> Int {
 
 /// The first `limit` rows of a pane, newest first where that applies (only what can be seen is
 /// built: a frame must stay cheap however long the lists get).
-public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, limit: Int = .max)
+///
+/// `width` is the pane's inner width: the Queues pane's depth history fills what its other
+/// columns leave.
+public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, limit: Int = .max, width: Int = 0)
   -> (columns: [Column], rows: [Row])
 {
-  let sim = m.sim
+  let l = m.layout
   switch p {
   case .queues:
     let cols = [
       Column("queue", 13), Column("vis", 4, right: true), Column("flight", 6, right: true),
       Column("dly", 3, right: true), Column("oldest", 6, right: true), Column("in/s", 5, right: true),
-      Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", 8),
+      Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", nil),
     ]
-    let rows = sim.queues.map { q -> Row in
-      let r = m.rates[q.name] ?? (0, 0, 0)
-      let isDLQ = sim.queues.contains { $0.deadLetterQueue == q.index }
-      let style: Style = isDLQ ? (q.depth > 0 ? .fg(.red) : .fg(.gray)) : .plain
+    // The fixed columns and their separators take 55 cells; the history takes the rest.
+    let historyWidth = max(8, width - 55)
+    let rows = l.queues.indices.map { i -> Row in
+      let q = l.queues[i]
+      let c = m.queueCounts[i]
+      let r = m.rates(queue: i)
+      let style: Style = q.isDeadLetterQueue ? (c.depth > 0 ? .fg(.red) : .fg(.gray)) : .plain
       return Row(
         [
-          q.name, String(q.visibleCount), String(q.inFlightCount), String(q.delayedCount),
-          q.depth == 0 ? "-" : formatSpan(q.ageOfOldestMessage(now: sim.now)), rate(r.sent), rate(r.received),
-          rate(r.deleted),
-          sparklineText(m.depthHistory[q.name] ?? [], width: 8, glyphs: g),
+          q.name, String(c.visible), String(c.inFlight), String(c.delayed),
+          c.depth == 0 ? "-" : formatSpan(m.snapshot.queues[i].ageOfOldestMessage), rate(r.sent), rate(r.received),
+          rate(r.deleted), sparklineText(m.depthHistory(queue: i, last: historyWidth), width: historyWidth, glyphs: g),
         ], style: style)
     }
     return (cols, rows)
@@ -179,8 +250,8 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
       Column("visibility left", 16), Column("λ#", nil),
     ]
     let rows = inFlightList(m).prefix(limit).map { f -> Row in
-      let vt = sim.queue(named: f.queue)?.spec.visibilityTimeout ?? .microseconds(1)
-      let left = max(.zero, f.visibleUntil - sim.now)
+      let vt = l.queue(named: f.queue).map { l.queues[$0].spec.visibilityTimeout } ?? .microseconds(1)
+      let left = max(.zero, f.visibleUntil - m.now)
       let bar =
         gaugeText(fraction: Double(left.microseconds) / Double(max(1, vt.microseconds)), width: 9, glyphs: g) + " "
         + fit(formatSpan(left), 6, right: true)
@@ -219,11 +290,9 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
   case .events:
     let cols = [Column("time", 12), Column("type", 18), Column("", nil)]
     let rows = m.eventLines.reversed().prefix(limit).map { e -> Row in
-      let style: Style =
-        e.type.hasPrefix("request.collision") || e.summary.contains("ERROR") || e.summary.contains("TIMEOUT")
-          || e.type == "sqs.dlq" || e.type == "request.failed"
-        ? .fg(.red) : (e.type == "sns.notify" ? .fg(.cyan) : .plain)
-      return Row([clock(e.time), e.type, e.summary], style: style)
+      let type = e.kind.type
+      let style: Style = eventStyleIsAlarm(e) ? .fg(.red) : (type == "sns.notify" ? .fg(.cyan) : .plain)
+      return Row([clock(e.time), type, eventSummary(e)], style: style)
     }
     return (cols, rows)
   }
@@ -236,7 +305,7 @@ public func inFlightList(_ m: PipelineModel) -> [InFlightRow] {
 
 func drawPane(_ buf: inout Buffer, _ p: Pane, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
   let total = paneRowCount(p, m)
-  let (cols, rows) = paneRows(p, s, m, g, limit: s.selected(p) + r.height)
+  let (cols, rows) = paneRows(p, s, m, g, limit: s.selected(p) + r.height, width: r.width - 2)
   let title = "\(p.rawValue + 1) \(p.title) (\(total))"
   let inner = drawBlock(&buf, r, title: title, focused: s.focus == p, glyphs: g)
   let sel = rows.isEmpty ? nil : min(s.selected(p), rows.count - 1)

@@ -34,15 +34,15 @@ public func runDashboard(
   var drawn: (version: Int, clock: Int64, state: AppState)?
   let (w, h) = terminal.size
   dash.handle(.resize(w, h))
-  var frames = 0
-  var frameTime = Duration.zero
-  var slowest = Duration.zero
+  var stats = LoopStats(clock: clock, sim: sim)
   log("dashboard started at \(w)x\(h), seed \(sim.seed), \(terminal.glyphs.isASCII ? "ASCII" : "UTF-8") glyphs")
   defer {
     if record != nil, replay == nil { save() }
-    let mean = frames == 0 ? 0 : ms(frameTime) / Double(frames)
-    log("dashboard stopped: \(frames) frames, view+blit mean \(fmt(mean)) ms, slowest \(fmt(ms(slowest))) ms")
+    stats.report(final: true)
   }
+  // A frame is 33 ms: the simulation gets what drawing leaves of it.
+  let frame = Duration.milliseconds(33)
+  var lastDraw = Duration.zero
   while !dash.state.quit {
     let now = clock.now
     let wall = last.duration(to: now)
@@ -50,8 +50,9 @@ public func runDashboard(
     if !dash.state.paused {
       let wallMicros = Double(wall.components.seconds) * 1e6 + Double(wall.components.attoseconds) / 1e12
       let target = sim.now + .microseconds(Int64(wallMicros * dash.state.speed))
+      let budget = max(.milliseconds(5), frame - lastDraw - .milliseconds(1))
       if var p = player {
-        let deadline = clock.now.advanced(by: .milliseconds(25))
+        let deadline = clock.now.advanced(by: budget)
         var n = 0
         let done = p.advance(sim, to: target) {
           n += 1
@@ -67,24 +68,34 @@ public func runDashboard(
           player = p
         }
       } else {
-        dash.state.lagging = !advance(sim, to: target, budget: .milliseconds(25), clock: clock)
+        dash.state.lagging = !advance(sim, to: target, budget: budget, clock: clock)
       }
+      stats.running(speed: dash.state.speed)
+    } else {
+      stats.paused()
     }
     // The status bar shows milliseconds: redraw when they change.
     let shownClock = sim.now.microsecondsSinceEpoch / 1_000
+    dash.refresh()
     if drawn == nil || drawn!.version != dash.model.version || drawn!.clock != shownClock || drawn!.state != dash.state
     {
       let started = clock.now
-      terminal.draw(dash.screen(glyphs: terminal.glyphs))
-      let took = started.duration(to: clock.now)
-      frames += 1
-      frameTime += took
-      slowest = max(slowest, took)
+      terminal.draw(render(dash.state, dash.model, glyphs: terminal.glyphs))
+      lastDraw = started.duration(to: clock.now)
+      stats.frame(lastDraw)
       drawn = (dash.model.version, shownClock, dash.state)
     }
-    // Paused: block until a key. Running: a frame every 33 ms while work flows, 4 a second when
-    // only the clock moves.
-    let wait: Int32 = dash.state.paused ? -1 : (sim.hasPendingWork ? 33 : 250)
+    // Paused: block until a key. Behind the clock: only look for keys, the frame goes to the
+    // simulation. Otherwise wait out the frame (4 frames a second when only the clock moves).
+    let wait: Int32
+    if dash.state.paused {
+      wait = -1
+    } else if dash.state.lagging {
+      wait = 0
+    } else {
+      let left = frame - now.duration(to: clock.now)
+      wait = sim.hasPendingWork ? Int32(max(0, min(33, ms(left)))) : 250
+    }
     guard let key = terminal.readKey(milliseconds: wait) else { continue }
     if key == .resize {
       let (w, h) = terminal.size
@@ -107,6 +118,78 @@ public func runDashboard(
         dash.handleKey(more)
       }
       if dash.state.quit { break }
+    }
+  }
+}
+
+/// What the loop did, logged every 5 s of wall time while the clock runs and at the end: the speed
+/// asked for, the effective speed (virtual seconds advanced per wall second), jobs and events per
+/// second, frames and their times. `Benchmarks/dashboard.sh` reads these lines.
+struct LoopStats {
+  let clock: ContinuousClock
+  let sim: Simulation
+  var windowStart: ContinuousClock.Instant
+  var windowVirtual: SimTime
+  var windowJobs: Int
+  var windowEvents: Int
+  var windowWall = Duration.zero
+  var lastMark: ContinuousClock.Instant
+  var speed = 1.0
+  var frames = 0
+  var frameTime = Duration.zero
+  var slowest = Duration.zero
+  // The whole run, clock running.
+  var totalWall = Duration.zero
+  var totalVirtual = SimDuration.zero
+
+  init(clock: ContinuousClock, sim: Simulation) {
+    self.clock = clock
+    self.sim = sim
+    windowStart = clock.now
+    lastMark = windowStart
+    windowVirtual = sim.now
+    windowJobs = sim.jobsExecuted
+    windowEvents = sim.eventCount
+  }
+
+  mutating func running(speed: Double) {
+    let now = clock.now
+    windowWall += lastMark.duration(to: now)
+    lastMark = now
+    self.speed = speed
+    if windowWall >= .seconds(5) { report(final: false) }
+  }
+
+  mutating func paused() { lastMark = clock.now }
+
+  mutating func frame(_ took: Duration) {
+    frames += 1
+    frameTime += took
+    slowest = max(slowest, took)
+  }
+
+  mutating func report(final: Bool) {
+    let wall = ms(windowWall) / 1e3
+    let virtual = (sim.now - windowVirtual).seconds
+    totalWall += windowWall
+    totalVirtual = totalVirtual + (sim.now - windowVirtual)
+    if wall > 0 {
+      let jobs = Double(sim.jobsExecuted - windowJobs) / wall
+      let events = Double(sim.eventCount - windowEvents) / wall
+      log(
+        "dashboard window: asked ×\(fmt(speed)), effective ×\(fmt(virtual / wall)) (virtual \(fmt(virtual)) s in wall \(fmt(wall)) s), \(Int(jobs)) jobs/s, \(Int(events)) events/s, \(sim.tracker.fired) fired"
+      )
+    }
+    windowWall = .zero
+    windowVirtual = sim.now
+    windowJobs = sim.jobsExecuted
+    windowEvents = sim.eventCount
+    if final {
+      let mean = frames == 0 ? 0 : ms(frameTime) / Double(frames)
+      let tw = ms(totalWall) / 1e3
+      log(
+        "dashboard stopped: \(frames) frames, view+blit mean \(fmt(mean)) ms, slowest \(fmt(ms(slowest))) ms; running \(fmt(tw)) s wall for \(fmt(totalVirtual.seconds)) s virtual (×\(fmt(tw > 0 ? totalVirtual.seconds / tw : 0)) effective)"
+      )
     }
   }
 }

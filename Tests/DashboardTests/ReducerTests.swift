@@ -6,13 +6,18 @@ import Testing
 
 @Suite("Key bindings and the reducer")
 struct ReducerTests {
-  func state() -> AppState {
-    AppState(
-      serviceNames: ["service01", "service02", "service03"], mappingEnabled: [true, true, true],
-      failing: [false, false, false], seed: 1)
+  func state() -> AppState { AppState(seed: 1) }
+
+  /// Three services as the model's events left them: all enabled and working unless told.
+  static func services(enabled: [Bool] = [true, true, true], failing: [Bool] = [false, false, false]) -> [ServiceInfo] {
+    (0..<3).map { ServiceInfo(name: "service0\($0 + 1)", enabled: enabled[$0], failing: failing[$0]) }
   }
 
-  func run(_ s: inout AppState, _ a: Action, rows: Int = 5) -> [Command] { reduce(&s, a, rows: { _ in rows }) }
+  func run(
+    _ s: inout AppState, _ a: Action, rows: Int = 5, services: [ServiceInfo] = ReducerTests.services()
+  ) -> [Command] {
+    reduce(&s, a, ReduceContext(rows: { _ in rows }, services: services))
+  }
 
   /// Presses a key: its action from the binding table, then the reducer.
   func press(_ s: inout AppState, _ key: Key, rows: Int = 5, detailLines: Int = 0) -> [Command] {
@@ -20,7 +25,7 @@ struct ReducerTests {
       Issue.record("no action for \(key)")
       return []
     }
-    return reduce(&s, a, rows: { _ in rows }, detailLines: detailLines)
+    return reduce(&s, a, ReduceContext(rows: { _ in rows }, detailLines: detailLines, services: Self.services()))
   }
 
   @Test("Every key of the binding table, and no other, maps to its action")
@@ -32,6 +37,7 @@ struct ReducerTests {
       (.char("-"), .slower), (.char("_"), .slower), (.char("."), .stepEvent), (.tab, .focusNext),
       (.backTab, .focusPrevious), (.up, .up), (.char("k"), .up), (.down, .down), (.char("j"), .down),
       (.pageUp, .pageUp), (.pageDown, .pageDown), (.enter, .open), (.escape, .back), (.char("?"), .help),
+      (.char("c"), .chart),
       (.char("q"), .quit), (.ctrlC, .quit),
     ]
     for n in 1...9 { expected.append((.char(Character(String(n))), .toggleMapping(n))) }
@@ -41,7 +47,7 @@ struct ReducerTests {
     for key: Key in [.char("z"), .char("0"), .char("K"), .backspace, .resize] { #expect(action(for: key) == nil) }
     #expect(
       hintBar(width: 120)
-        == "p fire  P burst  1-9 pause svc  f N break svc  space clock  +/- speed  . step  Tab pane  Enter details  ? help  q quit"
+        == "p fire  P burst  1-9 pause  f N break  c chart  space clock  +/- speed  . step  Tab pane  Enter details  ? help  q quit"
     )
   }
 
@@ -54,13 +60,14 @@ struct ReducerTests {
     #expect(s.message == "fired 10 requests")
   }
 
-  @Test("1-9 pause and resume service N's trigger; a missing service is refused")
+  @Test("1-9 pause and resume service N's trigger, as the model last saw it; a missing service is refused")
   func pauseService() {
     var s = state()
     #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: false)])
-    #expect(s.mappingEnabled == [false, true, true])
     #expect(s.message == "service01 trigger paused: messages wait in its queue")
-    #expect(run(&s, .toggleMapping(1)) == [.setMapping(0, enabled: true)])
+    // The model's lambda.mapping event said it is paused: the same key resumes it.
+    let paused = Self.services(enabled: [false, true, true])
+    #expect(run(&s, .toggleMapping(1), services: paused) == [.setMapping(0, enabled: true)])
     #expect(s.message == "service01 trigger resumed")
     #expect(run(&s, .toggleMapping(7)) == [])
     #expect(s.message == "no service 7")
@@ -72,9 +79,10 @@ struct ReducerTests {
     #expect(run(&s, .chooseFailure) == [])
     #expect(s.choosingFailure)
     #expect(run(&s, .toggleMapping(2)) == [.setFailure(service: 1, failing: true)])
-    #expect(!s.choosingFailure && s.mappingEnabled[1], "the digit broke the service, not its trigger")
+    #expect(!s.choosingFailure, "the digit broke the service, not its trigger")
     _ = run(&s, .chooseFailure)
-    #expect(run(&s, .toggleMapping(2)) == [.setFailure(service: 1, failing: false)])
+    let broken = Self.services(failing: [false, true, false])
+    #expect(run(&s, .toggleMapping(2), services: broken) == [.setFailure(service: 1, failing: false)])
     _ = run(&s, .chooseFailure)
     #expect(run(&s, .fire) == [])
     #expect(!s.choosingFailure)
@@ -245,9 +253,11 @@ struct ViewHelperTests {
     let full = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
     #expect(full.cells[4] == "█████████  30.0s")
     sim.run(until: received + .seconds(15))
+    d.refresh()
     let half = try #require(paneRows(.inFlight, d.state, d.model, .unicode).rows.first { $0.cells[0] == "service01" })
     #expect(half.cells[4] == "█████░░░░  15.0s")
     sim.run(until: received + .seconds(27))
+    d.refresh()
     let ascii = try #require(paneRows(.inFlight, d.state, d.model, .ascii).rows.first { $0.cells[0] == "service01" })
     #expect(ascii.cells[4] == "#........   3.0s")
   }
@@ -261,7 +271,7 @@ struct ModelBoundsTests {
     let d = Dashboard(sim: sim)
     sim.startLoad(count: 3_000, rate: 200)
     sim.runUntilDrained()
-    d.model.sample()
+    d.refresh()
     #expect(d.model.requests.count == PipelineModel.maxRequests)
     #expect(d.model.droppedRequests == 1_000)
     #expect(d.model.trackedMessages == sim.queues.reduce(0) { $0 + $1.depth }, "only stored messages are tracked")
@@ -295,7 +305,10 @@ struct DashboardRedriveTests {
     sim.runUntilDrained()
     #expect(sim.queue(named: "service01-dlq")!.depth == 0)
     #expect(sim.tracker.completed == 3)
-    #expect(d.model.requests.allSatisfy { $0.timeline.contains { $0.1.contains("redriven from service01-dlq") } })
+    #expect(
+      d.model.requests.allSatisfy { r in
+        r.timeline.contains { timelineLines($0, request: r.id).contains { $0.contains("redriven from service01-dlq") } }
+      })
   }
 }
 
@@ -331,9 +344,9 @@ struct DashboardKeyTests {
     func top() -> String { trimmed(d.screen(glyphs: .unicode))[2] }
     #expect(top().hasPrefix("│Keys "))
     d.handleKey(.pageDown)
-    #expect(top().hasPrefix("│  w       write the session so far "))
+    #expect(top().hasPrefix("│  c       charts of the selected queue"))
     d.handleKey(.pageDown)
-    #expect(top().hasPrefix("│  PgDn    ten rows down "))
+    #expect(top().hasPrefix("│  PgUp    ten rows up "))
     d.handleKey(.pageDown)
     d.handleKey(.pageDown)
     #expect(top().hasPrefix("│visibility timeout and, after maxReceiveCount receives"), "stops at the last line")

@@ -100,7 +100,7 @@ struct DashboardInjectTests {
       Issue.record("no chooser")
       return
     }
-    let targets = injectTargets(sim)
+    let targets = injectTargets(sim.layout)
     let service02 = targets.firstIndex { $0.queue == "service02" }!
     for _ in 0..<service02 { d.handle(.down) }
     let commands = d.handle(.open)

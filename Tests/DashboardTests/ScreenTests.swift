@@ -75,7 +75,8 @@ struct ScreenTests {
     #expect(lines[1].hasPrefix("+ Pipeline ---") && lines[1].hasSuffix("-+"))
     #expect(lines[3].hasPrefix("|  |> service01  visible   10 in flight   0 DLQ   0 > L service01 x0 || PAUSED"))
     #expect(lines[5].hasPrefix("|  +> service03  visible    0 "))
-    #expect(lines[10].hasPrefix("|service01       10      0   0   3.9s   1.8   0.4   0.4 #######"))
+    // Rates over the last five whole seconds; the depth history fills the rest of the pane.
+    #expect(lines[10].hasPrefix("|service01       10      0   0   3.9s   2.0     0     0    ####  "))
   }
 
   @Test("A request's timeline: every hop in time order")
@@ -134,15 +135,16 @@ struct ScreenTests {
     #expect(lines[1].hasPrefix("┌ Help  (Esc closes, ↑↓ scroll) ─"))
     #expect(lines[2].hasPrefix("│Keys "))
     // One line per binding, in the table's order: its key, then what it does.
-    let keyLines = lines[3..<27].map { String($0.dropFirst()) }
+    let keyLines = lines[3..<28].map { String($0.dropFirst()) }
     let labels = keyLines.map { $0.dropFirst(2).prefix(8).trimmingCharacters(in: .whitespaces) }
     #expect(
       labels == [
-        "p", "P", "1-9", "f N", "r", "i", "I", "e", "a", "w", "space", "+/-", "-", ".", "Tab", "S-Tab", "↑/k", "↓/j",
+        "p", "P", "1-9", "f N", "r", "i", "I", "e", "a", "c", "w", "space", "+", "-", ".", "Tab", "S-Tab", "↑/k", "↓/j",
         "PgUp", "PgDn", "Enter", "Esc", "?", "q",
       ])
     for line in [
-      "  p       fire one request at the preprocessor",
+      "  p       fire one request at the entry function",
+      "  c       charts of the selected queue: depth, executions against the pollers' target, latency, errors",
       "  1-9     pause/resume service N's trigger (Enabled=false: messages wait in its queue)",
       "  f N     break service N (every invocation errors) or mend it",
       "  w       write the session so far to the --record file (for --replay)",
@@ -154,9 +156,9 @@ struct ScreenTests {
     ] {
       #expect(keyLines.contains { $0.hasPrefix(line + " ") }, "\(line)")
     }
-    #expect(lines[27] == "│" + String(repeating: " ", count: 118) + "│")
+    #expect(lines[28] == "│" + String(repeating: " ", count: 118) + "│")
     #expect(
-      lines[28].hasPrefix("│Panes: pipeline map, queues (with DLQs), messages in flight, requests, S3 keys, events. "))
+      lines[29].hasPrefix("│Panes: pipeline map, queues (with DLQs), messages in flight, requests, S3 keys, events. "))
     try assertSnapshot(screen, "help-120x40")
   }
 

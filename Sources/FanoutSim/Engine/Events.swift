@@ -23,11 +23,39 @@ public enum InvocationOutcome: Sendable, Equatable {
   case timeout
 }
 
-/// A record of the exact Lambda SQS event a function received.
+/// A record of the exact Lambda SQS event a function received. Built by the simulation, it holds
+/// the message's structured values, and its texts (message ID, receipt handle, body) are made
+/// only when read: observing an invocation costs no JSON.
 public struct LambdaRecord: Sendable {
-  public var messageId: String
-  public var receiptHandle: String
-  public var body: String
+  private enum Texts: Sendable {
+    case given(messageId: String, receiptHandle: String, body: String)
+    case lazy(messageId: UUID128, receipt: ReceiptHandle, queueArn: String, body: MessageBody)
+  }
+  private let texts: Texts
+
+  public var messageId: String {
+    switch texts {
+    case .given(let id, _, _): return id
+    case .lazy(let id, _, _, _): return id.text
+    }
+  }
+  public var receiptHandle: String {
+    switch texts {
+    case .given(_, let r, _): return r
+    case .lazy(_, let r, let arn, _): return r.text(queueArn: arn)
+    }
+  }
+  public var body: String {
+    switch texts {
+    case .given(_, _, let b): return b
+    case .lazy(_, _, _, let b): return b.text
+    }
+  }
+  /// The message ID as a value, when the simulation built the record.
+  public var messageUUID: UUID128? {
+    if case .lazy(let id, _, _, _) = texts { return id }
+    return nil
+  }
   public var approximateReceiveCount: Int
   public var sentTimestamp: Int64
   public var senderId: String
@@ -37,6 +65,40 @@ public struct LambdaRecord: Sendable {
   public var awsRegion: String
   /// The request ID the body carries, when it carries one (for traces; not part of the event).
   public var requestID: RequestID?
+
+  /// A record from its texts (as a captured event gives them).
+  public init(
+    messageId: String, receiptHandle: String, body: String, approximateReceiveCount: Int, sentTimestamp: Int64,
+    senderId: String, approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute],
+    eventSourceARN: String, awsRegion: String, requestID: RequestID? = nil
+  ) {
+    texts = .given(messageId: messageId, receiptHandle: receiptHandle, body: body)
+    self.approximateReceiveCount = approximateReceiveCount
+    self.sentTimestamp = sentTimestamp
+    self.senderId = senderId
+    self.approximateFirstReceiveTimestamp = approximateFirstReceiveTimestamp
+    self.messageAttributes = messageAttributes
+    self.eventSourceARN = eventSourceARN
+    self.awsRegion = awsRegion
+    self.requestID = requestID
+  }
+
+  /// A record of a stored message, its texts made when read.
+  init(
+    messageId: UUID128, receipt: ReceiptHandle, body: MessageBody, approximateReceiveCount: Int, sentTimestamp: Int64,
+    senderId: String, approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute],
+    eventSourceARN: String, awsRegion: String, requestID: RequestID?
+  ) {
+    texts = .lazy(messageId: messageId, receipt: receipt, queueArn: eventSourceARN, body: body)
+    self.approximateReceiveCount = approximateReceiveCount
+    self.sentTimestamp = sentTimestamp
+    self.senderId = senderId
+    self.approximateFirstReceiveTimestamp = approximateFirstReceiveTimestamp
+    self.messageAttributes = messageAttributes
+    self.eventSourceARN = eventSourceARN
+    self.awsRegion = awsRegion
+    self.requestID = requestID
+  }
 
   /// The record as AWS writes it, keys in AWS's order, every attribute value a string.
   public var json: String {
@@ -99,7 +161,9 @@ public enum EventKind: Sendable {
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
   case lambdaFailure(function: String, failure: FailureSpec)
-  case s3Put(bucket: String, key: String, etag: String, size: Int, requestID: RequestID?)
+  /// `body` is the object's content (an interned string: passing it copies nothing); the event log
+  /// does not write it.
+  case s3Put(bucket: String, key: String, etag: String, size: Int, body: String, requestID: RequestID?)
   case s3Get(bucket: String, key: String, found: Bool, requestID: RequestID?)
 
   /// `service.action`.
@@ -269,7 +333,7 @@ extension SimEvent {
       w.double("error_rate", f.errorRate)
       w.double("timeout_rate", f.timeoutRate)
       w.double("item_failure_rate", f.itemFailureRate)
-    case .s3Put(let bucket, let key, let etag, let size, let id):
+    case .s3Put(let bucket, let key, let etag, let size, _, let id):
       w.string("bucket", bucket)
       w.string("key", key)
       w.string("etag", etag)

@@ -26,6 +26,9 @@ extension Simulation {
         return
           "queue \(q.name): a count is below zero (visible \(q.visibleCount), in flight \(q.inFlightCount), delayed \(q.delayedCount))"
       }
+      if let top = q.retentionTimers.min, !q.messages.contains(top.key) {
+        return "queue \(q.name): the oldest retention timer belongs to a message no longer stored"
+      }
       if q.messages.count != q.depth {
         return "queue \(q.name): \(q.messages.count) messages stored but a depth of \(q.depth)"
       }

@@ -50,7 +50,10 @@ extension Simulation {
     case .s3Put:
       let b = buckets[plan.bucket]
       let size = b.put(inv.key, body: body, at: now)
-      emit(.s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, requestID: inv.requestID))
+      emit(
+        .s3Put(
+          bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, body: b.body(body),
+          requestID: inv.requestID))
       inv.phase = .snsPublish
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     case .snsPublish, .s3Get, .forward:
@@ -113,7 +116,9 @@ extension Simulation {
         let b = buckets[plan.bucket]
         let size = b.put(inv.key, body: inv.output, at: now)
         emit(
-          .s3Put(bucket: b.name, key: b.text(inv.key), etag: b.etag(inv.output), size: size, requestID: inv.requestID))
+          .s3Put(
+            bucket: b.name, key: b.text(inv.key), etag: b.etag(inv.output), size: size, body: b.body(inv.output),
+            requestID: inv.requestID))
         inv.phase = .snsPublish
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
         return

@@ -224,9 +224,8 @@ extension Simulation {
       let q = queues[r.queue]
       let m = q.messages[r.key]
       return LambdaRecord(
-        messageId: r.messageId.text,
-        receiptHandle: ReceiptHandle(queue: r.queue, key: r.key, receiveCount: r.receiveCount).text(queueArn: q.arn),
-        body: r.body.text, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sentTime ?? now).epochMillis,
+        messageId: r.messageId, receipt: ReceiptHandle(queue: r.queue, key: r.key, receiveCount: r.receiveCount),
+        body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sentTime ?? now).epochMillis,
         senderId: m?.senderId ?? snsSenderId,
         approximateFirstReceiveTimestamp: (m?.firstReceiveTime ?? now).epochMillis,
         messageAttributes: m?.attributes ?? [], eventSourceARN: q.arn, awsRegion: topology.region,

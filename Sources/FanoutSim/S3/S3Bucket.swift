@@ -50,8 +50,6 @@ public final class S3Bucket {
 
     var count: Int { byID.count + byText.count }
 
-    mutating func reserve(_ n: Int) { byID.reserve(n) }
-
     func prefetch(_ key: Key) {
       if case .id(let f, let hi, let lo) = key { byID.prefetch(tag: UInt32(f), hi: hi, lo: lo) }
     }
@@ -109,9 +107,6 @@ public final class S3Bucket {
   public private(set) var totalBytes = 0
 
   init(name: String) { self.name = name }
-
-  /// Makes room for `n` more objects keyed by request ID.
-  func reserve(objects n: Int) { objects.reserve(objects.count + n) }
 
   /// Number of objects.
   public var objectCount: Int { objects.count }

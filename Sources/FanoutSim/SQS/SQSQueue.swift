@@ -183,8 +183,9 @@ public final class SQSQueue {
   }
 
   /// ApproximateAgeOfOldestMessage at `now` (zero when empty).
+  /// Reading it changes nothing: every removal of a message prunes the retention lane, so its
+  /// first timer is always a stored message's (an invariant checks it).
   public func ageOfOldestMessage(now: SimTime) -> SimDuration {
-    pruneTimers()
     guard let top = retentionTimers.min else { return .zero }
     return max(.zero, now - (top.time - spec.messageRetentionPeriod))
   }

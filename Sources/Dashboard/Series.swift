@@ -1,0 +1,72 @@
+// MARK: - Histories: one value per virtual second, bounded
+
+/// The last `capacity` values of something sampled once per virtual second, oldest first.
+public struct Series: Sendable, Equatable {
+  public let capacity: Int
+  private var storage: [Double] = []
+  /// Where the oldest value is, once the storage is full.
+  private var head = 0
+
+  public init(capacity: Int) { self.capacity = Swift.max(1, capacity) }
+
+  public var count: Int { storage.count }
+  public var isEmpty: Bool { storage.isEmpty }
+
+  public mutating func append(_ v: Double) {
+    if storage.count < capacity {
+      storage.append(v)
+    } else {
+      storage[head] = v
+      head = (head + 1) % capacity
+    }
+  }
+
+  public mutating func removeAll() {
+    storage.removeAll(keepingCapacity: true)
+    head = 0
+  }
+
+  /// The values, oldest first.
+  public var values: [Double] {
+    storage.count < capacity ? storage : Array(storage[head...] + storage[..<head])
+  }
+
+  /// The last `n` values (fewer when there are fewer), oldest first.
+  public func last(_ n: Int) -> [Double] {
+    let all = values
+    return Array(all.suffix(max(0, n)))
+  }
+
+  /// The newest value.
+  public var latest: Double? {
+    guard !storage.isEmpty else { return nil }
+    return storage.count < capacity ? storage.last : storage[(head + capacity - 1) % capacity]
+  }
+}
+
+/// A bounded queue of the newest values: appending past the bound drops the oldest.
+public struct Ring<Element>: RandomAccessCollection, MutableCollection {
+  public let capacity: Int
+  private var storage: [Element] = []
+  private var head = 0
+
+  public init(capacity: Int) { self.capacity = Swift.max(1, capacity) }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { storage.count }
+  public subscript(i: Int) -> Element {
+    get { storage[(head + i) % storage.count] }
+    set { storage[(head + i) % storage.count] = newValue }
+  }
+
+  public mutating func append(_ e: Element) {
+    if storage.count < capacity {
+      storage.append(e)
+    } else {
+      storage[head] = e
+      head = (head + 1) % capacity
+    }
+  }
+}
+
+extension Ring: Sendable where Element: Sendable {}
