@@ -57,7 +57,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DashboardTests",
-      dependencies: ["Dashboard"],
+      dependencies: ["Dashboard", "FanoutScenario"],
       exclude: ["Snapshots"]
     ),
     .testTarget(

@@ -141,6 +141,12 @@ func drawDetail(_ buf: inout Buffer, _ d: Detail, _ s: AppState, _ m: PipelineMo
   // The whole body, between the status bar and the hint bar: nothing behind it shows through.
   let r = Rect(x: 0, y: 1, width: s.width, height: s.height - 2)
   buf.fill(r)
+  if case .chart(let name) = d {
+    let inner = drawBlock(&buf, r, title: title + "  (Esc closes)", focused: true, glyphs: g)
+    guard let qi = m.layout.queue(named: name) else { return }
+    drawChartGrid(&buf, inner, queueCharts(qi, m), columns: inner.width >= 100 ? 2 : 1, g)
+    return
+  }
   let inner = drawBlock(&buf, r, title: title + "  (Esc closes, ↑↓ scroll)", focused: true, glyphs: g)
   let first = min(s.detailScroll, max(0, lines.count - 1))
   if case .inject = d {

@@ -30,9 +30,16 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
   drawMap(&buf, parts[2 - 1], s, m, g)
   let body = parts[2]
   if full {
+    // The widest layout adds a Charts pane on the right.
+    var body = body
+    if s.width >= 160, s.height >= 48 {
+      let split = body.columns([nil, 58])
+      body = split[0]
+      drawChartsPane(&buf, split[1], s, m, g)
+    }
     let rowsOf = body.rows([nil, nil, 8])
-    let top = rowsOf[0].columns([s.width / 2 + 6, nil])
-    let mid = rowsOf[1].columns([s.width / 2 + 6, nil])
+    let top = rowsOf[0].columns([body.width / 2 + 6, nil])
+    let mid = rowsOf[1].columns([body.width / 2 + 6, nil])
     drawPane(&buf, .queues, top[0], s, m, g)
     drawPane(&buf, .inFlight, top[1], s, m, g)
     drawPane(&buf, .requests, mid[0], s, m, g)

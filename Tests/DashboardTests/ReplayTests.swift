@@ -10,12 +10,23 @@ struct ReplayTests {
     let sim = try Simulation(topology: .seedPipeline(), seed: 5)
     var recorded: [String] = []
     let d = Dashboard(sim: sim, observer: { recorded.append($0.jsonLine) })
-    // Frames: advance in uneven chunks, sometimes stopping after a few jobs like a lagging frame.
+    // Frames: advance in uneven chunks, sometimes stopping after a few jobs like a lagging frame,
+    // and draw every view between them (each pane, a queue's attributes, its charts, the help):
+    // the replay below runs without any dashboard, so the view cannot have changed the run.
     func frame(_ span: SimDuration, jobs: Int? = nil) {
       if let jobs {
         for _ in 0..<jobs { sim.step() }
       } else {
         sim.run(until: sim.now + span)
+      }
+      var look = d.state
+      for detail: Detail? in [nil, .queue("service01"), .chart(queue: "service02"), .help] {
+        look.details = detail.map { [$0] } ?? []
+        for w in [(120, 40), (80, 24), (170, 50)] {
+          (look.width, look.height) = w
+          d.refresh()
+          _ = render(look, d.model, glyphs: .unicode)
+        }
       }
     }
     d.handle(.fire)
