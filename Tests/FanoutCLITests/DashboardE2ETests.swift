@@ -73,6 +73,40 @@ func visible(_ screen: String, _ queue: String) -> Int? {
 
 @Suite("The dashboard end to end, in tmux", .serialized)
 struct DashboardE2ETests {
+  @Test("A scenario's timeline pauses service01: the map says PAUSED, and one press of 1 resumes it")
+  func timelinePauseOnePress() throws {
+    try #require(tmuxAvailable(), "tmux is needed: apt-get install -y tmux")
+    var root = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { root.deleteLastPathComponent() }
+    let binary = root.appendingPathComponent(".build/debug/fanout").path
+    // The seed pipeline, paused by its own timeline before five requests arrive.
+    let seed = try String(contentsOf: root.appendingPathComponent("config/seed-pipeline.yaml"), encoding: .utf8)
+    let pipeline = String(seed[..<seed.range(of: "load:")!.lowerBound])
+    let file = tempPath("timeline-pause.yaml")
+    try
+      (pipeline + """
+        timeline:
+          - { at: 500ms, pause: service01 }
+          - { at: 1s, fire: 5 }
+
+        """).write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let t = try TmuxSession(
+      width: 120, height: 40,
+      command:
+        "SWIFT_BACKTRACE=interactive=no \(binary) --scenario \(file) --log /dev/null; echo EXITED rc=$?; sleep 60")
+    #expect(
+      t.waitFor("service01 paused by the timeline, holding five") {
+        mapLine($0, "service01").contains("PAUSED") && visible($0, "service01") == 5 && $0.contains("done 0")
+      })
+    // One press: the dashboard knows the timeline paused it, so 1 resumes (it used to pause again).
+    try t.keys("1")
+    #expect(t.waitFor("service01 resumed and drained") { visible($0, "service01") == 0 && $0.contains("done 5") })
+    #expect(!mapLine(t.screen(), "service01").contains("PAUSED"))
+    try t.keys("q")
+    #expect(t.waitFor("exit") { $0.contains("EXITED rc=0") })
+  }
+
   @Test("Fire, pause a service and watch its backlog, resume, resize, quit with the terminal restored")
   func session() throws {
     try #require(tmuxAvailable(), "tmux is needed: apt-get install -y tmux")
