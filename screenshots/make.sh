@@ -35,3 +35,30 @@ shot request-timeline
 key Escape; key '?'; sleep 0.5
 shot help
 key q
+
+# Charts: a slow consumer's backlog, watched at ×25 for a while, then c on its queue.
+tmux -L "$sock" kill-server 2>/dev/null || true
+sleep 0.5
+tmux -L "$sock" new-session -d -s s -x $cols -y $rows \
+  "TERM=xterm-256color exec .build/release/fanout --scenario config/slow-consumer.yaml"
+sleep 1.5
+for _ in 1 2 3 4 5; do key +; done
+sleep 8
+key j j; key c; sleep 0.5
+shot charts
+key q
+
+# The widest layout: a Charts pane beside the others (170×50).
+tmux -L "$sock" kill-server 2>/dev/null || true
+sleep 0.5
+cols=170
+rows=50
+tmux -L "$sock" new-session -d -s s -x $cols -y $rows \
+  "TERM=xterm-256color exec .build/release/fanout --scenario config/slow-consumer.yaml"
+sleep 1.5
+for _ in 1 2 3 4 5; do key +; done
+key j j
+sleep 8
+shot wide
+key q
+
