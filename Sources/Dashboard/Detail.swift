@@ -38,7 +38,12 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
     if let f = r.failed { lines.append("failed    \(f)") }
     lines.append("")
     lines.append("timeline")
-    for e in r.timeline {
+    let gone = r.timeline.filter { m.event(seq: $0) == nil }.count
+    if gone > 0 {
+      lines.append(
+        "  (\(gone) earlier events are no longer kept here: `fanout trace` over an --events file has them all)")
+    }
+    for e in r.timeline.compactMap(m.event(seq:)) {
       for text in timelineLines(e, request: r.id) {
         lines.append("  \(clock(e.time))  +\(formatSpan(e.time - r.fired))  \(text)")
       }
@@ -56,8 +61,13 @@ public func detailLines(_ d: Detail, _ m: PipelineModel) -> (title: String, line
       lines.append("(no longer in flight)")
     }
     lines.append("")
-    lines.append("receive history")
-    for (t, n, who) in m.receiveHistory[id] ?? [] { lines.append("  \(clock(t))  receive #\(n) by \(who)") }
+    lines.append("receives")
+    if let r = m.receives(of: id) {
+      lines.append("  \(r.count) so far: the first at \(clock(r.first)), the last at \(clock(r.last)) by \(r.consumer)")
+      lines.append("  (each receive is in its request's timeline)")
+    } else {
+      lines.append("  none seen")
+    }
     lines.append("")
     lines.append("body")
     for l in (m.body(of: id) ?? "(not seen)").split(separator: "\n", omittingEmptySubsequences: false) {

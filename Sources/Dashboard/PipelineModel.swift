@@ -17,13 +17,60 @@ public struct RequestRow: Sendable {
   public var collision = false
   public var completedAt: SimTime?
   public var notifications = 0
-  /// Everything that happened to it, oldest first, as the events themselves (the text is made
-  /// when the timeline is opened), at most `PipelineModel.timelineLength`.
-  public var timeline: Ring<SimEvent> = Ring(capacity: PipelineModel.timelineLength)
+  /// The latest of its stages' latencies so far (its end-to-end latency once complete).
+  public var latestStage = SimDuration.zero
+  /// Everything that happened to it, oldest first, as the sequence numbers of its events in the
+  /// model's event history (the text is made when the timeline is opened), at most
+  /// `PipelineModel.timelineLength`.
+  public var timeline: Ring<Int> = Ring(capacity: PipelineModel.timelineLength, reserve: 48)
 }
 
 /// One line of the Events pane: the event, its text made when the line is drawn.
 public typealias EventLine = SimEvent
+
+/// Names to their index: for the few names of a pipeline, a scan comparing strings (the names an
+/// event carries are the same strings, so most comparisons are of identical storage) costs less
+/// than hashing; a dictionary past 32 names.
+struct NameIndex {
+  private let names: [String]
+  private let table: [String: Int]
+  init(_ table: [String: Int]) {
+    self.table = table
+    var names = Array(repeating: "", count: table.count)
+    for (n, i) in table { names[i] = n }
+    self.names = names
+  }
+  @inline(__always)
+  func index(of name: String) -> Int? {
+    if names.count > 32 { return table[name] }
+    for i in names.indices where names[i] == name { return i }
+    return nil
+  }
+}
+
+/// What the model keeps of a message stored in a queue.
+struct TrackedMessage {
+  var queue: Int
+  var state: MessageState
+  var request: RequestID?
+  var receiveCount = 0
+  var firstReceivedAt: SimTime?
+  var receivedAt = SimTime.epoch
+  var visibleUntil = SimTime.epoch
+  var consumer = ""
+  var invocation: Int?
+  var record: LambdaRecord?
+
+  mutating func receive(count: Int, at t: SimTime, until: SimTime, by who: String) {
+    state = .inFlight
+    receiveCount = count
+    if firstReceivedAt == nil { firstReceivedAt = t }
+    receivedAt = t
+    visibleUntil = until
+    consumer = who
+    invocation = nil
+  }
+}
 
 /// A received message that is not deleted yet.
 public struct InFlightRow: Sendable {
@@ -39,7 +86,9 @@ public struct InFlightRow: Sendable {
 /// An object written to S3, with its content as the put event carried it.
 public struct S3Row: Sendable {
   public var bucket: String
-  public var key: String
+  public var objectKey: S3ObjectKey
+  /// The key's text (made when read).
+  public var key: String { objectKey.text }
   public var size: Int
   public var etag: String
   public var time: SimTime
@@ -123,14 +172,21 @@ public final class PipelineModel {
   public private(set) var droppedRequests = 0
   private var firstFire = 1
   private var firesOfID: [RequestID: [Int]] = [:]
+  /// The last fire given each ID, by the ID's low bits: most events find their request here
+  /// without hashing (a collision, or an overwritten slot, falls back to `firesOfID`).
+  private var fireCache = [Int](repeating: 0, count: PipelineModel.fireCacheSize)
+  private static let fireCacheSize = 8_192
   public private(set) var s3: Ring<S3Row> = Ring(capacity: PipelineModel.maxRows)
-  public private(set) var eventLines: Ring<SimEvent> = Ring(capacity: PipelineModel.maxRows)
-  public private(set) var inFlight: [UUID128: InFlightRow] = [:]
-  /// Every message stored in a queue: where, in what state, for which request.
-  private var messages: [UUID128: (queue: Int, state: MessageState, request: RequestID?)] = [:]
-  private var records: [UUID128: LambdaRecord] = [:]
+  /// The newest events, each kept once: the Events pane shows the last `maxRows`, and request
+  /// timelines refer to them by sequence number.
+  public private(set) var history: Ring<SimEvent> = Ring(capacity: PipelineModel.eventHistory)
+  /// Events kept for timelines and the Events pane.
+  public static let eventHistory = 100_000
+  /// Every message stored in a queue: where, in what state, for which request, and (once
+  /// received) its receives and the record a function got it in. One entry per message, changed
+  /// in place: an event costs one lookup.
+  private var messages: [UUID128: TrackedMessage] = [:]
   private var invocationStages: [Int: (Int, [RequestID])] = [:]
-  public private(set) var receiveHistory: [UUID128: [(SimTime, Int, String)]] = [:]
   /// Requests not complete yet: stages done and the latest stage latency.
   private var pending: [RequestID: (done: Int, latest: SimDuration)] = [:]
   public private(set) var notifications = 0
@@ -156,11 +212,11 @@ public final class PipelineModel {
   /// Bumped on every change, so the terminal redraws only when something moved.
   public private(set) var version = 0
 
-  private let queueIndex: [String: Int]
-  private let functionIndex: [String: Int]
-  private let mappingIndex: [String: Int]
-  private let topicIndex: [String: Int]
-  private let stageIndex: [String: Int]
+  private let queueIndex: NameIndex
+  private let functionIndex: NameIndex
+  private let mappingIndex: NameIndex
+  private let topicIndex: NameIndex
+  private let stageIndex: NameIndex
   /// Which stage each queue (and its DLQ) and each function feeds.
   public let stageOfQueue: [Int: Int]
   private let stageOfFunction: [Int: Int]
@@ -171,19 +227,19 @@ public final class PipelineModel {
     now = snapshot.now
     var qi: [String: Int] = [:]
     for (i, q) in layout.queues.enumerated() { qi[q.name] = i }
-    queueIndex = qi
+    queueIndex = NameIndex(qi)
     var fi: [String: Int] = [:]
     for (i, f) in layout.functions.enumerated() { fi[f.name] = i }
-    functionIndex = fi
+    functionIndex = NameIndex(fi)
     var mi: [String: Int] = [:]
     for (i, m) in layout.mappings.enumerated() { mi[m.name] = i }
-    mappingIndex = mi
+    mappingIndex = NameIndex(mi)
     var ti: [String: Int] = [:]
     for (i, t) in layout.topics.enumerated() { ti[t.name] = i }
-    topicIndex = ti
+    topicIndex = NameIndex(ti)
     var si: [String: Int] = [:]
     for (i, s) in layout.stages.enumerated() { si[s] = i }
-    stageIndex = si
+    stageIndex = NameIndex(si)
     var sq: [Int: Int] = [:]
     var sf: [Int: Int] = [:]
     for m in layout.mappings {
@@ -223,12 +279,51 @@ public final class PipelineModel {
     return i >= 0 && i < requests.count ? requests[i] : nil
   }
 
+  /// The event with this sequence number, while the history keeps it.
+  public func event(seq: Int) -> SimEvent? {
+    guard let first = history.first else { return nil }
+    let i = seq - first.seq
+    guard i >= 0, i < history.count, history[i].seq == seq else { return nil }
+    return history[i]
+  }
+
+  /// The newest events, newest first, at most `maxRows` (the Events pane).
+  public var eventLines: [SimEvent] {
+    let n = Swift.min(history.count, PipelineModel.maxRows)
+    return (0..<n).map { history[history.count - 1 - $0] }
+  }
+
+  /// How many events the Events pane lists.
+  public var eventLineCount: Int { Swift.min(history.count, PipelineModel.maxRows) }
+
   /// Messages the model tracks: those stored in a queue.
   var trackedMessages: Int { messages.count }
   var trackedIDs: Int { firesOfID.count }
 
   /// The body of a message, when it was seen in a function's event.
-  public func body(of id: UUID128) -> String? { records[id]?.body }
+  public func body(of id: UUID128) -> String? { messages[id]?.record?.body }
+
+  /// Messages received and not deleted yet (in flight), by message ID.
+  public var inFlight: [UUID128: InFlightRow] {
+    var out: [UUID128: InFlightRow] = [:]
+    for (id, m) in messages where m.state == .inFlight { out[id] = inFlightRow(id, m) }
+    return out
+  }
+
+  /// How many messages are in flight, in every queue.
+  public var inFlightCount: Int { queueCounts.reduce(0) { $0 + $1.inFlight } }
+
+  /// A message's receives as the model knows them: how many, the first and the last, by whom.
+  public func receives(of id: UUID128) -> (count: Int, first: SimTime, last: SimTime, consumer: String)? {
+    guard let m = messages[id], let first = m.firstReceivedAt else { return nil }
+    return (m.receiveCount, first, m.receivedAt, m.consumer)
+  }
+
+  private func inFlightRow(_ id: UUID128, _ m: TrackedMessage) -> InFlightRow {
+    InFlightRow(
+      queue: layout.queues[m.queue].name, messageId: id, requestID: m.request, receiveCount: m.receiveCount,
+      receivedAt: m.receivedAt, visibleUntil: m.visibleUntil, invocation: m.invocation)
+  }
 
   /// Notifications a topic delivered to recording endpoints.
   public func notifications(topic t: Int) -> Int { notified[t] }
@@ -321,7 +416,7 @@ public final class PipelineModel {
       now = e.time
       if secondOf(now) > second { advance(to: now) }
     }
-    eventLines.append(e)
+    history.append(e)
     switch e.kind {
     case .requestFire(let fire):
       if requests.count == PipelineModel.maxRequests {
@@ -329,6 +424,11 @@ public final class PipelineModel {
         if let id = dropped.id {
           firesOfID[id]?.removeAll { $0 == dropped.fire }
           if firesOfID[id]?.isEmpty == true { firesOfID[id] = nil }
+          // Still going: its end-to-end latency is followed without its row.
+          let done = dropped.stages.filter { $0 == .done }.count
+          if dropped.completedAt == nil, dropped.failed == nil, done > 0 {
+            pending[id] = (done, dropped.latestStage)
+          }
         }
         firstFire += 1
         droppedRequests += 1
@@ -339,6 +439,7 @@ public final class PipelineModel {
     case .requestID(let fire, let id):
       update(fire) { $0.id = id }
       firesOfID[id, default: []].append(fire)
+      fireCache[Int(truncatingIfNeeded: id.lo) & (PipelineModel.fireCacheSize - 1)] = fire
       note(fire: fire, e)
     case .requestCollision(let id, let fires):
       for f in fires { update(f) { $0.collision = true } }
@@ -347,136 +448,144 @@ public final class PipelineModel {
       update(fire) { $0.failed = reason }
       note(fire: fire, e)
     case .requestStageDone(let id, let stage, let latency):
-      if let s = stageIndex[stage] {
-        if let fire = firesOfID[id]?.first(where: { row(fire: $0)?.stages[s] != .done }) {
+      if let s = stageIndex.index(of: stage) {
+        var fire: Int?
+        forEachFire(id) { f in
+          if fire == nil, requests[f - firstFire].stages[s] != .done { fire = f }
+        }
+        if let fire {
           update(fire) { r in
             r.stages[s] = .done
-            if r.stages.allSatisfy({ $0 == .done }) { r.completedAt = e.time }
+            r.latestStage = max(r.latestStage, latency)
+            r.timeline.append(e.seq)
+            if r.stages.allSatisfy({ $0 == .done }) {
+              r.completedAt = e.time
+              latenciesNow.append(r.latestStage)
+            }
           }
-          note(fire: fire, e)
-        }
-        var p = pending[id] ?? (0, .zero)
-        p.done += 1
-        p.latest = max(p.latest, latency)
-        if p.done >= stages.count {
-          latenciesNow.append(p.latest)
-          pending[id] = nil
-        } else {
-          pending[id] = p
+        } else if var p = pending[id] {
+          // A request whose row is no longer kept.
+          p.done += 1
+          p.latest = max(p.latest, latency)
+          if p.done >= stages.count {
+            latenciesNow.append(p.latest)
+            pending[id] = nil
+          } else {
+            pending[id] = p
+          }
         }
       }
     case .snsPublish(_, _, _, _, _, _, _, let id, _):
       if let id { note(id, e) }
     case .snsNotify(let topic, _, _, _, let id):
       notifications += 1
-      if let t = topicIndex[topic] { notified[t] += 1 }
+      if let t = topicIndex.index(of: topic) { notified[t] += 1 }
       if let id {
-        for f in firesOfID[id] ?? [] { update(f) { $0.notifications += 1 } }
+        forEachFire(id) { f in update(f) { $0.notifications += 1 } }
         note(id, e)
       }
     case .sqsSend(let queue, let mid, _, let delay, _, let id, _):
-      guard let q = queueIndex[queue] else { break }
+      guard let q = queueIndex.index(of: queue) else { break }
       let state: MessageState = delay > .zero ? .delayed : .visible
-      messages[mid] = (q, state, id)
+      messages[mid] = TrackedMessage(queue: q, state: state, request: id)
       count(q, state, +1)
       sentNow[q] += 1
       if let id {
-        if let s = stageOfQueue[q] { setStage(id, s, .queued) }
-        note(id, e)
+        if let s = stageOfQueue[q] { setStage(id, s, .queued, noting: e) } else { note(id, e) }
       }
     case .sqsReceive(let queue, let mid, let receiveCount, let until, let consumer):
-      guard let q = queueIndex[queue] else { break }
-      let known = messages[mid]
-      move(mid, q, from: known?.state ?? .visible, to: .inFlight)
+      guard let q = queueIndex.index(of: queue) else { break }
       receivedNow[q] += 1
-      inFlight[mid] = InFlightRow(
-        queue: queue, messageId: mid, requestID: known?.request, receiveCount: receiveCount, receivedAt: e.time,
-        visibleUntil: until, invocation: nil)
-      receiveHistory[mid, default: []].append((e.time, receiveCount, consumer))
-      if let id = known?.request { note(id, e) }
+      var request: RequestID?
+      if let i = messages.index(forKey: mid) {
+        // One lookup, then the entry changed in place.
+        count(q, messages.values[i].state, -1)
+        count(q, .inFlight, +1)
+        messages.values[i].receive(count: receiveCount, at: e.time, until: until, by: consumer)
+        request = messages.values[i].request
+      } else {
+        count(q, .visible, -1)
+        count(q, .inFlight, +1)
+      }
+      if let id = request { note(id, e) }
     case .sqsDelete(let queue, let mid, _):
-      guard let q = queueIndex[queue] else { break }
-      inFlight[mid] = nil
+      guard let q = queueIndex.index(of: queue) else { break }
       deletedNow[q] += 1
-      if let id = messages[mid]?.request { note(id, e) }
-      forget(mid)
+      if let id = forget(mid) { note(id, e) }
     case .sqsVisible(let queue, let mid, let reason):
-      guard let q = queueIndex[queue] else { break }
-      inFlight[mid] = nil
+      guard let q = queueIndex.index(of: queue) else { break }
       let from: MessageState = reason == .delayEnded ? .delayed : .inFlight
-      move(mid, q, from: messages[mid]?.state ?? from, to: .visible)
-      if let id = messages[mid]?.request {
-        note(id, e)
-        if let s = stageOfQueue[q], reason == .visibilityTimeout { setStage(id, s, .retrying) }
+      if let id = move(mid, q, from: from, to: .visible) {
+        if let s = stageOfQueue[q], reason == .visibilityTimeout {
+          setStage(id, s, .retrying, noting: e)
+        } else {
+          note(id, e)
+        }
       }
     case .sqsDLQ(let queue, let dlq, let mid, _, let id):
-      inFlight[mid] = nil
-      if let known = messages[mid], let d = queueIndex[dlq] {
-        count(known.queue, known.state, -1)
-        messages[mid] = (d, .visible, known.request)
+      if let i = messages.index(forKey: mid), let d = queueIndex.index(of: dlq) {
+        count(messages.values[i].queue, messages.values[i].state, -1)
+        messages.values[i].queue = d
+        messages.values[i].state = .visible
         count(d, .visible, +1)
       }
-      if let id, let q = queueIndex[queue], let s = stageOfQueue[q] {
-        setStage(id, s, .deadLetter)
-        note(id, e)
+      if let id, let q = queueIndex.index(of: queue), let s = stageOfQueue[q] {
+        setStage(id, s, .deadLetter, noting: e)
       }
     case .sqsExpire(_, let mid, _):
-      inFlight[mid] = nil
       forget(mid)
     case .sqsRedrive(_, _, let destination, let old, _, let id):
       forget(old)
       if let id {
-        if let d = queueIndex[destination], let s = stageOfQueue[d] { setStage(id, s, .queued) }
-        note(id, e)
+        if let d = queueIndex.index(of: destination), let s = stageOfQueue[d] {
+          setStage(id, s, .queued, noting: e)
+        } else {
+          note(id, e)
+        }
       }
     case .sqsMoveTask(let task, let source, let destination, let status, let moved, let total):
       let row = MoveTaskRow(
         id: task, source: source, destination: destination, status: status, moved: moved, total: total)
       if let i = moveTasks.firstIndex(where: { $0.id == task }) { moveTasks[i] = row } else { moveTasks.append(row) }
     case .sqsPurge(let queue, _):
-      guard let q = queueIndex[queue] else { break }
-      for (k, v) in inFlight where v.queue == queue { inFlight[k] = nil }
+      guard let q = queueIndex.index(of: queue) else { break }
       for (k, v) in messages where v.queue == q { forget(k) }
     case .lambdaInvoke(let function, let inv, _, _, let ids, let batch):
-      let f = functionIndex[function]
+      let f = functionIndex.index(of: function)
       if let f {
         running[f] += 1
         invokedNow[f] += 1
       }
       for r in batch ?? [] {
-        if let mid = r.messageUUID {
-          inFlight[mid]?.invocation = inv
-          records[mid] = r
+        if let mid = r.messageUUID, let i = messages.index(forKey: mid) {
+          messages.values[i].invocation = inv
+          messages.values[i].record = r
         }
       }
       if let f, let s = stageOfFunction[f] {
         invocationStages[inv] = (s, ids)
-        for id in ids {
-          setStage(id, s, .running)
-          note(id, e)
-        }
+        for id in ids { setStage(id, s, .running, noting: e) }
       }
     case .lambdaResult(let function, let inv, let outcome, _, _):
-      if let f = functionIndex[function] {
+      if let f = functionIndex.index(of: function) {
         running[f] -= 1
         if outcome != .success { errorsNow[f] += 1 }
       }
       if let (s, ids) = invocationStages.removeValue(forKey: inv) {
         for id in ids {
-          if outcome != .success { setStage(id, s, .retrying) }
-          note(id, e)
+          if outcome != .success { setStage(id, s, .retrying, noting: e) } else { note(id, e) }
         }
       }
     case .lambdaThrottle(let function, _, _):
-      if let f = functionIndex[function] { throttlesNow[f] += 1 }
+      if let f = functionIndex.index(of: function) { throttlesNow[f] += 1 }
     case .lambdaScale(let mapping, _, let to):
-      if let m = mappingIndex[mapping] { mappingTarget[m] = to }
+      if let m = mappingIndex.index(of: mapping) { mappingTarget[m] = to }
     case .lambdaMapping(let mapping, let enabled):
-      if let m = mappingIndex[mapping] { mappingEnabled[m] = enabled }
+      if let m = mappingIndex.index(of: mapping) { mappingEnabled[m] = enabled }
     case .lambdaFailure(let function, let failure):
-      if let f = functionIndex[function] { failing[f] = failure.errorRate >= 1 }
+      if let f = functionIndex.index(of: function) { failing[f] = failure.errorRate >= 1 }
     case .s3Put(let bucket, let key, let etag, let size, let body, let id):
-      s3.append(S3Row(bucket: bucket, key: key, size: size, etag: etag, time: e.time, body: body))
+      s3.append(S3Row(bucket: bucket, objectKey: key, size: size, etag: etag, time: e.time, body: body))
       if let id { note(id, e) }
     case .s3Get(_, _, _, let id):
       if let id { note(id, e) }
@@ -495,10 +604,19 @@ public final class PipelineModel {
     }
   }
 
-  private func move(_ mid: UUID128, _ q: Int, from: MessageState, to: MessageState) {
-    count(q, from, -1)
+  /// A stored message changes state (`from` when the model does not know it); returns its request.
+  @discardableResult
+  private func move(_ mid: UUID128, _ q: Int, from: MessageState, to: MessageState) -> RequestID? {
+    guard let i = messages.index(forKey: mid) else {
+      count(q, from, -1)
+      count(q, to, +1)
+      return nil
+    }
+    count(q, messages.values[i].state, -1)
     count(q, to, +1)
-    if messages[mid] != nil { messages[mid]!.state = to }
+    messages.values[i].state = to
+    if to != .inFlight { messages.values[i].invocation = nil }
+    return messages.values[i].request
   }
 
   private func update(_ fire: Int, _ change: (inout RequestRow) -> Void) {
@@ -507,23 +625,41 @@ public final class PipelineModel {
     change(&requests[i])
   }
 
-  private func setStage(_ id: RequestID, _ s: Int, _ status: StageStatus) {
-    for f in firesOfID[id] ?? [] {
+  /// Sets a stage's status for the requests with this ID, and notes the event in their timelines
+  /// (one lookup of the ID).
+  /// Calls `body` with each kept fire that has this ID: from the cache when it holds the ID's
+  /// one fire, else from the dictionary.
+  @inline(__always)
+  private func forEachFire(_ id: RequestID, _ body: (Int) -> Void) {
+    let f = fireCache[Int(truncatingIfNeeded: id.lo) & (PipelineModel.fireCacheSize - 1)]
+    let i = f - firstFire
+    if f != 0, i >= 0, i < requests.count, requests[i].id == id, !requests[i].collision {
+      body(f)
+      return
+    }
+    guard let fires = firesOfID[id] else { return }
+    for f in fires { body(f) }
+  }
+
+  /// Sets a stage's status for the requests with this ID, and notes the event in their timelines.
+  private func setStage(_ id: RequestID, _ s: Int, _ status: StageStatus, noting e: SimEvent? = nil) {
+    forEachFire(id) { f in
       update(f) { r in
         if r.stages[s] != .done { r.stages[s] = status }
+        if let e { r.timeline.append(e.seq) }
       }
     }
   }
 
-  private func note(fire: Int, _ e: SimEvent) { update(fire) { $0.timeline.append(e) } }
+  private func note(fire: Int, _ e: SimEvent) { update(fire) { $0.timeline.append(e.seq) } }
 
-  private func note(_ id: RequestID, _ e: SimEvent) {
-    for f in firesOfID[id] ?? [] { note(fire: f, e) }
-  }
+  private func note(_ id: RequestID, _ e: SimEvent) { forEachFire(id) { note(fire: $0, e) } }
 
-  private func forget(_ mid: UUID128) {
-    if let known = messages.removeValue(forKey: mid) { count(known.queue, known.state, -1) }
-    records[mid] = nil
-    receiveHistory[mid] = nil
+  /// A message leaves its queue; returns its request.
+  @discardableResult
+  private func forget(_ mid: UUID128) -> RequestID? {
+    guard let known = messages.removeValue(forKey: mid) else { return nil }
+    count(known.queue, known.state, -1)
+    return known.request
   }
 }

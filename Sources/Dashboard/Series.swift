@@ -50,13 +50,20 @@ public struct Ring<Element>: RandomAccessCollection, MutableCollection {
   private var storage: [Element] = []
   private var head = 0
 
-  public init(capacity: Int) { self.capacity = Swift.max(1, capacity) }
+  /// `reserve` elements are allocated at once, so that the first appends do not grow the storage.
+  public init(capacity: Int, reserve: Int = 0) {
+    self.capacity = Swift.max(1, capacity)
+    storage.reserveCapacity(Swift.min(reserve, self.capacity))
+  }
 
   public var startIndex: Int { 0 }
   public var endIndex: Int { storage.count }
   public subscript(i: Int) -> Element {
-    get { storage[(head + i) % storage.count] }
+    // In place both ways: reading a field of an element (a request's ID) copies nothing.
+    _read { yield storage[(head + i) % storage.count] }
     set { storage[(head + i) % storage.count] = newValue }
+    // In place: changing an element (a request's timeline) never copies it.
+    _modify { yield &storage[(head + i) % storage.count] }
   }
 
   public mutating func append(_ e: Element) {

@@ -213,10 +213,10 @@ func pad(_ n: Int, _ w: Int) -> String { fit(String(n), w, right: true) }
 public func paneRowCount(_ p: Pane, _ m: PipelineModel) -> Int {
   switch p {
   case .queues: return m.layout.queues.count
-  case .inFlight: return m.inFlight.count
+  case .inFlight: return m.inFlightCount
   case .requests: return m.requests.count
   case .s3: return m.s3.count
-  case .events: return m.eventLines.count
+  case .events: return m.eventLineCount
   }
 }
 
@@ -296,7 +296,8 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
     return (cols, rows)
   case .events:
     let cols = [Column("time", 12), Column("type", 18), Column("", nil)]
-    let rows = m.eventLines.reversed().prefix(limit).map { e -> Row in
+    let shown = Swift.min(limit, m.eventLineCount)
+    let rows = (0..<shown).map { m.history[m.history.count - 1 - $0] }.map { e -> Row in
       let type = e.kind.type
       let style: Style = eventStyleIsAlarm(e) ? .fg(.red) : (type == "sns.notify" ? .fg(.cyan) : .plain)
       return Row([clock(e.time), type, eventSummary(e)], style: style)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import FanoutScenario
 import FanoutSim
 
@@ -37,6 +38,11 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .long, help: "Print the report as one JSON object.")
   var json = false
 
+  /// Observes the run as the dashboard does (its model takes every event, and a snapshot every
+  /// 1,000 jobs), without a terminal: what watching costs, for `Benchmarks/dashboard.sh`.
+  @Flag(name: .long, help: .hidden)
+  var observe = false
+
   func validate() throws {
     if pipeline.replay != nil, requests != nil || rate != nil || until != nil {
       throw ValidationError("--requests, --rate and --until cannot be combined with --replay: the recording decides")
@@ -62,6 +68,16 @@ struct RunCommand: ParsableCommand {
       writer = try EventFileWriter(path: events)
       sim.observer = { [writer] e in writer?.write(e) }
     }
+    var model: PipelineModel?
+    if observe {
+      let m = PipelineModel(sim: sim)
+      model = m
+      let write = sim.observer
+      sim.observer = { e in
+        m.apply(e)
+        write?(e)
+      }
+    }
     let limit = until.flatMap(parseSpan).map { sim.now + $0 }
     let clock = ContinuousClock()
     let started = clock.now
@@ -72,7 +88,19 @@ struct RunCommand: ParsableCommand {
       drained = !sim.hasPendingWork
     } else {
       if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
-      drained = sim.runUntilDrained(limit: limit)
+      if let model {
+        // A snapshot every 10,000 jobs, about as often as a dashboard's frame at ×1000.
+        var jobs = 0
+        while sim.hasPendingWork, let t = sim.nextJobTime, limit.map({ t <= $0 }) ?? true {
+          sim.step()
+          jobs += 1
+          if jobs % 10_000 == 0 { model.take(sim.snapshot()) }
+        }
+        drained = sim.runUntilDrained(limit: limit)
+        model.take(sim.snapshot())
+      } else {
+        drained = sim.runUntilDrained(limit: limit)
+      }
     }
     let elapsed = started.duration(to: clock.now)
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -269,14 +269,15 @@ struct ModelBoundsTests {
   func bounded() throws {
     let sim = try Simulation(topology: .seedPipeline(), seed: 4)
     let d = Dashboard(sim: sim)
-    sim.startLoad(count: 3_000, rate: 200)
+    sim.startLoad(count: 4_000, rate: 200)
     sim.runUntilDrained()
     d.refresh()
     #expect(d.model.requests.count == PipelineModel.maxRequests)
-    #expect(d.model.droppedRequests == 1_000)
+    #expect(d.model.droppedRequests == 2_000)
     #expect(d.model.trackedMessages == sim.queues.reduce(0) { $0 + $1.depth }, "only stored messages are tracked")
     #expect(d.model.trackedIDs <= PipelineModel.maxRequests)
-    #expect(d.model.eventLines.count == PipelineModel.maxRows)
+    #expect(d.model.eventLineCount == PipelineModel.maxRows)
+    #expect(d.model.history.count == PipelineModel.eventHistory, "the event history is full, and no larger")
     #expect(d.model.s3.count == PipelineModel.maxRows)
     #expect(d.model.inFlight.isEmpty)
   }
@@ -307,7 +308,9 @@ struct DashboardRedriveTests {
     #expect(sim.tracker.completed == 3)
     #expect(
       d.model.requests.allSatisfy { r in
-        r.timeline.contains { timelineLines($0, request: r.id).contains { $0.contains("redriven from service01-dlq") } }
+        r.timeline.compactMap(d.model.event(seq:)).contains {
+          timelineLines($0, request: r.id).contains { $0.contains("redriven from service01-dlq") }
+        }
       })
   }
 }
@@ -359,10 +362,10 @@ struct DashboardKeyTests {
   func writeKey() throws {
     let d = try scriptedDashboard(width: 120, height: 40)
     let before = d.replayLog()
-    let events = d.model.eventLines.count
+    let events = d.model.history.count
     #expect(d.handleKey(.char("w")) == [])
     #expect(d.state.saveRequested)
     #expect(d.replayLog() == before)
-    #expect(d.model.eventLines.count == events)
+    #expect(d.model.history.count == events)
   }
 }

@@ -23,6 +23,23 @@ public enum InvocationOutcome: Sendable, Equatable {
   case timeout
 }
 
+/// An S3 object key as an event carries it: the text, or a folder and a request ID whose text
+/// (`<folder>/<32 hex digits>.json`) is made only when read.
+public enum S3ObjectKey: Sendable, Equatable, CustomStringConvertible {
+  case text(String)
+  case request(folder: String, id: RequestID)
+
+  public var text: String {
+    switch self {
+    case .text(let t): return t
+    case .request(let folder, let id):
+      let name = id.hex + ".json"
+      return folder.isEmpty ? name : folder + "/" + name
+    }
+  }
+  public var description: String { text }
+}
+
 /// A record of the exact Lambda SQS event a function received. Built by the simulation, it holds
 /// the message's structured values, and its texts (message ID, receipt handle, body) are made
 /// only when read: observing an invocation costs no JSON.
@@ -163,8 +180,8 @@ public enum EventKind: Sendable {
   case lambdaFailure(function: String, failure: FailureSpec)
   /// `body` is the object's content (an interned string: passing it copies nothing); the event log
   /// does not write it.
-  case s3Put(bucket: String, key: String, etag: String, size: Int, body: String, requestID: RequestID?)
-  case s3Get(bucket: String, key: String, found: Bool, requestID: RequestID?)
+  case s3Put(bucket: String, key: S3ObjectKey, etag: String, size: Int, body: String, requestID: RequestID?)
+  case s3Get(bucket: String, key: S3ObjectKey, found: Bool, requestID: RequestID?)
 
   /// `service.action`.
   public var type: String {
@@ -335,13 +352,13 @@ extension SimEvent {
       w.double("item_failure_rate", f.itemFailureRate)
     case .s3Put(let bucket, let key, let etag, let size, _, let id):
       w.string("bucket", bucket)
-      w.string("key", key)
+      w.string("key", key.text)
       w.string("etag", etag)
       w.int("size", size)
       rid(id)
     case .s3Get(let bucket, let key, let found, let id):
       w.string("bucket", bucket)
-      w.string("key", key)
+      w.string("key", key.text)
       w.bool("found", found)
       rid(id)
     }

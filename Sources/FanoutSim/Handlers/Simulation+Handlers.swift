@@ -52,7 +52,7 @@ extension Simulation {
       let size = b.put(inv.key, body: body, at: now)
       emit(
         .s3Put(
-          bucket: b.name, key: b.text(inv.key), etag: b.etag(body), size: size, body: b.body(body),
+          bucket: b.name, key: b.objectKey(inv.key), etag: b.etag(body), size: size, body: b.body(body),
           requestID: inv.requestID))
       inv.phase = .snsPublish
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
@@ -96,9 +96,9 @@ extension Simulation {
         let body: Int32
         do {
           body = try b.getBody(inv.key)
-          emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: true, requestID: inv.requestID))
+          emit(.s3Get(bucket: b.name, key: b.objectKey(inv.key), found: true, requestID: inv.requestID))
         } catch {
-          emit(.s3Get(bucket: b.name, key: b.text(inv.key), found: false, requestID: inv.requestID))
+          emit(.s3Get(bucket: b.name, key: b.objectKey(inv.key), found: false, requestID: inv.requestID))
           finish(inv, .error(error.description))
           return
         }
@@ -117,7 +117,7 @@ extension Simulation {
         let size = b.put(inv.key, body: inv.output, at: now)
         emit(
           .s3Put(
-            bucket: b.name, key: b.text(inv.key), etag: b.etag(inv.output), size: size, body: b.body(inv.output),
+            bucket: b.name, key: b.objectKey(inv.key), etag: b.etag(inv.output), size: size, body: b.body(inv.output),
             requestID: inv.requestID))
         inv.phase = .snsPublish
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
@@ -170,7 +170,7 @@ extension Simulation {
           if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
           enqueue(
             q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delay,
-            sentTime: now, enqueueTime: now, sender: .api, source: "lambda:" + functions[inv.function].name)
+            sentTime: now, enqueueTime: now, sender: .api, source: functions[inv.function].sendSource)
         }
       } catch {
         finish(inv, .error("\(error)"))

@@ -19,6 +19,8 @@ public final class LambdaFunction {
   public let index: Int
   public let name: String
   public let arn: String
+  /// The `source` of the SQS sends its handler makes, made once.
+  let sendSource: String
   public let spec: FunctionSpec
   public internal(set) var failure: FailureSpec
   public internal(set) var running = 0
@@ -40,6 +42,7 @@ public final class LambdaFunction {
     self.spec = spec
     self.failure = spec.failure
     arn = "arn:aws:lambda:\(region):\(account):function:\(spec.name)"
+    sendSource = "lambda:" + spec.name
     rng = SimRandom(seed: seed, stream: "lambda/" + spec.name)
   }
 

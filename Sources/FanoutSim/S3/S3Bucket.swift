@@ -139,12 +139,13 @@ public final class S3Bucket {
   }
 
   /// A key's text.
-  func text(_ key: Key) -> String {
+  func text(_ key: Key) -> String { objectKey(key).text }
+
+  /// A key as events carry it: a value whose text is made when read.
+  func objectKey(_ key: Key) -> S3ObjectKey {
     switch key {
-    case .text(let t): return t
-    case .id(let f, let hi, let lo):
-      let name = RequestID(hi: hi, lo: lo).hex + ".json"
-      return folders[Int(f)].isEmpty ? name : folders[Int(f)] + "/" + name
+    case .text(let t): return .text(t)
+    case .id(let f, let hi, let lo): return .request(folder: folders[Int(f)], id: RequestID(hi: hi, lo: lo))
     }
   }
 

@@ -47,6 +47,8 @@ public final class SNSTopic {
   public let index: Int
   public let name: String
   public let arn: String
+  /// The `source` of the SQS sends it makes, made once (not per delivery).
+  let sendSource: String
   public internal(set) var subscriptions: [Subscription] = []
   public internal(set) var counters = TopicCounters()
   var rng: SimRandom
@@ -55,6 +57,7 @@ public final class SNSTopic {
     self.index = index
     self.name = name
     arn = "arn:aws:sns:\(region):\(account):\(name)"
+    sendSource = "sns:" + name
     rng = SimRandom(seed: seed, stream: "sns/" + name)
   }
 }

@@ -71,7 +71,7 @@ extension Simulation {
       enqueue(
         q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delay,
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
-        source: "sns:" + t.name)
+        source: t.sendSource)
     } else if let si2 = t.subscriptions[si].sink {
       t.subscriptions[si].delivered += 1
       t.counters.delivered += 1
