@@ -157,6 +157,7 @@ public final class Simulation {
             index: topic.subscriptions.count, id: u, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
             queue: queue, sink: sink, filter: filter))
       }
+      topic.endpointNames = topic.subscriptions.map(\.endpointName)
       topics.append(topic)
     }
     for m in topology.mappings {

@@ -222,12 +222,12 @@ extension Simulation {
     guard observer != nil, !records.isEmpty else { return nil }
     return records.map { r in
       let q = queues[r.queue]
-      let m = q.messages[r.key]
+      let m = q.messages.recordFields(r.key)
       return LambdaRecord(
         messageId: r.messageId, receipt: ReceiptHandle(queue: r.queue, key: r.key, receiveCount: r.receiveCount),
-        body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sentTime ?? now).epochMillis,
-        senderId: m?.senderId ?? snsSenderId,
-        approximateFirstReceiveTimestamp: (m?.firstReceiveTime ?? now).epochMillis,
+        body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sent ?? now).epochMillis,
+        senderId: m?.sender.senderId ?? snsSenderId,
+        approximateFirstReceiveTimestamp: (m?.firstReceive ?? now).epochMillis,
         messageAttributes: m?.attributes ?? [], eventSourceARN: q.arn, awsRegion: topology.region,
         requestID: r.body.requestID)
     }

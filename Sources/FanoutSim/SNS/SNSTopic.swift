@@ -50,6 +50,9 @@ public final class SNSTopic {
   /// The `source` of the SQS sends it makes, made once (not per delivery).
   let sendSource: String
   public internal(set) var subscriptions: [Subscription] = []
+  /// Every subscription's endpoint, in order: what an unfiltered publish reached (set once the
+  /// topology is built).
+  var endpointNames: [String] = []
   public internal(set) var counters = TopicCounters()
   var rng: SimRandom
 

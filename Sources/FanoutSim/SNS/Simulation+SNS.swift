@@ -16,9 +16,9 @@ extension Simulation {
       messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,
       attributes: attributes, region: topology.region, injected: injected)
     t.counters.published += 1
-    var matched: [String] = []
-    var filtered: [String] = []
-    let tracking = observer != nil
+    // Who got it and who did not, for observers: when no filter policy left anyone out, the
+    // topic's own list of endpoints (shared, not built per publish).
+    var filteredOut: [Int] = []
     var bodyText: String?
     for i in t.subscriptions.indices {
       if let filter = t.subscriptions[i].filter {
@@ -27,19 +27,26 @@ extension Simulation {
         if !filter.matches(attributes: n.attributes, body: body) {
           t.subscriptions[i].filteredOut += 1
           t.counters.filteredOut += 1
-          if tracking { filtered.append(t.subscriptions[i].endpointName) }
+          filteredOut.append(i)
           continue
         }
       }
-      if tracking { matched.append(t.subscriptions[i].endpointName) }
       schedule(
         .snsDeliver(n, topic: Int32(t.index), subscription: Int32(i)),
         at: now + topology.latency.snsDelivery.sample(&t.rng))
     }
-    emit(
-      .snsPublish(
-        topic: t.name, messageId: n.messageId, message: message, subject: subject, attributes: n.attributes,
-        matched: matched, filtered: filtered, requestID: message.requestID, injected: injected))
+    if observer != nil {
+      let matched =
+        filteredOut.isEmpty
+        ? t.endpointNames : t.endpointNames.indices.filter { !filteredOut.contains($0) }.map { t.endpointNames[$0] }
+      let filtered = filteredOut.map { t.endpointNames[$0] }
+      emit(
+        .snsPublish(
+          topic: t.name, messageId: n.messageId, message: message, subject: subject, attributes: n.attributes,
+          matched: matched, filtered: filtered, requestID: message.requestID, injected: injected))
+    } else {
+      eventCount += 1
+    }
     return n.messageId
   }
 

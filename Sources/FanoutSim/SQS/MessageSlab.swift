@@ -45,6 +45,14 @@ struct MessageSlab {
   }
 
   /// A message's receive count, read in place.
+  /// What a Lambda event record takes from a stored message, read in place (no copy of it).
+  func recordFields(_ key: Int64) -> (
+    sent: SimTime, firstReceive: SimTime?, attributes: [MessageAttribute], sender: Sender
+  )? {
+    guard let s = slot(key) else { return nil }
+    return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender)
+  }
+
   func receiveCount(_ key: Int64) -> Int? {
     guard let s = slot(key) else { return nil }
     return slots[s].receiveCount
