@@ -21,9 +21,9 @@ public final class Dashboard {
     state = AppState(seed: sim.seed)
     let m = model
     if let observer {
-      sim.observer = {
-        m.apply($0)
-        observer($0)
+      sim.observer = { e in
+        m.apply(copy e)
+        observer(e)
       }
     } else {
       sim.observer = { m.apply($0) }

@@ -181,7 +181,7 @@ public final class PipelineModel {
   /// timelines refer to them by sequence number.
   public private(set) var history: Ring<SimEvent> = Ring(capacity: PipelineModel.eventHistory)
   /// Events kept for timelines and the Events pane.
-  public static let eventHistory = 100_000
+  public static let eventHistory = 65_536
   /// Every message stored in a queue: where, in what state, for which request, and (once
   /// received) its receives and the record a function got it in. One entry per message, changed
   /// in place: an event costs one lookup.
@@ -410,13 +410,18 @@ public final class PipelineModel {
   // MARK: Events
 
   /// Takes one event into the picture.
-  public func apply(_ e: SimEvent) {
+  public func apply(_ e: consuming SimEvent) {
     version += 1
     if e.time > now {
       now = e.time
       if secondOf(now) > second { advance(to: now) }
     }
+    take(e)
     history.append(e)
+  }
+
+  private func take(_ e: SimEvent) {
+    let seq = e.seq
     switch e.kind {
     case .requestFire(let fire):
       if requests.count == PipelineModel.maxRequests {
@@ -435,18 +440,18 @@ public final class PipelineModel {
       }
       requests.append(
         RequestRow(fire: fire, id: nil, fired: e.time, stages: Array(repeating: .pending, count: stages.count)))
-      note(fire: fire, e)
+      note(fire: fire, seq)
     case .requestID(let fire, let id):
       update(fire) { $0.id = id }
       firesOfID[id, default: []].append(fire)
       fireCache[Int(truncatingIfNeeded: id.lo) & (PipelineModel.fireCacheSize - 1)] = fire
-      note(fire: fire, e)
+      note(fire: fire, seq)
     case .requestCollision(let id, let fires):
       for f in fires { update(f) { $0.collision = true } }
-      note(id, e)
+      note(id, seq)
     case .requestFailed(let fire, let reason):
       update(fire) { $0.failed = reason }
-      note(fire: fire, e)
+      note(fire: fire, seq)
     case .requestStageDone(let id, let stage, let latency):
       if let s = stageIndex.index(of: stage) {
         var fire: Int?
@@ -457,7 +462,7 @@ public final class PipelineModel {
           update(fire) { r in
             r.stages[s] = .done
             r.latestStage = max(r.latestStage, latency)
-            r.timeline.append(e.seq)
+            r.timeline.append(seq)
             if r.stages.allSatisfy({ $0 == .done }) {
               r.completedAt = e.time
               latenciesNow.append(r.latestStage)
@@ -476,13 +481,13 @@ public final class PipelineModel {
         }
       }
     case .snsPublish(_, _, _, _, _, _, _, let id, _):
-      if let id { note(id, e) }
+      if let id { note(id, seq) }
     case .snsNotify(let topic, _, _, _, let id):
       notifications += 1
       if let t = topicIndex.index(of: topic) { notified[t] += 1 }
       if let id {
         forEachFire(id) { f in update(f) { $0.notifications += 1 } }
-        note(id, e)
+        note(id, seq)
       }
     case .sqsSend(let queue, let mid, _, let delay, _, let id, _):
       guard let q = queueIndex.index(of: queue) else { break }
@@ -491,7 +496,7 @@ public final class PipelineModel {
       count(q, state, +1)
       sentNow[q] += 1
       if let id {
-        if let s = stageOfQueue[q] { setStage(id, s, .queued, noting: e) } else { note(id, e) }
+        if let s = stageOfQueue[q] { setStage(id, s, .queued, noting: seq) } else { note(id, seq) }
       }
     case .sqsReceive(let queue, let mid, let receiveCount, let until, let consumer):
       guard let q = queueIndex.index(of: queue) else { break }
@@ -507,19 +512,19 @@ public final class PipelineModel {
         count(q, .visible, -1)
         count(q, .inFlight, +1)
       }
-      if let id = request { note(id, e) }
+      if let id = request { note(id, seq) }
     case .sqsDelete(let queue, let mid, _):
       guard let q = queueIndex.index(of: queue) else { break }
       deletedNow[q] += 1
-      if let id = forget(mid) { note(id, e) }
+      if let id = forget(mid) { note(id, seq) }
     case .sqsVisible(let queue, let mid, let reason):
       guard let q = queueIndex.index(of: queue) else { break }
       let from: MessageState = reason == .delayEnded ? .delayed : .inFlight
       if let id = move(mid, q, from: from, to: .visible) {
         if let s = stageOfQueue[q], reason == .visibilityTimeout {
-          setStage(id, s, .retrying, noting: e)
+          setStage(id, s, .retrying, noting: seq)
         } else {
-          note(id, e)
+          note(id, seq)
         }
       }
     case .sqsDLQ(let queue, let dlq, let mid, _, let id):
@@ -530,7 +535,7 @@ public final class PipelineModel {
         count(d, .visible, +1)
       }
       if let id, let q = queueIndex.index(of: queue), let s = stageOfQueue[q] {
-        setStage(id, s, .deadLetter, noting: e)
+        setStage(id, s, .deadLetter, noting: seq)
       }
     case .sqsExpire(_, let mid, _):
       forget(mid)
@@ -538,9 +543,9 @@ public final class PipelineModel {
       forget(old)
       if let id {
         if let d = queueIndex.index(of: destination), let s = stageOfQueue[d] {
-          setStage(id, s, .queued, noting: e)
+          setStage(id, s, .queued, noting: seq)
         } else {
-          note(id, e)
+          note(id, seq)
         }
       }
     case .sqsMoveTask(let task, let source, let destination, let status, let moved, let total):
@@ -564,7 +569,7 @@ public final class PipelineModel {
       }
       if let f, let s = stageOfFunction[f] {
         invocationStages[inv] = (s, ids)
-        for id in ids { setStage(id, s, .running, noting: e) }
+        for id in ids { setStage(id, s, .running, noting: seq) }
       }
     case .lambdaResult(let function, let inv, let outcome, _, _):
       if let f = functionIndex.index(of: function) {
@@ -573,7 +578,7 @@ public final class PipelineModel {
       }
       if let (s, ids) = invocationStages.removeValue(forKey: inv) {
         for id in ids {
-          if outcome != .success { setStage(id, s, .retrying, noting: e) } else { note(id, e) }
+          if outcome != .success { setStage(id, s, .retrying, noting: seq) } else { note(id, seq) }
         }
       }
     case .lambdaThrottle(let function, _, _):
@@ -586,9 +591,9 @@ public final class PipelineModel {
       if let f = functionIndex.index(of: function) { failing[f] = failure.errorRate >= 1 }
     case .s3Put(let bucket, let key, let etag, let size, let body, let id):
       s3.append(S3Row(bucket: bucket, objectKey: key, size: size, etag: etag, time: e.time, body: body))
-      if let id { note(id, e) }
+      if let id { note(id, seq) }
     case .s3Get(_, _, _, let id):
-      if let id { note(id, e) }
+      if let id { note(id, seq) }
     case .snsDeliveryFailed:
       break
     }
@@ -642,18 +647,18 @@ public final class PipelineModel {
   }
 
   /// Sets a stage's status for the requests with this ID, and notes the event in their timelines.
-  private func setStage(_ id: RequestID, _ s: Int, _ status: StageStatus, noting e: SimEvent? = nil) {
+  private func setStage(_ id: RequestID, _ s: Int, _ status: StageStatus, noting seq: Int? = nil) {
     forEachFire(id) { f in
       update(f) { r in
         if r.stages[s] != .done { r.stages[s] = status }
-        if let e { r.timeline.append(e.seq) }
+        if let seq { r.timeline.append(seq) }
       }
     }
   }
 
-  private func note(fire: Int, _ e: SimEvent) { update(fire) { $0.timeline.append(e.seq) } }
+  private func note(fire: Int, _ seq: Int) { update(fire) { $0.timeline.append(seq) } }
 
-  private func note(_ id: RequestID, _ e: SimEvent) { forEachFire(id) { note(fire: $0, e) } }
+  private func note(_ id: RequestID, _ seq: Int) { forEachFire(id) { note(fire: $0, seq) } }
 
   /// A message leaves its queue; returns its request.
   @discardableResult

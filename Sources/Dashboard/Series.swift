@@ -66,7 +66,7 @@ public struct Ring<Element>: RandomAccessCollection, MutableCollection {
     _modify { yield &storage[(head + i) % storage.count] }
   }
 
-  public mutating func append(_ e: Element) {
+  public mutating func append(_ e: consuming Element) {
     if storage.count < capacity {
       storage.append(e)
     } else {

@@ -74,8 +74,12 @@ struct RunCommand: ParsableCommand {
       model = m
       let write = sim.observer
       sim.observer = { e in
-        m.apply(e)
-        write?(e)
+        if let write {
+          m.apply(copy e)
+          write(e)
+        } else {
+          m.apply(e)
+        }
       }
     }
     let limit = until.flatMap(parseSpan).map { sim.now + $0 }

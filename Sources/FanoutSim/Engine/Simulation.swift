@@ -47,7 +47,9 @@ public final class Simulation {
   /// Events emitted so far (whether or not anyone observes them).
   public internal(set) var eventCount = 0
   /// Receives every event as it happens. Building events costs nothing while this is nil.
-  public var observer: ((SimEvent) -> Void)?
+  /// Takes every event. It owns the event it is given (an observer that keeps it moves it
+  /// instead of copying: no reference counting per field).
+  public var observer: ((consuming SimEvent) -> Void)?
 
   public internal(set) var topics: [SNSTopic] = []
   public internal(set) var queues: [SQSQueue] = []
