@@ -4,7 +4,8 @@
 #      the median of the `dashboard window` lines logged at ×1000 (the first one skipped as warm-up,
 #      the last, partial one at the quit too), with the median events/s and jobs/s;
 #   b. `fanout run` headless over about the same virtual time: requests/s, events/s, and the
-#      dashboard's events/s as a share of the headless events/s;
+#      dashboard's events/s as a share of the headless events/s, measured where the dashboard runs
+#      flat out (the same pipeline at 400 requests/s, ×1000), and the model alone (run --observe);
 #   c. frame times at 200×60 at ×10 (the `dashboard stopped` line);
 #   d. memory: the dashboard's VmRSS 2 s after start and at the end of the ×1000 run, and the max RSS
 #      of `fanout run` on the 10,000,000-request scenario stopped after 1 s of virtual time.
@@ -58,10 +59,10 @@ tm() { tmux -L "$sock" -f /dev/null "$@"; }
 # start NAME WIDTH HEIGHT: the dashboard on the scenario in its own session. The inner sh writes its
 # PID and becomes fanout (exec), so the PID file holds fanout's; the outer shell writes its status.
 start() {
-  local name=$1
+  local name=$1 scenario=${4:-$SCENARIO}
   rm -f "$work/$name.pid" "$work/$name.rc"
   tm new-session -d -s "$name" -x "$2" -y "$3" \
-    "sh -c 'echo \$\$ > $work/$name.pid; exec env $runenv $bin --scenario $SCENARIO --log $work/$name.log'; echo \$? > $work/$name.rc"
+    "sh -c 'echo \$\$ > $work/$name.pid; exec env $runenv $bin --scenario $scenario --log $work/$name.log'; echo \$? > $work/$name.rc"
   for _ in $(seq 50); do [[ -s $work/$name.pid ]] && break; sleep 0.1; done
   [[ -s $work/$name.pid ]] || { echo "the $name session did not start" >&2; exit 1; }
   cat "$work/$name.pid"
@@ -137,7 +138,32 @@ h_eps=$(jnum events_per_second)
 h_wall=$(jnum wall_seconds)
 h_sim=$(jnum sim_seconds)
 [[ -n $h_rps && -n $h_eps ]] || { echo "cannot read the headless report:" >&2; head -c 2000 "$work/headless.json" >&2; exit 1; }
-share=$(awk -v d="$events" -v h="$h_eps" 'BEGIN {printf "%.1f", 100 * d / h}')
+# At ×1000 on 100 requests/s the dashboard nearly keeps up, so its rate there is the pace asked
+# for, not what it can do. For the share, the same pipeline at 400 requests/s: at ×1000 the
+# dashboard runs flat out, and headless runs the same scenario over the same virtual time.
+sat_scenario=$work/dashboard-400rps.yaml
+sed 's/rate: 100,/rate: 400,/' "$SCENARIO" > "$sat_scenario"
+grep -q 'rate: 400,' "$sat_scenario" || { echo "cannot make the 400 requests/s scenario" >&2; exit 1; }
+echo "a2. dashboard at 160x48 on 400 requests/s at ×1000 (flat out), ${SAT_SECONDS:-20} s…" >&2
+pid3=$(start sat 160 48 "$sat_scenario")
+sleep 1
+for _ in 1 2 3 4 5 6 7 8 9; do tm send-keys -t sat +; sleep 0.1; done
+sleep "${SAT_SECONDS:-20}"
+quit sat "$pid3"
+sat_events=$({ grep '^dashboard window: asked ×1000\.0,' "$work/sat.log" || true; } | tail -n +2 |
+  sed -E 's/.*wall ([0-9.]+) s\), ([0-9]+) jobs\/s, ([0-9]+) events\/s.*/\1 \3/' | awk '$1 >= 4.5 {print $2}' | median)
+sat_virtual=$(sed -E 's/.* for ([0-9.]+) s virtual.*/\1/' <<<"$(grep '^dashboard stopped:' "$work/sat.log")")
+[[ -n $sat_events ]] || { echo "no full window at ×1000 in the 400 requests/s session" >&2; exit 1; }
+"$bin" run --scenario "$sat_scenario" --until "$(awk -v v="$sat_virtual" 'BEGIN {printf "%d", v}')s" --json \
+  >"$work/sat.json" 2>/dev/null || true
+s_eps=$(grep -oE '"events_per_second":[0-9.eE+-]+' "$work/sat.json" | head -n 1 | cut -d: -f2)
+share=$(awk -v d="$sat_events" -v h="$s_eps" 'BEGIN {printf "%.1f", 100 * d / h}')
+# The model alone (no terminal, no drawing): fanout run --observe against fanout run.
+o_eps=$("$bin" run --scenario "$sat_scenario" --until 300s --json --observe 2>/dev/null |
+  grep -oE '"events_per_second":[0-9.eE+-]+' | head -n 1 | cut -d: -f2)
+p_eps=$("$bin" run --scenario "$sat_scenario" --until 300s --json 2>/dev/null |
+  grep -oE '"events_per_second":[0-9.eE+-]+' | head -n 1 | cut -d: -f2)
+model_share=$(awk -v d="$o_eps" -v h="$p_eps" 'BEGIN {printf "%.1f", 100 * d / h}')
 # The dashboard's requests/s: effective speed × the load's 100 requests/s.
 d_rps=$(awk -v e="$eff" 'BEGIN {printf "%d", e * 100}')
 
@@ -184,7 +210,10 @@ row "  its events/s, jobs/s (medians)" "$events, $jobs" "" ""
 row "  its requests/s (effective × 100/s)" "$d_rps" "" ""
 row "headless fanout run --until ${until_s}s" "$h_rps requests/s, $h_eps events/s" "" ""
 row "  (its virtual and wall seconds)" "$h_sim s in $h_wall s" "" ""
-row "dashboard events/s ÷ headless events/s" "$share %" "≥ 40 %" "$(ok "$share >= 40")"
+row "dashboard at ×1000 on 400/s (flat out), events/s" "$sat_events" "" ""
+row "headless on 400/s over the same virtual time" "$s_eps events/s" "" ""
+row "observed ÷ headless (400/s, flat out)" "$share %" "≥ 40 %" "$(ok "$share >= 40")"
+row "  the model alone: run --observe ÷ run" "$model_share % ($o_eps ÷ $p_eps)" "" ""
 row "frame at 200x60, ×10 (view+blit): mean" "$fmean ms ($frames frames)" "< 2 ms" "$(ok "$fmean < 2")"
 row "frame at 200x60, ×10: slowest" "$fslow ms" "< 10 ms" "$(ok "$fslow < 10")"
 row "  (frames at 160x48, ×1000: mean, slowest)" "$fast_fmean ms, $fast_fslow ms ($fast_frames)" "" ""

@@ -181,7 +181,7 @@ public final class PipelineModel {
   /// timelines refer to them by sequence number.
   public private(set) var history: Ring<SimEvent> = Ring(capacity: PipelineModel.eventHistory)
   /// Events kept for timelines and the Events pane.
-  public static let eventHistory = 65_536
+  public static let eventHistory = 16_384
   /// Every message stored in a queue: where, in what state, for which request, and (once
   /// received) its receives and the record a function got it in. One entry per message, changed
   /// in place: an event costs one lookup.
