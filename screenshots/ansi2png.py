@@ -9,6 +9,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
+# DejaVu Sans Mono has no Braille Patterns (the charts' dots); DejaVu Sans has them.
+BRAILLE = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SIZE = 15
 PALETTE = {
     "default": None, "black": (30, 30, 30), "red": (231, 76, 60), "green": (46, 204, 113),
@@ -39,6 +41,7 @@ def main():
     stream.feed(text.rstrip("\n").replace("\n", "\r\n"))
     font = ImageFont.truetype(FONT, SIZE)
     bold = ImageFont.truetype(BOLD, SIZE)
+    braille = ImageFont.truetype(BRAILLE, SIZE)
     left, top, right, bottom = font.getbbox("M")
     cw = font.getlength("M")
     ch = int(SIZE * 1.25)
@@ -56,7 +59,8 @@ def main():
             if bg != BG:
                 draw.rectangle([px, py, px + cw, py + ch], fill=bg)
             if c.data.strip():
-                draw.text((px, py + 1), c.data, font=bold if c.bold else font, fill=fg)
+                f = braille if c.data and 0x2800 <= ord(c.data[0]) <= 0x28FF else (bold if c.bold else font)
+                draw.text((px, py + 1), c.data, font=f, fill=fg)
     img.save(dst)
 
 

@@ -42,8 +42,8 @@ sleep 0.5
 tmux -L "$sock" new-session -d -s s -x $cols -y $rows \
   "TERM=xterm-256color exec .build/release/fanout --scenario config/slow-consumer.yaml"
 sleep 1.5
-for _ in 1 2 3 4 5; do key +; done
-sleep 8
+for _ in 1 2 3 4; do key +; done
+sleep 4
 key j j; key c; sleep 0.5
 shot charts
 key q
@@ -56,9 +56,9 @@ rows=50
 tmux -L "$sock" new-session -d -s s -x $cols -y $rows \
   "TERM=xterm-256color exec .build/release/fanout --scenario config/slow-consumer.yaml"
 sleep 1.5
-for _ in 1 2 3 4 5; do key +; done
+for _ in 1 2 3 4; do key +; done
 key j j
-sleep 8
+sleep 4
 shot wide
 key q
 

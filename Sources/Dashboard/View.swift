@@ -237,7 +237,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
       Column("rcv/s", 5, right: true), Column("del/s", 5, right: true), Column("depth", nil),
     ]
     // The fixed columns and their separators take 55 cells; the history takes the rest.
-    let historyWidth = max(8, width - 55)
+    let historyWidth = width > 0 ? max(0, width - 55) : 8
     let rows = l.queues.indices.map { i -> Row in
       let q = l.queues[i]
       let c = m.queueCounts[i]
