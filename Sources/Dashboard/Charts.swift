@@ -11,7 +11,7 @@ func chartValues(_ s: Series, last n: Int) -> [Double?] {
 /// The charts of one queue and the function its trigger invokes: depth (visible, in flight, in
 /// its dead-letter queue), running executions against the pollers' target concurrency,
 /// end-to-end latency p50/p99, and the function's errors and throttles per second.
-func queueCharts(_ qi: Int, _ m: PipelineModel) -> [LineChart] {
+func queueCharts(_ qi: Int, _ m: PipelineModel, limit: Int = 4) -> [LineChart] {
   let l = m.layout
   let q = l.queues[qi]
   let qs = m.queueSeries[qi]
@@ -32,7 +32,7 @@ func queueCharts(_ qi: Int, _ m: PipelineModel) -> [LineChart] {
     depth.append(LineChart.Series("DLQ", values: dlq, style: .fg(.red)))
   }
   var charts = [chart("\(q.name): messages", "msgs", depth)]
-  if let mi = q.mappings.first {
+  if let mi = q.mappings.first, limit > 1 {
     let fi = l.mappings[mi].function
     let fs = m.functionSeries[fi]
     let f = l.functions[fi].name
@@ -43,14 +43,17 @@ func queueCharts(_ qi: Int, _ m: PipelineModel) -> [LineChart] {
           LineChart.Series("running", values: chartValues(fs.running, last: n), style: .fg(.green)),
           LineChart.Series("target", values: chartValues(m.mappingTargetSeries[mi], last: n), style: .fg(.gray)),
         ]))
-    charts.append(
-      chart(
-        "λ \(f): errors and throttles", "/s",
-        [
-          LineChart.Series("errors", values: chartValues(fs.errors, last: n), style: .fg(.red)),
-          LineChart.Series("throttles", values: chartValues(fs.throttles, last: n), style: .fg(.magenta)),
-        ]))
+    if limit > 2 {
+      charts.append(
+        chart(
+          "λ \(f): errors and throttles", "/s",
+          [
+            LineChart.Series("errors", values: chartValues(fs.errors, last: n), style: .fg(.red)),
+            LineChart.Series("throttles", values: chartValues(fs.throttles, last: n), style: .fg(.magenta)),
+          ]))
+    }
   }
+  guard charts.count < limit else { return charts }
   charts.append(
     chart(
       "end-to-end latency", "ms",
@@ -89,5 +92,5 @@ func drawChartsPane(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: Pipeline
   let qi = min(s.selected(.queues), max(0, m.layout.queues.count - 1))
   guard qi < m.layout.queues.count else { return }
   let inner = drawBlock(&buf, r, title: "Charts: \(m.layout.queues[qi].name) (c: all)", glyphs: g)
-  drawChartGrid(&buf, inner, Array(queueCharts(qi, m).prefix(2)), columns: 1, g)
+  drawChartGrid(&buf, inner, queueCharts(qi, m, limit: 2), columns: 1, g)
 }

@@ -310,6 +310,14 @@ public final class PipelineModel {
     return out
   }
 
+  /// The messages in flight, in no particular order (one pass over the stored messages).
+  public func inFlightRows() -> [InFlightRow] {
+    var out: [InFlightRow] = []
+    out.reserveCapacity(inFlightCount)
+    for (id, m) in messages where m.state == .inFlight { out.append(inFlightRow(id, m)) }
+    return out
+  }
+
   /// How many messages are in flight, in every queue.
   public var inFlightCount: Int { queueCounts.reduce(0) { $0 + $1.inFlight } }
 

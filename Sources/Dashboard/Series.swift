@@ -31,10 +31,16 @@ public struct Series: Sendable, Equatable {
     storage.count < capacity ? storage : Array(storage[head...] + storage[..<head])
   }
 
-  /// The last `n` values (fewer when there are fewer), oldest first.
+  /// The last `n` values (fewer when there are fewer), oldest first; copies only those.
   public func last(_ n: Int) -> [Double] {
-    let all = values
-    return Array(all.suffix(max(0, n)))
+    let k = Swift.min(Swift.max(0, n), storage.count)
+    guard storage.count == capacity else { return Array(storage.suffix(k)) }
+    // Full: the oldest is at `head`, the newest just before it.
+    var out: [Double] = []
+    out.reserveCapacity(k)
+    let start = (head + capacity - k) % capacity
+    for i in 0..<k { out.append(storage[(start + i) % capacity]) }
+    return out
   }
 
   /// The newest value.

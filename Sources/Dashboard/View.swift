@@ -308,7 +308,7 @@ public func paneRows(_ p: Pane, _ s: AppState, _ m: PipelineModel, _ g: Glyphs, 
 
 /// In-flight messages in a stable order: by queue, then receive time, then ID.
 public func inFlightList(_ m: PipelineModel) -> [InFlightRow] {
-  m.inFlight.values.sorted { ($0.queue, $0.receivedAt, $0.messageId) < ($1.queue, $1.receivedAt, $1.messageId) }
+  m.inFlightRows().sorted { ($0.queue, $0.receivedAt, $0.messageId) < ($1.queue, $1.receivedAt, $1.messageId) }
 }
 
 func drawPane(_ buf: inout Buffer, _ p: Pane, _ r: Rect, _ s: AppState, _ m: PipelineModel, _ g: Glyphs) {
