@@ -141,6 +141,9 @@ public enum Limits {
     public static let maxPayloadBytes = 6 * 1_024 * 1_024
     /// The account's concurrent executions, by default.
     public static let defaultAccountConcurrency = 1_000
+    /// Lambda keeps at least this many of the account's executions unreserved: reserved
+    /// concurrency may take only the rest.
+    public static let minimumUnreservedConcurrency = 100
     /// The range fanout accepts for an account's concurrency (AWS raises it on request).
     public static let accountConcurrency: ClosedRange<Int64> = 1...100_000
   }

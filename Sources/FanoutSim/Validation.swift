@@ -106,10 +106,11 @@ extension Topology {
           )
         } else {
           reservedTotal += r
-          if reservedTotal > accountConcurrency {
+          let minimum = Limits.Lambda.minimumUnreservedConcurrency
+          if reservedTotal > accountConcurrency - minimum {
             error(
               .function(f.name, attribute: "ReservedConcurrentExecutions"),
-              "Specified ReservedConcurrentExecutions decrease account's UnreservedConcurrentExecution below its minimum value."
+              "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(minimum)]."
             )
           }
         }

@@ -100,14 +100,20 @@ struct LimitsTests {
     #expect(throws: Never.self) { try Simulation(topology: t, seed: 1) }
   }
 
-  @Test("Reserved concurrency may not leave the account below its unreserved minimum")
-  func reservedConcurrencyWithinAccount() {
+  @Test("Reserved concurrency leaves at least 100 of the account's executions unreserved")
+  func reservedConcurrencyKeepsHundredUnreserved() {
     var t = Topology.seedPipeline()
-    t.accountConcurrency = 10
-    t.functions[1].reservedConcurrency = 6
-    t.functions[2].reservedConcurrency = 6
+    t.functions[1].reservedConcurrency = 450
+    t.functions[2].reservedConcurrency = 450
+    #expect(t.problems().filter { $0.severity == .error }.isEmpty, "900 of 1,000 reserved leaves exactly 100")
+    t.functions[2].reservedConcurrency = 451
     let p = t.problems().first { $0.severity == .error }
     #expect(p?.place == .function(t.functions[2].name, attribute: "ReservedConcurrentExecutions"))
-    #expect(p?.message.hasPrefix("Specified ReservedConcurrentExecutions decrease") == true)
+    #expect(
+      p?.message
+        == "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."
+    )
+    t.accountConcurrency = 5_000
+    #expect(t.problems().filter { $0.severity == .error }.isEmpty, "a larger account has room")
   }
 }

@@ -98,7 +98,7 @@ public enum Payload: Hashable, Sendable {
   public var byteCount: Int {
     switch self {
     case .text(let s): return s.utf8.count
-    case .requestRef: return 48
+    case .requestRef: return 50  // `{"request_id": "` (16) + 32 hex digits + `"}` (2)
     }
   }
 

@@ -164,6 +164,17 @@ struct AWSPayloadTests {
     #expect(JSONValue.parse("{\"a\":1,}") == nil)
     #expect(JSONValue.parse("[1, 2") == nil)
   }
+
+  @Test("A request reference's size is the bytes of its text: {\"request_id\": \"<32 hex>\"} is 50 bytes")
+  func requestReferenceSize() throws {
+    for seed: UInt64 in 1...20 {
+      var rng = SimRandom(seed: seed, stream: "test/ids")
+      let id = RequestID(hi: rng.next(), lo: rng.next())
+      let p = Payload.requestRef(id)
+      #expect(p.byteCount == p.text.utf8.count)
+      #expect(p.byteCount == 50)
+    }
+  }
 }
 
 extension UUID128 {
