@@ -101,6 +101,9 @@ public enum Limits {
     /// ChangeMessageVisibility's (and ReceiveMessage's) VisibilityTimeout.
     public static let changeVisibilityTimeout = AWSLimit(
       "VisibilityTimeout", 0...43_200, .seconds, .sqsParameter(tail: "."))
+    /// A message's visibility timeout, counted from the receive, may not pass this (12 hours),
+    /// however often ChangeMessageVisibility extends it.
+    public static let maxTotalVisibility = SimDuration.seconds(43_200)
     /// StartMessageMoveTask's MaxNumberOfMessagesPerSecond.
     public static let maxNumberOfMessagesPerSecond = AWSLimit(
       "MaxNumberOfMessagesPerSecond", 1...500, .count, .sqsParameter(tail: "."))

@@ -53,6 +53,11 @@ struct MessageSlab {
     return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender)
   }
 
+  func receivedAt(_ key: Int64) -> SimTime? {
+    guard let s = slot(key) else { return nil }
+    return slots[s].receivedAt
+  }
+
   func receiveCount(_ key: Int64) -> Int? {
     guard let s = slot(key) else { return nil }
     return slots[s].receiveCount

@@ -84,6 +84,11 @@ extension Simulation {
         "Value \(receipt.key) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
       )
     }
+    if let receivedAt = q.messages.receivedAt(receipt.key), now + timeout - receivedAt > Limits.SQS.maxTotalVisibility {
+      throw SQSError.invalidParameterValue(
+        "Value \(timeout.wholeSeconds) for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [\(Limits.SQS.maxTotalVisibility.wholeSeconds) seconds]"
+      )
+    }
     if timeout == .zero {
       makeVisible(q, key: receipt.key, reason: .changedVisibility)
     } else {

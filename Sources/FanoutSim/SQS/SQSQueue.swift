@@ -80,6 +80,8 @@ public struct StoredMessage: Sendable {
   public var state: MessageState
   /// Visibility deadline while in flight, end of delay while delayed.
   public var until: SimTime
+  /// When the receipt now in force was given (ChangeMessageVisibility counts its 12 hours from it).
+  public var receivedAt = SimTime.epoch
   var generation: UInt32
   public var sender: Sender
   /// The queue a dead-lettered message came from.

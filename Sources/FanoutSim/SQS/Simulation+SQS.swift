@@ -149,6 +149,7 @@ extension Simulation {
         m.state = .inFlight
         m.generation &+= 1
         m.until = now + vt
+        m.receivedAt = now
         q.visibilityTimers.insert(QueueTimer(time: m.until, key: key, generation: m.generation))
         return BatchRecord(
           queue: q.index, key: key, receiveCount: m.receiveCount, messageId: m.messageId, body: m.body, bytes: 0,

@@ -193,4 +193,25 @@ struct SQSRuleTests {
     #expect(throws: TopologyError.self) { try queueSim([q { $0.delay = .s(901) }]) }
     #expect(throws: TopologyError.self) { try queueSim([q { $0.redrive = ("missing", 5) }]) }
   }
+
+  @Test("ChangeMessageVisibility: the visibility timeout, counted from the receive, may not pass 12 hours")
+  func changeVisibilityTwelveHours() throws {
+    let sim = try queueSim([QueueSpec(name: "q")])
+    try sim.sendMessage(queue: "q", body: "long job")
+    let got = try sim.receiveMessages(queue: "q", max: 1, visibilityTimeout: .hours(10), waitTime: .seconds(20))
+    let m = try #require(got.first)
+    sim.run(until: sim.now + .hours(5))
+    // 5 hours in, 10 more would end 15 hours after the receive.
+    #expect(
+      throws: SQSError.invalidParameterValue(
+        "Value 36000 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+      )
+    ) { try sim.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .hours(10)) }
+    // 7 more ends exactly 12 hours after the receive: allowed.
+    try sim.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .hours(7))
+    sim.run(until: sim.now + .hours(7) - .seconds(1))
+    #expect(try sim.receiveMessages(queue: "q", max: 1, waitTime: .seconds(20)).isEmpty, "still in flight")
+    sim.run(until: sim.now + .seconds(2))
+    #expect(try sim.receiveMessages(queue: "q", max: 1, waitTime: .seconds(20)).count == 1, "visible after 12 hours")
+  }
 }
