@@ -141,6 +141,14 @@ struct HandlerPlan {
   var inputFolder: Int32 = 0
   var outputFolder: Int32 = 0
 
+  /// Whether the handler writes to S3 (the seed handlers do; a forward does not).
+  var writesObjects: Bool {
+    switch kind {
+    case .preprocessor, .service: return true
+    case .forwardToTopic, .forwardToQueue: return false
+    }
+  }
+
   var isPreprocessor: Bool {
     if case .preprocessor = kind { return true }
     return false

@@ -39,6 +39,17 @@ public final class RequestTracker {
   /// Number of requests fired.
   public var fired: Int { fireTimes.count }
 
+  /// Makes room for `n` more fires.
+  func reserve(fires n: Int) {
+    let total = fireTimes.count + n
+    fireTimes.reserveCapacity(total)
+    idOf.reserveCapacity(total)
+    failed.reserveCapacity(total)
+    doneCount.reserveCapacity(total)
+    stageDone.reserveCapacity(total * stages.count)
+    byID.reserve(total)
+  }
+
   func fire(at time: SimTime) -> Int {
     fireTimes.append(time)
     idOf.append(RequestID(hi: 0, lo: 0))

@@ -47,6 +47,7 @@ public final class S3Bucket {
   struct ObjectStore {
     private var byID = IDTable<Stored>(placeholder: Stored(lastModified: .epoch, body: 0))
     private var byText: [String: Stored] = [:]
+    mutating func reserve(_ n: Int) { byID.reserve(n) }
 
     var count: Int { byID.count + byText.count }
 
@@ -107,6 +108,9 @@ public final class S3Bucket {
   public private(set) var totalBytes = 0
 
   init(name: String) { self.name = name }
+
+  /// Makes room for `n` more objects keyed by request ID.
+  func reserve(objects n: Int) { objects.reserve(objects.count + n) }
 
   /// Number of objects.
   public var objectCount: Int { objects.count }
