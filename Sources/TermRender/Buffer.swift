@@ -122,6 +122,15 @@ public struct Buffer: Equatable, Sendable {
     let c = clip ?? area
     guard y >= c.y, y < c.maxY, y >= 0, y < height else { return x }
     var col = x
+    // ASCII, the usual case: one cell a byte, no grapheme breaking.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+      for b in text.utf8 {
+        if col + 1 > c.maxX || col + 1 > width { break }
+        if col >= c.x, col >= 0 { cells[y * width + col] = Cell(String(UnicodeScalar(b)), style) }
+        col += 1
+      }
+      return col
+    }
     for ch in text {
       let w = displayWidth(ch)
       if w == 0 { continue }
@@ -165,20 +174,30 @@ public struct Buffer: Equatable, Sendable {
 /// East Asian wide and fullwidth characters and emoji, 1 otherwise. A pure table, independent of
 /// the C library's locale.
 public func displayWidth(_ ch: Character) -> Int {
+  if let a = ch.asciiValue { return a < 0x20 || a == 0x7F ? 0 : 1 }
   guard let v = ch.unicodeScalars.first?.value else { return 0 }
   if v == 0 || (v < 0x20) || (0x7F..<0xA0).contains(v) { return 0 }
   if (0x300..<0x370).contains(v) || (0x200B...0x200F).contains(v) || (0xFE00...0xFE0F).contains(v) { return 0 }
-  let wide: [ClosedRange<UInt32>] = [
-    0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-    0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
-    0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
-  ]
-  for r in wide where r.contains(v) { return 2 }
+  for r in wideRanges where r.contains(v) { return 2 }
   return 1
 }
 
-/// Cells a string takes.
-public func displayWidth(_ s: String) -> Int { s.reduce(0) { $0 + displayWidth($1) } }
+/// East Asian wide and emoji ranges: two cells.
+private let wideRanges: [ClosedRange<UInt32>] = [
+  0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+  0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+  0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+]
+
+/// Cells a string takes (ASCII counted by its bytes, without grapheme breaking).
+public func displayWidth(_ s: String) -> Int {
+  var n = 0
+  for b in s.utf8 {
+    if b >= 0x80 { return s.reduce(0) { $0 + displayWidth($1) } }
+    if b >= 0x20, b != 0x7F { n += 1 }
+  }
+  return n
+}
 
 /// Cuts a string to at most `width` cells, ending with `…` (or `~` in ASCII) when cut.
 public func truncate(_ s: String, _ width: Int, ellipsis: String = "…") -> String {
