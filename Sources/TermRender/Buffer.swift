@@ -131,6 +131,23 @@ public struct Buffer: Equatable, Sendable {
       }
       return col
     }
+    // Otherwise by scalars (box drawing, braille, arrows: one scalar a character); a string with
+    // combining marks goes by characters.
+    if !text.unicodeScalars.contains(where: {
+      (0x300..<0x370).contains($0.value) || (0xFE00...0xFE0F).contains($0.value)
+    }) {
+      for u in text.unicodeScalars {
+        let w = displayWidth(scalar: u.value)
+        if w == 0 { continue }
+        if col + w > c.maxX || col + w > width { break }
+        if col >= c.x, col >= 0 {
+          cells[y * width + col] = Cell(String(u), style)
+          if w == 2 { cells[y * width + col + 1] = Cell("", style) }
+        }
+        col += w
+      }
+      return col
+    }
     for ch in text {
       let w = displayWidth(ch)
       if w == 0 { continue }
@@ -176,6 +193,11 @@ public struct Buffer: Equatable, Sendable {
 public func displayWidth(_ ch: Character) -> Int {
   if let a = ch.asciiValue { return a < 0x20 || a == 0x7F ? 0 : 1 }
   guard let v = ch.unicodeScalars.first?.value else { return 0 }
+  return displayWidth(scalar: v)
+}
+
+/// Cells a character starting with this scalar takes.
+func displayWidth(scalar v: UInt32) -> Int {
   if v == 0 || (v < 0x20) || (0x7F..<0xA0).contains(v) { return 0 }
   if (0x300..<0x370).contains(v) || (0x200B...0x200F).contains(v) || (0xFE00...0xFE0F).contains(v) { return 0 }
   for r in wideRanges where r.contains(v) { return 2 }

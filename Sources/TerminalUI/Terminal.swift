@@ -103,10 +103,17 @@ public final class Terminal {
         let c = buf[x, y]
         if let p = previous, p[x, y] == c { continue }
         if c.text.isEmpty { continue }  // the right half of a wide character
-        var w = c.text.unicodeScalars.prefix(6).map { wchar_t(bitPattern: $0.value) }
-        w.append(0)
-        // The bottom-right cell returns ERR but draws: ignored.
-        _ = fo_put(Int32(y), Int32(x), w, attributes(c.style), pair(c.style))
+        // The cell's scalars (at most 6) and a terminating 0, on the stack: no array per cell.
+        withUnsafeTemporaryAllocation(of: wchar_t.self, capacity: 7) { w in
+          var n = 0
+          for u in c.text.unicodeScalars where n < 6 {
+            w[n] = wchar_t(bitPattern: u.value)
+            n += 1
+          }
+          w[n] = 0
+          // The bottom-right cell returns ERR but draws: ignored.
+          _ = fo_put(Int32(y), Int32(x), w.baseAddress, attributes(c.style), pair(c.style))
+        }
       }
     }
     previous = buf
