@@ -133,30 +133,22 @@ public struct Buffer: Equatable, Sendable {
     }
     // Otherwise by scalars (box drawing, braille, arrows: one scalar a character); a string with
     // combining marks goes by characters.
-    if !text.unicodeScalars.contains(where: {
-      (0x300..<0x370).contains($0.value) || (0xFE00...0xFE0F).contains($0.value)
-    }) {
-      for u in text.unicodeScalars {
-        let w = displayWidth(scalar: u.value)
-        if w == 0 { continue }
-        if col + w > c.maxX || col + w > width { break }
-        if col >= c.x, col >= 0 {
-          cells[y * width + col] = Cell(String(u), style)
-          if w == 2 { cells[y * width + col + 1] = Cell("", style) }
-        }
-        col += w
-      }
-      return col
-    }
-    for ch in text {
-      let w = displayWidth(ch)
-      if w == 0 { continue }
-      if col + w > c.maxX || col + w > width { break }
+    func place(_ piece: String, _ w: Int) -> Bool {
+      if w == 0 { return true }
+      if col + w > c.maxX || col + w > width { return false }
       if col >= c.x, col >= 0 {
-        cells[y * width + col] = Cell(String(ch), style)
+        cells[y * width + col] = Cell(piece, style)
         if w == 2 { cells[y * width + col + 1] = Cell("", style) }
       }
       col += w
+      return true
+    }
+    if !text.unicodeScalars.contains(where: {
+      (0x300..<0x370).contains($0.value) || (0xFE00...0xFE0F).contains($0.value)
+    }) {
+      for u in text.unicodeScalars where !place(String(u), displayWidth(scalar: u.value)) { break }
+    } else {
+      for ch in text where !place(String(ch), displayWidth(ch)) { break }
     }
     return col
   }

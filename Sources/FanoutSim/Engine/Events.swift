@@ -89,15 +89,11 @@ public struct LambdaRecord: Sendable {
     senderId: String, approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute],
     eventSourceARN: String, awsRegion: String, requestID: RequestID? = nil
   ) {
-    texts = .given(messageId: messageId, receiptHandle: receiptHandle, body: body)
-    self.approximateReceiveCount = approximateReceiveCount
-    self.sentTimestamp = sentTimestamp
-    self.senderId = senderId
-    self.approximateFirstReceiveTimestamp = approximateFirstReceiveTimestamp
-    self.messageAttributes = messageAttributes
-    self.eventSourceARN = eventSourceARN
-    self.awsRegion = awsRegion
-    self.requestID = requestID
+    self.init(
+      texts: .given(messageId: messageId, receiptHandle: receiptHandle, body: body),
+      approximateReceiveCount: approximateReceiveCount, sentTimestamp: sentTimestamp, senderId: senderId,
+      approximateFirstReceiveTimestamp: approximateFirstReceiveTimestamp, messageAttributes: messageAttributes,
+      eventSourceARN: eventSourceARN, awsRegion: awsRegion, requestID: requestID)
   }
 
   /// A record of a stored message, its texts made when read.
@@ -106,7 +102,19 @@ public struct LambdaRecord: Sendable {
     senderId: String, approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute],
     eventSourceARN: String, awsRegion: String, requestID: RequestID?
   ) {
-    texts = .lazy(messageId: messageId, receipt: receipt, queueArn: eventSourceARN, body: body)
+    self.init(
+      texts: .lazy(messageId: messageId, receipt: receipt, queueArn: eventSourceARN, body: body),
+      approximateReceiveCount: approximateReceiveCount, sentTimestamp: sentTimestamp, senderId: senderId,
+      approximateFirstReceiveTimestamp: approximateFirstReceiveTimestamp, messageAttributes: messageAttributes,
+      eventSourceARN: eventSourceARN, awsRegion: awsRegion, requestID: requestID)
+  }
+
+  private init(
+    texts: Texts, approximateReceiveCount: Int, sentTimestamp: Int64, senderId: String,
+    approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute], eventSourceARN: String,
+    awsRegion: String, requestID: RequestID?
+  ) {
+    self.texts = texts
     self.approximateReceiveCount = approximateReceiveCount
     self.sentTimestamp = sentTimestamp
     self.senderId = senderId
