@@ -82,6 +82,9 @@ public struct LambdaRecord: Sendable {
   public var awsRegion: String
   /// The request ID the body carries, when it carries one (for traces; not part of the event).
   public var requestID: RequestID?
+  /// For a message a redrive policy moved to this dead-letter queue: the queue it came from
+  /// (the `DeadLetterQueueSourceArn` system attribute).
+  public var deadLetterQueueSourceArn: String?
 
   /// A record from its texts (as a captured event gives them).
   public init(
@@ -100,13 +103,14 @@ public struct LambdaRecord: Sendable {
   init(
     messageId: UUID128, receipt: ReceiptHandle, body: MessageBody, approximateReceiveCount: Int, sentTimestamp: Int64,
     senderId: String, approximateFirstReceiveTimestamp: Int64, messageAttributes: [MessageAttribute],
-    eventSourceARN: String, awsRegion: String, requestID: RequestID?
+    deadLetterQueueSourceArn: String?, eventSourceARN: String, awsRegion: String, requestID: RequestID?
   ) {
     self.init(
       texts: .lazy(messageId: messageId, receipt: receipt, queueArn: eventSourceARN, body: body),
       approximateReceiveCount: approximateReceiveCount, sentTimestamp: sentTimestamp, senderId: senderId,
       approximateFirstReceiveTimestamp: approximateFirstReceiveTimestamp, messageAttributes: messageAttributes,
       eventSourceARN: eventSourceARN, awsRegion: awsRegion, requestID: requestID)
+    self.deadLetterQueueSourceArn = deadLetterQueueSourceArn
   }
 
   private init(
@@ -132,7 +136,9 @@ public struct LambdaRecord: Sendable {
     s +=
       ",\"attributes\":{\"ApproximateReceiveCount\":\"\(approximateReceiveCount)\",\"SentTimestamp\":\"\(sentTimestamp)\""
     s += ",\"SenderId\":" + jsonString(senderId)
-    s += ",\"ApproximateFirstReceiveTimestamp\":\"\(approximateFirstReceiveTimestamp)\"}"
+    s += ",\"ApproximateFirstReceiveTimestamp\":\"\(approximateFirstReceiveTimestamp)\""
+    if let dlq = deadLetterQueueSourceArn { s += ",\"DeadLetterQueueSourceArn\":" + jsonString(dlq) }
+    s += "}"
     s += ",\"messageAttributes\":{"
     for (i, a) in messageAttributes.enumerated() {
       if i > 0 { s += "," }

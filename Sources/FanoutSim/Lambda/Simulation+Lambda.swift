@@ -228,8 +228,8 @@ extension Simulation {
         body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sent ?? now).epochMillis,
         senderId: m?.sender.senderId ?? snsSenderId,
         approximateFirstReceiveTimestamp: (m?.firstReceive ?? now).epochMillis,
-        messageAttributes: m?.attributes ?? [], eventSourceARN: q.arn, awsRegion: topology.region,
-        requestID: r.body.requestID)
+        messageAttributes: m?.attributes ?? [], deadLetterQueueSourceArn: m?.sourceQueue.map { queues[$0].arn },
+        eventSourceARN: q.arn, awsRegion: topology.region, requestID: r.body.requestID)
     }
   }
 

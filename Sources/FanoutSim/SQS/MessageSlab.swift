@@ -47,10 +47,10 @@ struct MessageSlab {
   /// A message's receive count, read in place.
   /// What a Lambda event record takes from a stored message, read in place (no copy of it).
   func recordFields(_ key: Int64) -> (
-    sent: SimTime, firstReceive: SimTime?, attributes: [MessageAttribute], sender: Sender
+    sent: SimTime, firstReceive: SimTime?, attributes: [MessageAttribute], sender: Sender, sourceQueue: Int?
   )? {
     guard let s = slot(key) else { return nil }
-    return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender)
+    return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender, slots[s].sourceQueue)
   }
 
   func receivedAt(_ key: Int64) -> SimTime? {

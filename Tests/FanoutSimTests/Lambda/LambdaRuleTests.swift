@@ -234,4 +234,32 @@ struct LambdaRuleTests {
     #expect(recs[0]["eventSource"] == .string("aws:sqs"))
     #expect(recs[0]["eventSourceARN"] == .string("arn:aws:sqs:us-east-1:123456789012:service01"))
   }
+
+  @Test("A message moved to a dead-letter queue carries DeadLetterQueueSourceArn in the Lambda record of its DLQ")
+  func deadLetterQueueSourceArn() throws {
+    let sim = try makeSim { t in
+      t.functions[1].failure = FailureSpec(errorRate: 1)
+      t.queues.append(QueueSpec(name: "parked"))
+      t.functions.append(FunctionSpec(name: "dlq-reader", handler: .forward(topic: nil, queue: "parked")))
+      var m = MappingSpec(queue: "service01-dlq", function: "dlq-reader")
+      m.batchSize = 1
+      t.mappings.append(m)
+    }
+    let rec = Recorder(sim)
+    sim.fireRequest()
+    sim.runUntilDrained(limit: sim.now + .hours(1))
+    func records(of function: String) -> [LambdaRecord] {
+      rec.of("lambda.invoke").flatMap { e -> [LambdaRecord] in
+        guard case .lambdaInvoke(let f, _, _, _, _, let r?) = e.kind, f == function else { return [] }
+        return r
+      }
+    }
+    let fromDLQ = try #require(records(of: "dlq-reader").first)
+    let source = try #require(sim.queue(named: "service01")).arn
+    #expect(fromDLQ.deadLetterQueueSourceArn == source)
+    #expect(fromDLQ.json.contains("\"DeadLetterQueueSourceArn\":\"\(source)\"}"))
+    let direct = try #require(records(of: "service02").first)
+    #expect(direct.deadLetterQueueSourceArn == nil && !direct.json.contains("DeadLetterQueueSourceArn"))
+    #expect(sim.queue(named: "parked")?.depth == 1, "the DLQ's reader forwarded it")
+  }
 }
