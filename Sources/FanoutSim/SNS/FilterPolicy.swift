@@ -269,9 +269,22 @@ public struct FilterPolicy: Sendable {
   }
 
   private static func matchBody(_ p: Policy, _ body: JSONValue) -> Bool {
-    for (key, node) in p.keys where !matchBodyNode(node, body[key]) { return false }
+    for (key, node) in p.keys where !matchBodyNode(node, bodyValue(body, key)) { return false }
     for alt in p.alternatives where !alt.contains(where: { matchBody($0, body) }) { return false }
     return true
+  }
+
+  /// A key's value in a message body: the member of that name, else — for a dotted key, as SNS
+  /// reads `"order.type"` — the nested member its path names.
+  private static func bodyValue(_ body: JSONValue, _ key: String) -> JSONValue? {
+    if let v = body[key] { return v }
+    guard key.contains(".") else { return nil }
+    var v: JSONValue? = body
+    for part in key.split(separator: ".", omittingEmptySubsequences: false) {
+      guard let current = v, case .object = current else { return nil }
+      v = current[String(part)]
+    }
+    return v
   }
 
   private static func matchBodyNode(_ node: Node, _ value: JSONValue?) -> Bool {

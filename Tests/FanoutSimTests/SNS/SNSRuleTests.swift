@@ -166,4 +166,16 @@ struct SNSRuleTests {
   func nestedNeedsBodyScope() throws {
     _ = try FilterPolicy(json: "{\"a\":{\"b\":[\"x\"]}}", scope: .messageBody)
   }
+
+  @Test("MessageBody filter policy: a dotted key matches the nested value as SNS reads it")
+  func dottedKeyMatchesNestedValue() throws {
+    let p = try FilterPolicy(json: "{\"order.type\": [\"book\"]}", scope: .messageBody)
+    #expect(p.matches(attributes: [], body: "{\"order\": {\"type\": \"book\"}}"))
+    #expect(!p.matches(attributes: [], body: "{\"order\": {\"type\": \"pen\"}}"))
+    #expect(p.matches(attributes: [], body: "{\"order.type\": \"book\"}"), "a member named with the dot still matches")
+    #expect(!p.matches(attributes: [], body: "{\"order\": \"book\"}"), "a path through a non-object finds nothing")
+    let deep = try FilterPolicy(json: "{\"a.b.c\": [{\"numeric\": [\">\", 10]}]}", scope: .messageBody)
+    #expect(deep.matches(attributes: [], body: "{\"a\": {\"b\": {\"c\": 11}}}"))
+    #expect(!deep.matches(attributes: [], body: "{\"a\": {\"b\": {\"c\": 9}}}"))
+  }
 }
