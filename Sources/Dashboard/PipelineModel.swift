@@ -25,9 +25,6 @@ public struct RequestRow: Sendable {
   public var timeline: Ring<Int> = Ring(capacity: PipelineModel.timelineLength, reserve: 48)
 }
 
-/// One line of the Events pane: the event, its text made when the line is drawn.
-public typealias EventLine = SimEvent
-
 /// Names to their index: for the few names of a pipeline, a scan comparing strings (the names an
 /// event carries are the same strings, so most comparisons are of identical storage) costs less
 /// than hashing; a dictionary past 32 names.

@@ -29,15 +29,7 @@ extension Simulation {
       if let top = q.retentionTimers.min, !q.messages.contains(top.key) {
         return "queue \(q.name): the oldest retention timer belongs to a message no longer stored"
       }
-      if q.messages.count != q.depth {
-        return "queue \(q.name): \(q.messages.count) messages stored but a depth of \(q.depth)"
-      }
-      let arrived = c.sent + c.movedIn
-      let left = c.deleted + c.movedToDLQ + c.expired + c.purged + c.redriven
-      if arrived != left + q.depth {
-        return
-          "queue \(q.name): books do not balance: \(c.sent) sent + \(c.movedIn) moved in ≠ \(c.deleted) deleted + \(c.movedToDLQ) to DLQ + \(c.expired) expired + \(c.purged) purged + \(c.redriven) redriven + \(q.depth) stored"
-      }
+      if let problem = Simulation.booksProblem(q) { return problem }
       if [c.sent, c.received, c.deleted, c.movedToDLQ, c.movedIn, c.expired, c.purged, c.redriven, c.emptyReceives]
         .contains(where: { $0 < 0 })
       {
@@ -74,6 +66,25 @@ extension Simulation {
     let v = InvariantViolation(job: jobsExecuted, jobKind: job.kindName, time: now, message: message)
     invariantViolation = v
     if trapsOnInvariantViolation { preconditionFailure("fanout invariant broken \(v)") }
+  }
+}
+
+extension Simulation {
+  /// What is wrong with a queue's books, if anything: its slab against its depth, and everything
+  /// that arrived (sent, moved in) against everything that left (deleted, moved to a DLQ,
+  /// expired, purged, redriven) plus what is stored.
+  static func booksProblem(_ q: SQSQueue) -> String? {
+    let c = q.counters
+    if q.messages.count != q.depth {
+      return "queue \(q.name): \(q.messages.count) messages stored but a depth of \(q.depth)"
+    }
+    let arrived = c.sent + c.movedIn
+    let left = c.deleted + c.movedToDLQ + c.expired + c.purged + c.redriven
+    if arrived != left + q.depth {
+      return
+        "queue \(q.name): books do not balance: \(c.sent) sent + \(c.movedIn) moved in ≠ \(c.deleted) deleted + \(c.movedToDLQ) to DLQ + \(c.expired) expired + \(c.purged) purged + \(c.redriven) redriven + \(q.depth) stored"
+    }
+    return nil
   }
 }
 
