@@ -24,37 +24,12 @@ cd "$(dirname "$0")/.."
 FAST_SECONDS=${FAST_SECONDS:-30}
 FRAME_SECONDS=${FRAME_SECONDS:-10}
 HEADLESS_UNTIL=${HEADLESS_UNTIL:-}
-BUILD=${BUILD:-1}
 SCENARIO=Benchmarks/dashboard-100rps.yaml
 
-if [[ -n ${FANOUT_BIN:-} ]]; then
-  bin=$FANOUT_BIN
-else
-  bin=.build-bench/release/fanout
-  if [[ $BUILD != 0 ]]; then
-    echo "building (swift build -c release --product fanout --scratch-path .build-bench)…" >&2
-    swift build -c release --product fanout --scratch-path .build-bench >/dev/null
-  fi
-fi
-[[ -x $bin ]] || { echo "no binary at $bin" >&2; exit 1; }
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-command -v tmux >/dev/null || { echo "tmux is needed (apt-get install -y tmux)" >&2; exit 1; }
+sock_name=fanout-bench
+# shellcheck source=Benchmarks/tmux-bench.sh
+source Benchmarks/tmux-bench.sh
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is needed (apt-get install -y time)" >&2; exit 1; }
-
-# A UTF-8 locale, if the machine has one.
-loc=
-for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
-  if locale -a 2>/dev/null | grep -qx "$l"; then loc=$l; break; fi
-done
-runenv="SWIFT_BACKTRACE=interactive=no TERM=xterm-256color${loc:+ LANG=$loc LC_ALL=$loc}"
-
-sock=fanout-bench-$$
-work=$(mktemp -d)
-cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
 
 # start NAME WIDTH HEIGHT: the dashboard on the scenario in its own session. The inner sh writes its
 # PID and becomes fanout (exec), so the PID file holds fanout's; the outer shell writes its status.

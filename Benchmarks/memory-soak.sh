@@ -19,34 +19,11 @@ SOAK_SECONDS=${SOAK_SECONDS:-600}
 SAMPLE_SECONDS=${SAMPLE_SECONDS:-30}
 SOAK_WIDTH=${SOAK_WIDTH:-200}
 SOAK_HEIGHT=${SOAK_HEIGHT:-60}
-BUILD=${BUILD:-1}
 SCENARIO=Benchmarks/dashboard-100rps.yaml
 
-if [[ -n ${FANOUT_BIN:-} ]]; then
-  bin=$FANOUT_BIN
-else
-  bin=.build-bench/release/fanout
-  if [[ $BUILD != 0 ]]; then
-    echo "building (swift build -c release --product fanout --scratch-path .build-bench)…" >&2
-    swift build -c release --product fanout --scratch-path .build-bench >/dev/null
-  fi
-fi
-[[ -x $bin ]] || { echo "no binary at $bin" >&2; exit 1; }
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-command -v tmux >/dev/null || { echo "tmux is needed (apt-get install -y tmux)" >&2; exit 1; }
-
-loc=
-for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
-  if locale -a 2>/dev/null | grep -qx "$l"; then loc=$l; break; fi
-done
-runenv="SWIFT_BACKTRACE=interactive=no TERM=xterm-256color${loc:+ LANG=$loc LC_ALL=$loc}"
-
-sock=fanout-soak-$$
-work=$(mktemp -d)
-cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+sock_name=fanout-soak
+# shellcheck source=Benchmarks/tmux-bench.sh
+source Benchmarks/tmux-bench.sh
 
 crashed() {
   echo "fanout crashed or exited early (status $(cat "$work/rc" 2>/dev/null || echo '?')); its log:" >&2
