@@ -5,6 +5,42 @@ public struct HandlerError: Error, Equatable {
   public var message: String
 }
 
+extension HandlerError {
+  /// The exception boto3 raises for a failed S3 call, as Lambda reports it (`errorType:
+  /// errorMessage`): for GetObject of a missing key, `NoSuchKey: An error occurred (NoSuchKey) when
+  /// calling the GetObject operation: The specified key does not exist.` — botocore's
+  /// `ClientError` text, "An error occurred ({code}) when calling the {operation} operation:
+  /// {message}", with S3's NoSuchKey message
+  /// (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+  static func boto3(_ error: S3Error, operation: String = "GetObject") -> HandlerError {
+    let code: String
+    let text: String
+    switch error {
+    case .noSuchKey:
+      code = "NoSuchKey"
+      text = "The specified key does not exist."
+    case .preconditionFailed:
+      code = "PreconditionFailed"
+      text = "At least one of the pre-conditions you specified did not hold"
+    case .keyTooLong:
+      code = "KeyTooLongError"
+      text = "Your key is too long"
+    case .invalidArgument(let m):
+      code = "InvalidArgument"
+      text = m
+    }
+    return HandlerError(
+      message: "\(code): An error occurred (\(code)) when calling the \(operation) operation: \(text)")
+  }
+}
+
+/// The `request_id` a seed service read: the preprocessor's canonical form, kept as its 16
+/// bytes, or any other JSON value, whose key is the text Python's f-string makes of it.
+enum ServiceRequestID {
+  case id(RequestID)
+  case other(JSONValue)
+}
+
 /// `os.path.join` for the parts of an S3 key.
 func pathJoin(_ parts: [String]) -> String {
   var out = ""
@@ -77,17 +113,24 @@ extension Simulation {
           continue
         }
         // record_body = json.loads(record["body"]); message = json.loads(record_body["Message"])
+        // key = f"{prefix}/{previous}/{message['request_id']}.json"
+        let b = buckets[plan.bucket]
         switch serviceRequestID(inv.records[inv.recordIndex].body) {
         case .failure(let e):
           finish(inv, .error(e.message))
           return
-        case .success(let id):
+        case .success(.id(let id)):
           inv.requestID = id
+          inv.key = b.key(folder: plan.inputFolder, id: id)
+          // The get, the put (same ID, same probe run) and the tracker come in later jobs.
+          b.prefetch(inv.key)
+          tracker.prefetch(id: id)
+        case .success(.other(let value)):
+          // Any other request_id names its own key, byte for byte: the GET is made, and finds
+          // nothing unless that exact key was written.
+          inv.requestID = nil
+          inv.key = b.key(b.keyText(folder: plan.inputFolder, name: value.pythonStr + ".json"))
         }
-        inv.key = buckets[plan.bucket].key(folder: plan.inputFolder, id: inv.requestID!)
-        // The get, the put (same ID, same probe run) and the tracker come in later jobs.
-        buckets[plan.bucket].prefetch(inv.key)
-        tracker.prefetch(id: inv.requestID!)
         inv.phase = .s3Get
         scheduleStep(inv, at: now + topology.latency.s3Get.sample(&latencyRng))
         return
@@ -99,7 +142,7 @@ extension Simulation {
           emit(.s3Get(bucket: b.name, key: b.objectKey(inv.key), found: true, requestID: inv.requestID))
         } catch {
           emit(.s3Get(bucket: b.name, key: b.objectKey(inv.key), found: false, requestID: inv.requestID))
-          finish(inv, .error(error.description))
+          finish(inv, .error(HandlerError.boto3(error).message))
           return
         }
         switch transformSeedObject(body, in: plan.bucket, functions[inv.function]) {
@@ -108,7 +151,11 @@ extension Simulation {
           return
         case .success(let out): inv.output = out
         }
-        inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: inv.requestID!)
+        if let id = inv.requestID {
+          inv.key = b.key(folder: plan.outputFolder, id: id)
+        } else if case .success(.other(let value)) = serviceRequestID(inv.records[inv.recordIndex].body) {
+          inv.key = b.key(b.keyText(folder: plan.outputFolder, name: value.pythonStr + ".json"))
+        }
         inv.phase = .s3Put
         scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
         return
@@ -123,14 +170,23 @@ extension Simulation {
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
         return
       case .snsPublish, .forward:
-        let id = inv.requestID!
+        // sns.publish(Message=json.dumps({"request_id": request_id}))
+        let message: Payload
+        if let id = inv.requestID {
+          message = .requestRef(id)
+        } else if case .success(.other(let value)) = serviceRequestID(inv.records[inv.recordIndex].body) {
+          message = Payload.from(text: "{\"request_id\": " + value.pythonDumps + "}")
+        } else {
+          preconditionFailure("a service's record lost its request_id between its GET and its publish")
+        }
         do {
-          try publish(topics[topic], message: .requestRef(id), subject: nil, attributes: [])
+          try publish(topics[topic], message: message, subject: nil, attributes: [])
         } catch {
           finish(inv, .error(error.description))
           return
         }
-        if let latency = tracker.stageDone(id: id, stage: stage, at: now) {
+        // Only a request ID as the preprocessor writes it is a tracked request.
+        if let id = inv.requestID, let latency = tracker.stageDone(id: id, stage: stage, at: now) {
           emit(.requestStageDone(requestID: id, stage: tracker.stages[stage], latency: latency))
         }
         inv.phase = .start
@@ -182,8 +238,8 @@ extension Simulation {
     finish(inv, .success)
   }
 
-  /// The request ID a seed service reads from a record body, or the Python error it would raise.
-  func serviceRequestID(_ body: MessageBody) -> Result<RequestID, HandlerError> {
+  /// The `request_id` a seed service reads from a record body, or the Python error it would raise.
+  func serviceRequestID(_ body: MessageBody) -> Result<ServiceRequestID, HandlerError> {
     let message: Payload
     switch body {
     case .envelope(let n, _): message = n.message
@@ -200,17 +256,17 @@ extension Simulation {
       }
       message = Payload.from(text: s)
     }
-    if case .requestRef(let id) = message { return .success(id) }
+    if case .requestRef(let id) = message { return .success(.id(id)) }
     guard let v = JSONValue.parse(message.text) else {
       return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
     }
     guard case .object = v, let r = v["request_id"] else {
       return .failure(HandlerError(message: "KeyError: 'request_id'"))
     }
-    guard let s = r.stringValue, let id = RequestID(hex: s) else {
-      return .failure(HandlerError(message: "NoSuchKey: request_id \(r.compact) names no object"))
-    }
-    return .success(id)
+    // The preprocessor's form (32 lower-case hex digits) is kept as the 16-byte ID; anything else
+    // is the key text Python's f-string makes of it.
+    if let s = r.stringValue, let id = RequestID(canonicalHex: s) { return .success(.id(id)) }
+    return .success(.other(r))
   }
 
   /// `data = json.loads(body); data[field] = value; json.dumps(data)` (the seed: `key1`, None),

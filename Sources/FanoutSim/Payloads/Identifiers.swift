@@ -48,7 +48,30 @@ public struct RequestID: Hashable, Comparable, Sendable, CustomStringConvertible
     lo = l
   }
 
-  /// Parses 32 hex digits; nil otherwise.
+  /// Parses exactly the text `hex` gives — 32 lower-case hex digits — and nothing else: the form
+  /// the preprocessor writes, and so the only text whose S3 key is the ID's key. Any other
+  /// `request_id` (upper case, shorter, not hex) names a different key, byte for byte.
+  public init?(canonicalHex text: some StringProtocol) {
+    var h: UInt64 = 0
+    var l: UInt64 = 0
+    var n = 0
+    for c in text.utf8 {
+      guard n < 32 else { return nil }
+      let v: UInt8
+      switch c {
+      case 48...57: v = c - 48
+      case 97...102: v = c - 87
+      default: return nil
+      }
+      if n < 16 { h = (h << 4) | UInt64(v) } else { l = (l << 4) | UInt64(v) }
+      n += 1
+    }
+    guard n == 32 else { return nil }
+    hi = h
+    lo = l
+  }
+
+  /// Parses 32 hex digits in either case (what a person types); nil otherwise.
   public init?(hex: some StringProtocol) {
     let u = Array(hex.utf8)
     guard u.count == 32 else { return nil }

@@ -56,6 +56,27 @@ public enum JSONValue: Equatable, Sendable {
     }
   }
 
+  /// Python's `str()` of the value `json.loads` gives (what an f-string writes): a string as it
+  /// is; `None`, `True`, `False`; a number as an int when integral (JSON keeps no int/float
+  /// distinction here); lists and dicts as their `repr`.
+  public var pythonStr: String {
+    if case .string(let s) = self { return s }
+    return pythonRepr
+  }
+
+  /// Python's `repr()` of the value `json.loads` gives.
+  public var pythonRepr: String {
+    switch self {
+    case .null: return "None"
+    case .bool(let b): return b ? "True" : "False"
+    case .number(let d): return formatJSONNumber(d)
+    case .string(let s): return pythonStringRepr(s)
+    case .array(let items): return "[" + items.map(\.pythonRepr).joined(separator: ", ") + "]"
+    case .object(let members):
+      return "{" + members.map { pythonStringRepr($0.0) + ": " + $0.1.pythonRepr }.joined(separator: ", ") + "}"
+    }
+  }
+
   /// Compact JSON text (AWS style escaping).
   public var compact: String {
     switch self {
@@ -228,4 +249,30 @@ private struct JSONParser {
     }
     return v
   }
+}
+
+/// Python's `repr()` of a str: single quotes unless the text holds a `'` and no `"`; `\`, the
+/// quote, `\n`, `\r`, `\t` and other ASCII control characters escaped; non-ASCII kept.
+func pythonStringRepr(_ s: String) -> String {
+  let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+  var out = String(quote)
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    default:
+      if Character(scalar) == quote {
+        out += "\\" + String(quote)
+      } else if scalar.value < 0x20 || scalar.value == 0x7F {
+        let h = String(scalar.value, radix: 16)
+        out += "\\x" + String(repeating: "0", count: 2 - h.count) + h
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  out.append(quote)
+  return out
 }

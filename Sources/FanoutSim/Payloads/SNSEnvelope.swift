@@ -102,7 +102,8 @@ public enum Payload: Hashable, Sendable {
     }
   }
 
-  /// The `request_id` the payload carries, if any: what the seed services read.
+  /// The `request_id` the payload carries, if it is a request ID in its canonical lower-case
+  /// form: what the request tracker follows. Any other text is not a tracked request.
   public var requestID: RequestID? {
     switch self {
     case .requestRef(let id): return id
@@ -110,14 +111,15 @@ public enum Payload: Hashable, Sendable {
       guard s.contains("request_id"), let v = JSONValue.parse(s)?["request_id"]?.stringValue else {
         return nil
       }
-      return RequestID(hex: v)
+      return RequestID(canonicalHex: v)
     }
   }
 
-  /// Wraps text, recognising the seed's exact request message so that it stays compact.
+  /// Wraps text, recognising the seed's exact request message (lower-case hex, as written) so
+  /// that it stays compact; any other spelling stays text, byte for byte.
   public static func from(text: String) -> Payload {
     if text.utf8.count == 48, text.hasPrefix("{\"request_id\": \""), text.hasSuffix("\"}"),
-      let id = RequestID(hex: text.dropFirst(16).dropLast(2))
+      let id = RequestID(canonicalHex: text.dropFirst(16).dropLast(2))
     {
       return .requestRef(id)
     }

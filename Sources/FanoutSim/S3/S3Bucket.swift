@@ -19,6 +19,18 @@ public enum S3Error: Error, Equatable, CustomStringConvertible {
   }
 }
 
+/// A text compared and hashed as its UTF-8 bytes, as S3 compares keys (and bodies are bytes):
+/// Swift's `String ==` and hashing use canonical equivalence, which S3 does not.
+struct UTF8Key: Hashable {
+  let text: String
+  init(_ text: String) { self.text = text }
+  static func == (a: UTF8Key, b: UTF8Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+  func hash(into h: inout Hasher) {
+    var t = text
+    t.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+  }
+}
+
 /// One object's metadata; the body is interned in the bucket.
 public struct S3ObjectInfo: Equatable, Sendable {
   public var key: String
@@ -46,7 +58,7 @@ public final class S3Bucket {
   /// The objects: keys with an ID in an `IDTable`, other keys in a dictionary.
   struct ObjectStore {
     private var byID = IDTable<Stored>(placeholder: Stored(lastModified: .epoch, body: 0))
-    private var byText: [String: Stored] = [:]
+    private var byText: [UTF8Key: Stored] = [:]
     mutating func reserve(_ n: Int) { byID.reserve(n) }
 
     var count: Int { byID.count + byText.count }
@@ -58,43 +70,69 @@ public final class S3Bucket {
     subscript(key: Key) -> Stored? {
       switch key {
       case .id(let f, let hi, let lo): return byID[UInt32(f), hi, lo]
-      case .text(let t): return byText[t]
+      case .text(let t): return byText[UTF8Key(t)]
       }
     }
 
     mutating func updateValue(_ v: Stored, forKey key: Key) -> Stored? {
       switch key {
       case .id(let f, let hi, let lo): return byID.update(v, tag: UInt32(f), hi: hi, lo: lo)
-      case .text(let t): return byText.updateValue(v, forKey: t)
+      case .text(let t): return byText.updateValue(v, forKey: UTF8Key(t))
       }
     }
 
     mutating func removeValue(forKey key: Key) -> Stored? {
       switch key {
       case .id(let f, let hi, let lo): return byID.remove(tag: UInt32(f), hi: hi, lo: lo)
-      case .text(let t): return byText.removeValue(forKey: t)
+      case .text(let t): return byText.removeValue(forKey: UTF8Key(t))
       }
     }
 
     var keys: [Key] {
-      byID.all.map { Key.id(folder: Int32($0.tag), hi: $0.hi, lo: $0.lo) } + byText.keys.map { Key.text($0) }
+      byID.all.map { Key.id(folder: Int32($0.tag), hi: $0.hi, lo: $0.lo) } + byText.keys.map { Key.text($0.text) }
     }
   }
 
-  /// A key. `<folder>/<32 hex digits>.json` — every key the seed pipeline writes — is kept as the
-  /// folder's number and the 16-byte ID, without building its text; any other key as its text.
-  /// Both spellings of one key are the same key.
+  /// A key. `<folder>/<32 lower-case hex digits>.json` — every key the seed pipeline writes — is
+  /// kept as the folder's number and the 16-byte ID, without building its text; any other key
+  /// (upper-case hex among them: a different key) as its text. Both spellings of one key are the
+  /// same key. Text keys compare as UTF-8 bytes, as S3 compares them: case-sensitive, and with no
+  /// Unicode normalisation ("é" precomposed and "e" + U+0301 are two keys), where Swift's
+  /// `String ==` would call them equal.
+  /// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html: "The object key name
+  /// consists of a sequence of Unicode characters encoded in UTF-8, with a maximum length of 1,024
+  /// bytes"; "Object key names are case sensitive.")
   enum Key: Hashable {
     case id(folder: Int32, hi: UInt64, lo: UInt64)
     case text(String)
+
+    static func == (a: Key, b: Key) -> Bool {
+      switch (a, b) {
+      case (.id(let f, let h, let l), .id(let g, let i, let m)): return f == g && h == i && l == m
+      case (.text(let x), .text(let y)): return x.utf8.elementsEqual(y.utf8)
+      default: return false
+      }
+    }
+
+    func hash(into h: inout Hasher) {
+      switch self {
+      case .id(let f, let hi, let lo):
+        h.combine(0)
+        h.combine(f)
+        h.combine(hi)
+        h.combine(lo)
+      case .text(let t): h.combine(UTF8Key(t))
+      }
+    }
   }
 
   public let name: String
   private var objects = ObjectStore()
   private var folders: [String] = []
-  private var folderIndex: [String: Int32] = [:]
+  private var folderIndex: [UTF8Key: Int32] = [:]
   private var bodies: [String] = []
-  private var bodyIndex: [String: Int32] = [:]
+  /// Bodies by their bytes: two texts that Swift calls equal but whose bytes differ are two bodies.
+  private var bodyIndex: [UTF8Key: Int32] = [:]
   private var lastInterned: Int32 = -1
   private var etags: [String?] = []
   /// Whether a body was ever put (a handler may number a body it then never writes).
@@ -119,23 +157,30 @@ public final class S3Bucket {
 
   /// The number of a folder (the key text before `/<id>.json`).
   func folder(_ text: String) -> Int32 {
-    if let f = folderIndex[text] { return f }
+    if let f = folderIndex[UTF8Key(text)] { return f }
     let f = Int32(folders.count)
     folders.append(text)
-    folderIndex[text] = f
+    folderIndex[UTF8Key(text)] = f
     return f
   }
 
   /// The key for a request ID's object in a folder.
   func key(folder: Int32, id: RequestID) -> Key { .id(folder: folder, hi: id.hi, lo: id.lo) }
 
-  /// The canonical key for a key's text.
+  /// The text `<folder>/<name>` (just `name` in the bucket's root folder).
+  func keyText(folder: Int32, name: String) -> String {
+    let f = folders[Int(folder)]
+    return f.isEmpty ? name : f + "/" + name
+  }
+
+  /// The canonical key for a key's text: the ID form only for exactly `<folder>/<32 lower-case
+  /// hex digits>.json`, whose text it gives back byte for byte.
   func key(_ text: String) -> Key {
     let u = text.utf8
-    guard u.count >= 37, text.hasSuffix(".json") else { return .text(text) }
+    guard u.count >= 37, u.reversed().starts(with: ".json".utf8.reversed()) else { return .text(text) }
     let hexEnd = u.index(u.endIndex, offsetBy: -5)
     let hexStart = u.index(hexEnd, offsetBy: -32)
-    guard let id = RequestID(hex: Substring(text.utf8[hexStart..<hexEnd])) else { return .text(text) }
+    guard let id = RequestID(canonicalHex: Substring(text.utf8[hexStart..<hexEnd])) else { return .text(text) }
     if hexStart == u.startIndex { return .id(folder: folder(""), hi: id.hi, lo: id.lo) }
     let slash = u.index(before: hexStart)
     guard u[slash] == UInt8(ascii: "/"), slash != u.startIndex else { return .text(text) }
@@ -255,7 +300,7 @@ public final class S3Bucket {
     var lastReturned: String?
     while i < keys.count {
       let k = keys[i]
-      if !k.hasPrefix(prefix) {
+      if !k.utf8.starts(with: prefix.utf8) {
         if k.utf8.lexicographicallyPrecedes(prefix.utf8) {
           i += 1
           continue
@@ -273,7 +318,7 @@ public final class S3Bucket {
         count += 1
         // Skip every key under this common prefix.
         var j = i + 1
-        while j < keys.count, keys[j].hasPrefix(cp) { j += 1 }
+        while j < keys.count, keys[j].utf8.starts(with: cp.utf8) { j += 1 }
         lastReturned = keys[j - 1]
         i = j
         continue
@@ -304,15 +349,15 @@ public final class S3Bucket {
 
   private func lowerBound(_ keys: [String], after k: String) -> Int {
     var i = lowerBound(keys, atOrAfter: k)
-    if i < keys.count, keys[i] == k { i += 1 }
+    if i < keys.count, keys[i].utf8.elementsEqual(k.utf8) { i += 1 }
     return i
   }
 
   /// The number of a body: identical bodies are stored once.
   func intern(_ body: String) -> Int32 {
     // Handlers write the same few bodies over and over: the last one saves hashing the text.
-    if lastInterned >= 0, bodies[Int(lastInterned)] == body { return lastInterned }
-    if let i = bodyIndex[body] {
+    if lastInterned >= 0, bodies[Int(lastInterned)].utf8.elementsEqual(body.utf8) { return lastInterned }
+    if let i = bodyIndex[UTF8Key(body)] {
       lastInterned = i
       return i
     }
@@ -320,7 +365,7 @@ public final class S3Bucket {
     bodies.append(body)
     etags.append(nil)
     everStored.append(false)
-    bodyIndex[body] = i
+    bodyIndex[UTF8Key(body)] = i
     return i
   }
 

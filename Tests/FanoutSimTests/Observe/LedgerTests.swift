@@ -92,6 +92,40 @@ struct LedgerTests {
     }
   }
 
+  @Test("S3 keys are the request_id as sent: IDs the tracker does not follow keep every book and invariant whole")
+  func testUntrackedRequestIDsKeepTheBooks() throws {
+    for seed in [UInt64(3), 11] {
+      let sim = try Simulation(topology: Self.faultyTopology(), seed: seed)
+      let rec = Recorder(sim)
+      let b = sim.bucket(named: "fanout-bucket")!
+      // One untracked ID whose object exists (it goes all the way), the rest NoSuchKey.
+      try b.put(key: "fanout/preprocessor/hello.json", body: seedPreprocessorBody, at: sim.now)
+      sim.startLoad(count: 20, rate: 50)
+      sim.run(until: sim.now + .s(2))
+      let id = try #require(sim.tracker.requestID(ofFire: 1)).hex
+      for m in [
+        "{\"request_id\": \"\(id.uppercased())\"}", "{\"request_id\": \"hello\"}", "{\"request_id\": \"e\u{301}\"}",
+        "{\"request_id\": 7}", "{\"request_id\": null}", "{\"request_id\": \"\(String(id.dropLast()))\"}",
+      ] {
+        // A second apart: each its own batch (a failing record fails its whole batch).
+        try sim.publish(topic: "connector", message: m)
+        sim.run(until: sim.now + .s(1))
+      }
+      #expect(sim.runUntilDrained())
+      let report = RunReport(sim: sim, scenario: "ledger", drained: true, wallSeconds: 0).json
+      let ledger = Ledger(topology: sim.topology)
+      for e in rec.events { ledger.observe(e) }
+      let v = ledger.reconcile(reportJSON: report, drained: true)
+      #expect(v.isEmpty, "seed \(seed): \(v.prefix(3))")
+      #expect(sim.brokenInvariant() == nil)
+      #expect(sim.tracker.fired == 20)
+      #expect(b.peek(key: "fanout/service03/hello.json") != nil)
+      #expect(b.peek(key: "fanout/service03/\(id.uppercased()).json") == nil)
+      // Every untracked NoSuchKey message of service03 (no faults) ends in its DLQ: five of them.
+      #expect(sim.queue(named: "service03-dlq")!.depth == 5)
+    }
+  }
+
   @Test("Over 10 seeds of the same faulty run, no violation")
   func seeds() throws {
     for seed in 1...10 {

@@ -17,6 +17,34 @@ struct S3Tests {
     #expect(b.getMisses == 1)
   }
 
+  @Test(
+    "S3 keys are case-sensitive bytes: upper- and lower-case hex are two keys, é precomposed and decomposed are two")
+  func testS3KeysAreCaseSensitiveBytes() throws {
+    let b = try bucket()
+    let id = md5RequestID("x").hex
+    try b.put(key: "f/\(id).json", body: "lower", at: .epoch)
+    try b.put(key: "f/\(id.uppercased()).json", body: "upper", at: .epoch)
+    #expect(try b.get(key: "f/\(id).json") == "lower")
+    #expect(try b.get(key: "f/\(id.uppercased()).json") == "upper")
+    let pre = "caf\u{E9}.json"
+    let de = "cafe\u{301}.json"
+    #expect(pre == de, "Swift's String == uses canonical equivalence")
+    try b.put(key: pre, body: "\u{E9}", at: .epoch)
+    #expect(throws: S3Error.noSuchKey(de)) { try b.get(key: de) }
+    try b.put(key: de, body: "e\u{301}", at: .epoch)
+    #expect(b.objectCount == 4)
+    #expect(Array(try b.get(key: pre).utf8) == [0xC3, 0xA9])
+    #expect(Array(try b.get(key: de).utf8) == [0x65, 0xCC, 0x81], "bodies are bytes too: not the other one's")
+    #expect(b.distinctBodies == 4)
+    #expect(b.info(key: pre)?.size == 2 && b.info(key: de)?.size == 3)
+    // Listing compares bytes: "cafe" is a prefix of the decomposed key only.
+    #expect(b.list(prefix: "cafe").contents.map { Array($0.key.utf8) } == [Array(de.utf8)])
+    #expect(b.list(prefix: "caf").contents.count == 2)
+    b.delete(key: de)
+    #expect(b.peek(key: pre) == "\u{E9}")
+    #expect(b.objectCount == 3)
+  }
+
   @Test("ETag of a simple PUT is the quoted hex MD5 of the body; sizes in bytes")
   func etag() throws {
     let b = try bucket()
