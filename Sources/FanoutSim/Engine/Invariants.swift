@@ -29,6 +29,9 @@ extension Simulation {
       if let top = q.retentionTimers.min, !q.messages.contains(top.key) {
         return "queue \(q.name): the oldest retention timer belongs to a message no longer stored"
       }
+      if let first = q.arrivals?.first, !q.messages.contains(first.key) {
+        return "queue \(q.name): the oldest arrival belongs to a message no longer stored"
+      }
       if let problem = Simulation.booksProblem(q) { return problem }
       if [c.sent, c.received, c.deleted, c.movedToDLQ, c.movedIn, c.expired, c.purged, c.redriven, c.emptyReceives]
         .contains(where: { $0 < 0 })

@@ -117,6 +117,8 @@ public final class Simulation {
           )
         }
         q.deadLetterQueue = d
+        // A DLQ's age of oldest message counts from each message's move, not its enqueue time.
+        if queues[d].arrivals == nil { queues[d].arrivals = [] }
       }
     }
     var stages: [String] = []

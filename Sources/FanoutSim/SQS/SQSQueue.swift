@@ -160,6 +160,11 @@ public final class SQSQueue {
   var delayTimers = TimerLane()
   var visibilityTimers = TimerLane()
   var retentionTimers = TimerLane()
+  /// A dead-letter queue's messages in the order they arrived in it, with the time each arrived
+  /// (nil for a queue no redrive policy names: there every message arrives at its enqueue time,
+  /// which the retention lane already orders). Arrivals come in time order, so a deque; entries
+  /// at the front whose message is gone are dropped as the retention lane's are.
+  var arrivals: Deque<(time: SimTime, key: Int64)>?
   /// When each timer kind's job is scheduled, by `QueueTimerKind.rawValue` (`.distantFuture`: none).
   var scheduled: [SimTime] = [.distantFuture, .distantFuture, .distantFuture]
   var rng: SimRandom
@@ -184,10 +189,20 @@ public final class SQSQueue {
     messages.all
   }
 
-  /// ApproximateAgeOfOldestMessage at `now` (zero when empty).
-  /// Reading it changes nothing: every removal of a message prunes the retention lane, so its
-  /// first timer is always a stored message's (an invariant checks it).
+  /// ApproximateAgeOfOldestMessage at `now` (zero when empty): how long the message that has been
+  /// in this queue longest has been here. In a dead-letter queue that counts from when the message
+  /// was moved there, although its retention still counts from its original enqueue time: "When a
+  /// message is moved to a dead-letter queue, the enqueue timestamp is unchanged. The
+  /// ApproximateAgeOfOldestMessage metric indicates when the message moved to the dead-letter
+  /// queue, not when the message was originally sent."
+  /// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html)
+  /// Reading it changes nothing: every removal of a message prunes the retention lane and the
+  /// arrivals, so their first entries are always a stored message's (an invariant checks it).
   public func ageOfOldestMessage(now: SimTime) -> SimDuration {
+    if let arrivals {
+      guard let first = arrivals.first else { return .zero }
+      return max(.zero, now - first.time)
+    }
     guard let top = retentionTimers.min else { return .zero }
     return max(.zero, now - (top.time - spec.messageRetentionPeriod))
   }
@@ -196,6 +211,7 @@ public final class SQSQueue {
   /// message's timer never costs a scheduled job.
   func pruneTimers() {
     while let top = retentionTimers.min, !messages.contains(top.key) { retentionTimers.removeMin() }
+    while let first = arrivals?.first, !messages.contains(first.key) { arrivals?.removeFirst() }
     while let top = visibilityTimers.min, !isLive(top, .inFlight) { visibilityTimers.removeMin() }
     while let top = delayTimers.min, !isLive(top, .delayed) { delayTimers.removeMin() }
   }

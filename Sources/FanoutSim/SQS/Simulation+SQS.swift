@@ -29,6 +29,7 @@ extension Simulation {
           requestID: body.requestID, source: source()))
     }
     q.retentionTimers.insert(QueueTimer(time: enqueueTime + q.spec.messageRetentionPeriod, key: key, generation: 0))
+    q.arrivals?.append((now, key))
     armTimer(q, .retention)
     if delayed {
       q.delayedCount += 1

@@ -107,7 +107,44 @@ struct SQSRuleTests {
     #expect(sim.queue(named: "q")!.counters.movedToDLQ == 1)
     let stored = dlq.storedMessages[0].message
     #expect(stored.enqueueTime == sentAt)
-    #expect(dlq.ageOfOldestMessage(now: sim.now) == sim.now - sentAt)
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == .zero, "the DLQ's age counts from the move")
+    #expect(sim.conservation.holds)
+  }
+
+  /// AWS's own example: a message spends a day in its source queue and then moves to a DLQ that
+  /// keeps messages 4 days: it is deleted from the DLQ after 3 days, when its age there is 3 days.
+  @Test("A DLQ's ApproximateAgeOfOldestMessage counts from the move; its retention from the original enqueue")
+  func testDeadLetterQueueAgeOfOldestMessageCountsFromTheMove() throws {
+    let day = SimDuration.seconds(86_400)
+    let sim = try queueSim([
+      q {
+        $0.visibilityTimeout = .s(43_200)
+        $0.redrive = ("dlq", 1)
+      },
+      q("dlq") { $0.messageRetentionPeriod = .seconds(4 * 86_400) },
+    ])
+    let sentAt = sim.now
+    try sim.sendMessage(queue: "q", body: "poison")
+    #expect(try sim.receiveMessages(queue: "q", waitTime: .s(1)).count == 1)
+    sim.run(until: sentAt + day)
+    // The receive after maxReceiveCount moves it, a day after it was sent.
+    #expect(try sim.receiveMessages(queue: "q", waitTime: .s(1)).isEmpty)
+    let dlq = sim.queue(named: "dlq")!
+    #expect(dlq.depth == 1)
+    #expect(dlq.storedMessages[0].message.enqueueTime == sentAt, "the enqueue timestamp is unchanged")
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == .zero)
+    // A second message sent straight to the DLQ later is younger: the oldest is still the moved one.
+    sim.run(until: sentAt + day + .s(3_600))
+    try sim.sendMessage(queue: "dlq", body: "direct")
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == .s(3_600))
+    sim.run(until: sentAt + 4 * day - .s(1))
+    #expect(dlq.depth == 2)
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == 3 * day - .s(1))
+    sim.run(until: sentAt + 4 * day + .s(1))
+    #expect(dlq.counters.expired == 1, "deleted 3 days after the move: retention counts from the first enqueue")
+    #expect(dlq.depth == 1)
+    #expect(dlq.ageOfOldestMessage(now: sim.now) == 3 * day - .s(3_600) + .s(1), "now the direct one is the oldest")
+    #expect(sim.queue(named: "q")!.ageOfOldestMessage(now: sim.now) == .zero)
     #expect(sim.conservation.holds)
   }
 
