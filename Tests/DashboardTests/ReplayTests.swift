@@ -185,11 +185,12 @@ struct InjectAttributesTests {
     for c in "stage=replayed, attempt=2" { d.handleKey(.char(c)) }
     d.handleKey(.enter)
     d.handleKey(.enter)
+    // In the order AWS writes attributes (a Java HashMap's: stage, then attempt).
     #expect(
       publishes == [
         [
-          MessageAttribute(name: "attempt", dataType: "Number", value: "2"),
           MessageAttribute(name: "stage", value: "replayed"),
+          MessageAttribute(name: "attempt", dataType: "Number", value: "2"),
         ]
       ])
     #expect(try ReplayLog.parse(d.replayLog().text) == d.replayLog())

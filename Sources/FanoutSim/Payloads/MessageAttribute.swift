@@ -38,7 +38,35 @@ public struct MessageAttribute: Hashable, Sendable {
   }
 }
 
-/// Attributes sorted by name in byte order, as the simulation always keeps them.
-public func sortedAttributes(_ attributes: [MessageAttribute]) -> [MessageAttribute] {
-  attributes.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+/// Message attributes in the order AWS writes them: the iteration order of a Java `HashMap` keyed
+/// by the names — neither the order they were sent in nor sorted. AWS documents no order (the APIs
+/// model MessageAttributes as a map), but every real capture shows this one: an SNS envelope whose
+/// publisher sent `CirrusVersion` then `SDLCEnv` (boto3 keeps a dict's order) carries `SDLCEnv`
+/// first (https://github.com/ahonnecke/SnsPublisher, `versioned_sns_topic.py` and `README.md`;
+/// `Tests/Fixtures/aws/sns-envelope-attributes.real.txt`), and other captured envelopes and Lambda
+/// SQS records (`traceparent, eventType, id, timestamp`; `Attribute3, Attribute2, Attribute1`)
+/// follow the same rule.
+///
+/// The rule: a table of 16 buckets, doubled while there are more than 0.75 × buckets names (a
+/// `HashMap` filled one `put` at a time); a name's bucket is `(h ^ (h >>> 16)) & (buckets - 1)`
+/// with `h` Java's `String.hashCode` over its UTF-16 code units; buckets in index order, names
+/// sharing one in the order they were sent.
+public func awsAttributeOrder(_ attributes: [MessageAttribute]) -> [MessageAttribute] {
+  guard attributes.count > 1 else { return attributes }
+  var buckets: UInt32 = 16
+  while Double(attributes.count) > 0.75 * Double(buckets) { buckets *= 2 }
+  let mask = buckets - 1
+  return attributes.enumerated().map { (i, a) -> (bucket: UInt32, index: Int, attribute: MessageAttribute) in
+    let h = javaStringHashCode(a.name)
+    return ((h ^ (h >> 16)) & mask, i, a)
+  }
+  .sorted { ($0.bucket, $0.index) < ($1.bucket, $1.index) }
+  .map(\.attribute)
+}
+
+/// Java's `String.hashCode`: `s[0]·31^(n-1) + … + s[n-1]` over UTF-16 code units, in 32 bits.
+func javaStringHashCode(_ s: String) -> UInt32 {
+  var h: UInt32 = 0
+  for u in s.utf16 { h = h &* 31 &+ UInt32(u) }
+  return h
 }

@@ -23,7 +23,7 @@ public final class SNSNotification: @unchecked Sendable {
     self.subject = subject
     self.message = message
     self.timestamp = timestamp
-    self.attributes = sortedAttributes(attributes)
+    self.attributes = awsAttributeOrder(attributes)
     self.region = region
     self.injected = injected
   }

@@ -27,7 +27,7 @@ extension Simulation {
     if body.isEmpty { throw SQSError.invalidParameterValue("The request must contain the parameter MessageBody.") }
     let id = idRng.uuid()
     enqueue(
-      q, messageId: id, body: .payload(Payload.from(text: body)), attributes: sortedAttributes(attributes), size: size,
+      q, messageId: id, body: .payload(Payload.from(text: body)), attributes: awsAttributeOrder(attributes), size: size,
       delay: d, sentTime: now, enqueueTime: now, sender: .api, injected: injected, source: "api")
     return id
   }
@@ -121,7 +121,7 @@ extension Simulation {
       return
     }
     enqueue(
-      q, messageId: idRng.uuid(), body: .payload(message), attributes: sortedAttributes(attributes),
+      q, messageId: idRng.uuid(), body: .payload(message), attributes: awsAttributeOrder(attributes),
       size: message.byteCount,
       delay: q.spec.delay, sentTime: now, enqueueTime: now, sender: .api, injected: true, source: "inject")
   }

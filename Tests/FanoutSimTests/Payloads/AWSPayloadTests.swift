@@ -56,6 +56,77 @@ struct AWSPayloadTests {
     #expect(withSignatureOf(ours, body) == body)
   }
 
+  /// AWS documents no order for message attributes; real payloads show a Java HashMap's. The
+  /// fixture's publisher sent CirrusVersion, then SDLCEnv.
+  @Test("Message attributes come in a Java HashMap's order, as AWS writes them: not as sent, not sorted")
+  func testMessageAttributesAreInJavaHashMapOrderAsAWSWritesThem() throws {
+    let expected = try fixture("sns-envelope-attributes.real.txt").trimmingCharacters(in: .newlines)
+    let sent = [
+      MessageAttribute(name: "CirrusVersion", value: "v1.1.0"), MessageAttribute(name: "SDLCEnv", value: "PROD"),
+    ]
+    for attributes in [sent, sent.reversed()] {
+      let n = SNSNotification(
+        messageId: UUID128(hex36: "5623b23e-dcfc-5444-a6c5-ee7cfb2a3449")!,
+        topicArn: "arn:aws:sns:us-west-2:024726604032:AshtonTest", subject: nil, message: .text("{\"foo\": \"bar\"}"),
+        timestamp: CivilTime.instant(
+          year: 2023, month: 1, day: 18, hour: 17, minute: 0, second: 6, microsecond: 324_000),
+        attributes: attributes, region: "us-west-2")
+      let ours = n.envelope(
+        subscriptionArn: "arn:aws:sns:us-west-2:024726604032:AshtonTest:f1abc4f3-7665-4968-b39c-8a4c6f082d9b")
+      #expect(withSignatureOf(ours, expected) == expected)
+    }
+    func names(_ sent: [String]) -> [String] {
+      awsAttributeOrder(sent.map { MessageAttribute(name: $0, value: "v") }).map(\.name)
+    }
+    // Other captures: an SNS envelope, a Lambda SQS record.
+    #expect(names(["eventType", "id", "timestamp", "traceparent"]) == ["traceparent", "eventType", "id", "timestamp"])
+    #expect(names(["Attribute1", "Attribute2", "Attribute3"]) == ["Attribute3", "Attribute2", "Attribute1"])
+    // eventType and id share a bucket: between them, the order sent.
+    #expect(names(["id", "eventType", "timestamp", "traceparent"]) == ["traceparent", "id", "eventType", "timestamp"])
+    #expect(javaStringHashCode("hello") == 99_162_322, "\"hello\".hashCode() in Java")
+    // 13 names: 32 buckets.
+    let many = (1...13).map { "a\($0)" }
+    #expect(Set(names(many)) == Set(many))
+    let byBucket = many.enumerated().sorted { (bucket32($0.element), $0.offset) < (bucket32($1.element), $1.offset) }
+    #expect(names(many) == byBucket.map(\.element))
+
+    // Through the simulation: the envelope, raw delivery to SQS, SendMessage, ReceiveMessage, the Lambda record.
+    var t = Topology()
+    t.queues = [QueueSpec(name: "raw"), QueueSpec(name: "env"), QueueSpec(name: "api")]
+    t.topics = [
+      TopicSpec(
+        name: "t",
+        subscriptions: [
+          SubscriptionSpec(endpoint: .queue("raw"), rawMessageDelivery: true),
+          SubscriptionSpec(endpoint: .queue("env")),
+        ])
+    ]
+    let sim = try Simulation(topology: t, seed: 1)
+    try sim.publish(topic: "t", message: "m", attributes: sent)
+    try sim.sendMessage(queue: "api", body: "m", attributes: sent)
+    sim.runUntilDrained()
+    let order = ["SDLCEnv", "CirrusVersion"]
+    #expect(sim.queue(named: "raw")!.storedMessages[0].message.attributes.map(\.name) == order)
+    #expect(
+      sim.queue(named: "env")!.storedMessages[0].message.body.text.contains(
+        "\"MessageAttributes\" : {\n    \"SDLCEnv\" : {\"Type\":\"String\",\"Value\":\"PROD\"},\n    \"CirrusVersion\"")
+    )
+    for q in ["raw", "api"] {
+      let got = try sim.receiveMessages(queue: q, max: 1, waitTime: .s(1))
+      #expect(got.first?.attributes.map(\.name) == order, "\(q)")
+      let record = LambdaRecord(
+        messageId: "m", receiptHandle: "h", body: "m", approximateReceiveCount: 1, sentTimestamp: 1, senderId: "s",
+        approximateFirstReceiveTimestamp: 2, messageAttributes: got.first?.attributes ?? [], eventSourceARN: "a",
+        awsRegion: "r")
+      #expect(record.json.contains("\"messageAttributes\":{\"SDLCEnv\":"), "\(q)")
+    }
+  }
+
+  private func bucket32(_ name: String) -> UInt32 {
+    let h = javaStringHashCode(name)
+    return (h ^ (h >> 16)) & 31
+  }
+
   @Test("SNS signature: simulated, deterministic, 256 bytes as base64 like RSA-2048")
   func signatureShape() {
     let a = simulatedSignature(stringToSign: "Message\nx\n")
