@@ -132,7 +132,8 @@ func queueDetail(_ qi: Int, _ m: PipelineModel) -> [String] {
     lines.append("")
     lines.append(
       "move task \(t.id): \(t.status.rawValue), \(t.moved) of \(t.total) moved to "
-        + (t.destination.map { l.queues[$0].name } ?? "their source queues") + " at \(t.maxPerSecond)/s")
+        + (t.destination.map { l.queues[$0].name } ?? "their source queues") + " at \(t.rate)/s"
+        + (t.maxPerSecond == nil ? " (system optimised)" : ""))
   }
   for mi in q.mappings {
     let mp = l.mappings[mi]

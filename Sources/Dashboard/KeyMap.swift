@@ -39,7 +39,8 @@ public let keyBindings: [Binding] = [
     .chooseFailure
   },
   Binding(
-    [.char("r")], "r", "redrive the selected dead-letter queue back to its source queues (500/s; again cancels)"
+    [.char("r")], "r",
+    "redrive the selected dead-letter queue back to its source queues (optimised rate; again cancels)"
   ) { _ in .redrive },
   Binding(
     [.char("i")], "i", "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses"

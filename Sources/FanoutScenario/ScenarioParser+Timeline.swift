@@ -73,7 +73,8 @@ extension ScenarioParser {
       }
       let to = rd["to"].flatMap { r.string($0, p + ".to") }
       if let to, let n = rd["to"] { refer(n, p + ".to", to, names, .queue) }
-      let rate = rd["rate"].flatMap { r.int($0, p + ".rate", limit: Limits.SQS.maxNumberOfMessagesPerSecond) } ?? 500
+      // No rate: MaxNumberOfMessagesPerSecond left out, the system optimises it from the backlog.
+      let rate = rd["rate"].flatMap { r.int($0, p + ".rate", limit: Limits.SQS.maxNumberOfMessagesPerSecond) }
       return (at, .redrive(from: from, to: to, perSecond: rate))
     case "mend":
       guard let f = r.string(v, p) else { return nil }

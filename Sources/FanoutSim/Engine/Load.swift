@@ -68,6 +68,7 @@ public enum ScenarioAction: Equatable, Sendable {
   case setFailure(function: String, FailureSpec)
   case publish(topic: String, message: String, attributes: [MessageAttribute])
   case send(queue: String, body: String, attributes: [MessageAttribute])
-  case redrive(from: String, to: String?, perSecond: Int)
+  /// `perSecond` nil: the rate the system optimises from the backlog.
+  case redrive(from: String, to: String?, perSecond: Int?)
   case inject(ControlCommand)
 }

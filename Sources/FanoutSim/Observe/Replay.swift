@@ -52,7 +52,7 @@ extension Simulation {
       }
       do {
         let id = try startMessageMoveTask(source: name)
-        return "redrive task \(id): \(name) → source queues at 500/s"
+        return "redrive task \(id): \(name) → source queues at the optimised rate"
       } catch {
         return "\(error)"
       }

@@ -11,7 +11,12 @@ public struct MessageMoveTask: Sendable {
   public var source: Int
   /// nil: each message goes back to the queue it was dead-lettered from.
   public var destination: Int?
-  public var maxPerSecond: Int
+  /// MaxNumberOfMessagesPerSecond as the request gave it; nil when it was left out, as
+  /// ListMessageMoveTasks shows it ("If a MaxNumberOfMessagesPerSecond has not been specified in
+  /// the StartMessageMoveTask request, this field value will be NULL").
+  public var maxPerSecond: Int?
+  /// The rate in force for the next move: `maxPerSecond`, or the optimised rate.
+  public var rate: Int
   public var status: Status
   /// Messages to move: those visible in the DLQ when the task started.
   public var total: Int
@@ -19,17 +24,41 @@ public struct MessageMoveTask: Sendable {
   public var started: SimTime
 }
 
+/// The rate a message move task without MaxNumberOfMessagesPerSecond moves at. AWS: "If this
+/// field is left blank, the system will optimize the rate based on the queue message backlog size,
+/// which may vary throughout the duration of the message movement task" (maximum 500)
+/// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html).
+/// AWS does not say how; fanout's model, deterministic and drawing nothing: before each move the
+/// rate is set to clear the source queue's visible backlog in about 10 seconds — a tenth of the
+/// backlog per second, rounded up — never below 10 a second nor above AWS's 500. So a backlog of
+/// 50 moves at 10/s, 2,000 starts at 200/s, 20,000 at 500/s, and the rate falls as it drains.
+public enum OptimisedMoveRate {
+  /// Seconds the rate aims to clear the backlog in.
+  public static let clearSeconds = 10
+  public static let floor = 10
+  public static var ceiling: Int { Int(Limits.SQS.maxNumberOfMessagesPerSecond.range.upperBound) }
+
+  /// Messages a second for a backlog of `backlog` visible messages.
+  public static func rate(backlog: Int) -> Int {
+    let wanted = (max(0, backlog) + clearSeconds - 1) / clearSeconds
+    return min(ceiling, max(floor, wanted))
+  }
+}
+
 extension Simulation {
   /// StartMessageMoveTask: moves the messages visible in a dead-letter queue back to their source
-  /// queues (or to `destination`), at most `maxPerSecond` (1–500) a second. Each arrives as a new
+  /// queues (or to `destination`), at most `maxPerSecond` (1–500) a second, or, without it, at the
+  /// rate the system optimises from the backlog (`OptimisedMoveRate`). Each arrives as a new
   /// message: new MessageId, new enqueue time, receive count 0.
   @discardableResult
-  public func startMessageMoveTask(source: String, destination: String? = nil, maxPerSecond: Int = 500) throws -> Int {
+  public func startMessageMoveTask(source: String, destination: String? = nil, maxPerSecond: Int? = nil) throws
+    -> Int
+  {
     guard let q = queue(named: source) else { throw UnknownName(kind: "queue", name: source) }
     guard queues.contains(where: { $0.deadLetterQueue == q.index }) else {
       throw SQSError.invalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
     }
-    if let refusal = Limits.SQS.maxNumberOfMessagesPerSecond.refusal(Int64(maxPerSecond)) {
+    if let maxPerSecond, let refusal = Limits.SQS.maxNumberOfMessagesPerSecond.refusal(Int64(maxPerSecond)) {
       throw SQSError.invalidParameterValue(refusal)
     }
     if moveTasks.contains(where: { $0.source == q.index && $0.status == .running }) {
@@ -42,8 +71,9 @@ extension Simulation {
       dest = dq.index
     }
     let task = MessageMoveTask(
-      id: moveTasks.count + 1, source: q.index, destination: dest, maxPerSecond: maxPerSecond, status: .running,
-      total: q.visibleCount, started: now)
+      id: moveTasks.count + 1, source: q.index, destination: dest, maxPerSecond: maxPerSecond,
+      rate: maxPerSecond ?? OptimisedMoveRate.rate(backlog: q.visibleCount), status: .running, total: q.visibleCount,
+      started: now)
     moveTasks.append(task)
     emit(
       .sqsMoveTask(
@@ -65,7 +95,8 @@ extension Simulation {
         status: "CANCELLED", moved: t.moved, total: t.total))
   }
 
-  /// Moves one message, then schedules the next one 1/maxPerSecond later.
+  /// Moves one message, then schedules the next one 1/rate later (the optimised rate is set anew
+  /// from the backlog left).
   func moveOne(_ i: Int) {
     guard moveTasks[i].status == .running else { return }
     let t = moveTasks[i]
@@ -98,7 +129,9 @@ extension Simulation {
           task: u.id, source: q.name, destination: u.destination.map { queues[$0].name }, status: "COMPLETED",
           moved: u.moved, total: u.total))
     } else {
-      schedule(.moveTask(i), at: now + .seconds(1) / t.maxPerSecond)
+      let rate = t.maxPerSecond ?? OptimisedMoveRate.rate(backlog: q.visibleCount)
+      moveTasks[i].rate = rate
+      schedule(.moveTask(i), at: now + .seconds(1) / rate)
     }
   }
 }
