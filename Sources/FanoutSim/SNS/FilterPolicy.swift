@@ -17,7 +17,8 @@ public struct FilterPolicyError: Error, Equatable, CustomStringConvertible {
 public struct FilterPolicy: Sendable {
   indirect enum Node: Sendable {
     case leaf([Condition])
-    case nested([(String, Node)])
+    /// An object of the message body (MessageBody scope): its own keys and `$or` groups.
+    case nested(Policy)
   }
 
   enum Condition: Sendable {
@@ -43,7 +44,8 @@ public struct FilterPolicy: Sendable {
   public let source: String
 
   /// Parses and validates a policy with SNS's limits: at most 5 keys, at most 150 value
-  /// combinations, numbers within ±10^9 with at most 5 decimals.
+  /// combinations (both counted as SNS counts them: `keyCount`, `combinations`), numbers within
+  /// ±10^9 with at most 5 decimals.
   public init(json: String, scope: FilterPolicyScope = .messageAttributes) throws {
     guard let value = JSONValue.parse(json), case .object = value else {
       throw FilterPolicyError(message: "Filter policy must be a JSON object")
@@ -66,7 +68,7 @@ public struct FilterPolicy: Sendable {
     guard case .object(let members) = v else {
       throw FilterPolicyError(message: "Filter policy must be a JSON object")
     }
-    if members.isEmpty { throw FilterPolicyError(message: "Filter policy must not be empty") }
+    if members.isEmpty, depth == 0 { throw FilterPolicyError(message: "Filter policy must not be empty") }
     var keys: [(String, Node)] = []
     var alternatives: [[Policy]] = []
     for (k, member) in members {
@@ -87,15 +89,14 @@ public struct FilterPolicy: Sendable {
     case .array(let items):
       if items.isEmpty { throw FilterPolicyError(message: "Empty arrays are not allowed (key \"\(key)\")") }
       return .leaf(try items.map { try parseCondition($0, key: key) })
-    case .object(let members):
+    case .object:
       guard scope == .messageBody else {
         throw FilterPolicyError(
           message: "Nested keys are allowed only with FilterPolicyScope MessageBody (key \"\(key)\")")
       }
       if depth >= 5 { throw FilterPolicyError(message: "Filter policy is nested too deeply") }
-      var nested: [(String, Node)] = []
-      for (k, m) in members { nested.append((k, try parseNode(m, key: k, scope: scope, depth: depth + 1))) }
-      return .nested(nested)
+      // A nested object is a policy of its own level: its keys, and `$or` groups among them.
+      return .nested(try parsePolicy(v, scope: scope, depth: depth + 1))
     default:
       throw FilterPolicyError(message: "Match value must be an array (key \"\(key)\")")
     }
@@ -205,27 +206,43 @@ public struct FilterPolicy: Sendable {
     return out
   }
 
-  private static func keyCount(_ p: Policy) -> Int {
-    func leaves(_ n: Node) -> Int {
-      switch n {
-      case .leaf: return 1
-      case .nested(let m): return m.reduce(0) { $0 + leaves($1.1) }
-      }
-    }
-    let own = p.keys.reduce(0) { $0 + leaves($1.1) }
-    let alt = p.alternatives.map { $0.map(keyCount).max() ?? 0 }.reduce(0, +)
-    return own + alt
+  /// Keys as SNS counts them against its limit of 5: the top-level keys only — "For a nested
+  /// policy, only parent keys are counted"; "Nested keys don't count – Any keys nested under the
+  /// top-level keys do not count toward the five-key limit"
+  /// (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
+  /// An `$or` is not a key itself: each alternative it offers is a policy whose top-level keys are
+  /// the policy's, so a group counts as its largest alternative (AWS documents no `$or` example;
+  /// this is the count of the largest policy the `$or` expands to).
+  static func keyCount(_ p: Policy) -> Int {
+    let alternatives = p.alternatives.map { $0.map(keyCount).max() ?? 0 }.reduce(0, +)
+    return p.keys.count + alternatives
   }
 
-  private static func combinations(_ p: Policy) -> Int {
+  /// Value combinations as SNS counts them against its limit of 150: the product, over every key,
+  /// of the number of values in its array times the depth the key is nested at (1 at the top,
+  /// 2 inside one object, …) — "Calculate the total combination by multiplying the number of
+  /// nested keys with the values in each array": `{"key_a": {"key_b": {"key_c": [4 values]}},
+  /// "key_d": {"key_e": [3 values]}}` is "3 x 4 x 2 x 3 = 72"
+  /// (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html). An
+  /// `$or` adds up its alternatives (each at the depth of the object holding it), as the policies
+  /// it expands to. Checked against AWS's answers recorded by LocalStack's AWS-validated tests
+  /// (`tests/aws/services/sns/test_sns_filter_policy.py`): that example plus `"key_f": [3 values]`
+  /// (216) and an `$or` inside a nested object (160) are "too complex", a flat `$or` of exactly
+  /// 150 is accepted.
+  static func combinations(_ p: Policy) -> Int { combinations(p, depth: 1) }
+
+  private static func combinations(_ p: Policy, depth: Int) -> Int {
+    let cap = 1_000_000
     func count(_ n: Node) -> Int {
       switch n {
-      case .leaf(let c): return c.count
-      case .nested(let m): return m.reduce(1) { min($0 * count($1.1), 1_000_000) }
+      case .leaf(let c): return min(c.count * depth, cap)
+      case .nested(let inner): return combinations(inner, depth: depth + 1)
       }
     }
-    var total = p.keys.reduce(1) { min($0 * count($1.1), 1_000_000) }
-    for alt in p.alternatives { total = min(total * alt.reduce(0) { $0 + combinations($1) }, 1_000_000) }
+    var total = p.keys.reduce(1) { min($0 * count($1.1), cap) }
+    for alt in p.alternatives {
+      total = min(total * min(alt.reduce(0) { $0 + combinations($1, depth: depth) }, cap), cap)
+    }
     return total
   }
 
@@ -268,10 +285,17 @@ public struct FilterPolicy: Sendable {
     return true
   }
 
-  private static func matchBody(_ p: Policy, _ body: JSONValue) -> Bool {
-    for (key, node) in p.keys where !matchBodyNode(node, bodyValue(body, key)) { return false }
-    for alt in p.alternatives where !alt.contains(where: { matchBody($0, body) }) { return false }
+  /// Whether a body object passes a policy. At the top, a dotted key (`"order.type"`) reads the
+  /// nested member its path names; inside a nested object, keys are members.
+  private static func matchBody(_ p: Policy, _ body: JSONValue, top: Bool = true) -> Bool {
+    for (key, node) in p.keys where !matchBodyNode(node, top ? bodyValue(body, key) : body[key]) { return false }
+    for alt in p.alternatives where !alt.contains(where: { matchBody($0, body, top: top) }) { return false }
     return true
+  }
+
+  /// Whether an absent object passes a nested policy (only `exists: false` can).
+  private static func matchAbsent(_ p: Policy) -> Bool {
+    p.keys.allSatisfy { matchBodyNode($0.1, nil) } && p.alternatives.allSatisfy { $0.contains(where: matchAbsent) }
   }
 
   /// A key's value in a message body: the member of that name, else — for a dotted key, as SNS
@@ -294,14 +318,10 @@ public struct FilterPolicy: Sendable {
       if case .array(let items) = value { return matchConditions(conds, .values(items)) }
       if case .object = value { return matchConditions(conds, .unmatchable) }
       return matchConditions(conds, .values([value]))
-    case .nested(let members):
-      guard let value else {
-        return members.allSatisfy { matchBodyNode($0.1, nil) }
-      }
-      if case .array(let items) = value {
-        return items.contains { item in members.allSatisfy { matchBodyNode($0.1, item[$0.0]) } }
-      }
-      return members.allSatisfy { matchBodyNode($0.1, value[$0.0]) }
+    case .nested(let inner):
+      guard let value else { return matchAbsent(inner) }
+      if case .array(let items) = value { return items.contains { matchBody(inner, $0, top: false) } }
+      return matchBody(inner, value, top: false)
     }
   }
 

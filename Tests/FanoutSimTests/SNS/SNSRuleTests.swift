@@ -178,4 +178,87 @@ struct SNSRuleTests {
     #expect(deep.matches(attributes: [], body: "{\"a\": {\"b\": {\"c\": 11}}}"))
     #expect(!deep.matches(attributes: [], body: "{\"a\": {\"b\": {\"c\": 9}}}"))
   }
+
+  private func refusal(_ json: String, _ scope: FilterPolicyScope) -> String? {
+    do {
+      _ = try FilterPolicy(json: json, scope: scope)
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  private static let tooComplex = "Invalid parameter: FilterPolicy: Filter policy is too complex"
+  private static let tooManyKeys = "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"
+
+  /// AWS's examples and the answers AWS gave, as LocalStack's AWS-validated tests record them.
+  @Test("Filter policy complexity counts nesting: each array's values times the depth of its key; $or adds up")
+  func testFilterPolicyComplexityCountsNestingDepth() throws {
+    // AWS's example: 4 values three levels down, 3 values two levels down: 3 x 4 x 2 x 3 = 72.
+    let docs = "{\"key_a\":{\"key_b\":{\"key_c\":[1,2,3,4]}},\"key_d\":{\"key_e\":[1,2,3]}}"
+    let p = try FilterPolicy(json: docs, scope: .messageBody)
+    #expect(FilterPolicy.combinations(p.root) == 72)
+    // With "key_f": [3 values] at the top: 72 x 1 x 3 = 216, refused (plain products gave 36).
+    let more = "{\"key_a\":{\"key_b\":{\"key_c\":[1,2,3,4]}},\"key_d\":{\"key_e\":[1,2,3]},\"key_f\":[1,2,3]}"
+    #expect(refusal(more, .messageBody) == Self.tooComplex)
+    // 75 values one level down: 75 x 2 = 150, accepted; 76: 152, refused.
+    let values = { (n: Int) in (1...n).map(String.init).joined(separator: ",") }
+    #expect(refusal("{\"a\":{\"b\":[\(values(75))]}}", .messageBody) == nil)
+    #expect(refusal("{\"a\":{\"b\":[\(values(76))]}}", .messageBody) == Self.tooComplex)
+    // Flat: unchanged, one key of 151 values or 100 x 51 are refused.
+    #expect(refusal("{\"a\":[\(values(151))]}", .messageAttributes) == Self.tooComplex)
+    #expect(refusal("{\"a\":[\(values(100))],\"b\":[\(values(51))]}", .messageAttributes) == Self.tooComplex)
+    // $or: (source x metricName) + (source x metricType x metricId) + (source x metricType x spaceId).
+    func orPolicy(source: Int, spaceIds: Int) -> String {
+      "{\"source\":[\(values(source))],\"$or\":[{\"metricName\":[\(values(6))]},"
+        + "{\"metricType\":[\(values(4))],\"$or\":[{\"metricId\":[\(values(4))]},{\"spaceId\":[\(values(spaceIds))]}]}]}"
+    }
+    #expect(refusal(orPolicy(source: 4, spaceIds: 4), .messageAttributes) == Self.tooComplex, "24 + 64 + 64 = 152")
+    #expect(refusal(orPolicy(source: 3, spaceIds: 7), .messageAttributes) == nil, "18 + 48 + 84 = 150")
+    // An $or inside a nested object, its alternatives at that object's depth:
+    // (3 x 4 x 2) + (3 x 4 x 6) + (2 x 4 x 2) + (2 x 4 x 6) = 160.
+    let nestedOr =
+      "{\"$or\":[{\"metricName\":[1,2,3]},{\"namespace\":[1,2]}],"
+      + "\"detail\":{\"scope\":[1,2],\"$or\":[{\"source\":[1]},{\"type\":[1,2,3]}]}}"
+    #expect(refusal(nestedOr, .messageBody) == Self.tooComplex)
+    let q = try FilterPolicy(
+      json: "{\"detail\":{\"scope\":[1,2],\"$or\":[{\"source\":[1]},{\"type\":[1,2,3]}]}}", scope: .messageBody)
+    #expect(FilterPolicy.combinations(q.root) == 4 * 2 + 4 * 6)
+  }
+
+  @Test(
+    "Filter policy keys: only top-level keys count toward 5 in a nested policy; an $or counts as its largest branch")
+  func testFilterPolicyKeyLimitCountsTopLevelKeysOnly() throws {
+    // Six flat keys: refused with AWS's words.
+    let six = "{\"a\":[1],\"b\":[1],\"c\":[1],\"d\":[1],\"e\":[1],\"f\":[1]}"
+    #expect(refusal(six, .messageAttributes) == Self.tooManyKeys)
+    #expect(refusal(six, .messageBody) == Self.tooManyKeys)
+    // AWS's example: state, severity, message, finding are counted; finding's three nested keys are not.
+    let finding =
+      "{\"state\":[\"SUCCESS\"],\"severity\":[{\"exists\":true}],\"message\":[{\"exists\":true}],"
+      + "\"finding\":{\"standard_control\":[{\"exists\":true}],\"region\":[{\"exists\":true}],\"account\":[{\"exists\":true}]}}"
+    let p = try FilterPolicy(json: finding, scope: .messageBody)
+    #expect(FilterPolicy.keyCount(p.root) == 4)
+    // Five top-level keys, one holding six nested keys: accepted (counting leaves refused it).
+    let wide =
+      "{\"a\":[1],\"b\":[1],\"c\":[1],\"d\":[1],\"e\":{\"f\":[1],\"g\":[1],\"h\":[1],\"i\":[1],\"j\":[1],\"k\":[1]}}"
+    #expect(refusal(wide, .messageBody) == nil)
+    // $or: each alternative is a policy of the same level; the largest counts.
+    let or = "{\"a\":[1],\"b\":[1],\"$or\":[{\"c\":[1],\"d\":[1],\"e\":[1]},{\"f\":[1]}]}"
+    #expect(refusal(or, .messageAttributes) == nil)
+    let orTooMany = "{\"a\":[1],\"b\":[1],\"$or\":[{\"c\":[1],\"d\":[1],\"e\":[1],\"g\":[1]},{\"f\":[1]}]}"
+    #expect(refusal(orTooMany, .messageAttributes) == Self.tooManyKeys)
+  }
+
+  @Test("MessageBody filter policy: an $or inside a nested object matches either alternative there")
+  func nestedOrMatches() throws {
+    let p = try FilterPolicy(
+      json: "{\"detail\":{\"scope\":[\"Service\"],\"$or\":[{\"source\":[\"aws.cloudwatch\"]},{\"type\":[\"Alarm\"]}]}}",
+      scope: .messageBody)
+    #expect(p.matches(attributes: [], body: "{\"detail\":{\"scope\":\"Service\",\"source\":\"aws.cloudwatch\"}}"))
+    #expect(p.matches(attributes: [], body: "{\"detail\":{\"scope\":\"Service\",\"type\":\"Alarm\"}}"))
+    #expect(!p.matches(attributes: [], body: "{\"detail\":{\"scope\":\"Service\",\"type\":\"Other\"}}"))
+    #expect(!p.matches(attributes: [], body: "{\"detail\":{\"scope\":\"Test\",\"type\":\"Alarm\"}}"))
+    #expect(!p.matches(attributes: [], body: "{\"scope\":\"Service\",\"type\":\"Alarm\"}"), "not at the top")
+  }
 }
