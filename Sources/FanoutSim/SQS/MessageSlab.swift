@@ -44,7 +44,12 @@ struct MessageSlab {
     return (slots[s].state, slots[s].generation)
   }
 
-  /// A message's receive count, read in place.
+  /// A message's ID, read in place.
+  func messageId(_ key: Int64) -> UUID128? {
+    guard let s = slot(key) else { return nil }
+    return slots[s].messageId
+  }
+
   /// What a Lambda event record takes from a stored message, read in place (no copy of it).
   func recordFields(_ key: Int64) -> (
     sent: SimTime, firstReceive: SimTime?, attributes: [MessageAttribute], sender: Sender, sourceQueue: Int?

@@ -32,10 +32,10 @@ extension Simulation {
     return id
   }
 
-  /// ReceiveMessage from outside the pipeline. With short polling (wait 0 and the queue's
-  /// ReceiveMessageWaitTimeSeconds 0) fanout samples like SQS's subset of servers: while fewer
-  /// than 20 messages are visible each one is returned with probability 0.6 (never lost; it just
-  /// stays visible), so a receive can return fewer than asked, or none.
+  /// ReceiveMessage from outside the pipeline. With short polling (wait 0, or no wait and the
+  /// queue's ReceiveMessageWaitTimeSeconds 0) it asks a sample of the queue's servers, as SQS does
+  /// (`ShortPolling`), so below about 1,000 visible messages a receive often returns fewer than
+  /// asked, or none; nothing is lost. A long poll sees every server.
   public func receiveMessages(
     queue name: String, max: Int = 1, visibilityTimeout: SimDuration? = nil, waitTime: SimDuration? = nil
   ) throws -> [ReceivedMessage] {
@@ -51,8 +51,7 @@ extension Simulation {
     }
     if q.inFlightCount >= Limits.SQS.maxInFlightMessages { throw SQSError.overLimit(q.inFlightCount) }
     let wait = waitTime ?? q.spec.receiveMessageWaitTime
-    let sample = wait == .zero && q.visibleCount < 20 ? 0.6 : 1
-    let got = receive(q, max: max, visibilityTimeout: visibilityTimeout, consumer: "api", sample: sample)
+    let got = receive(q, max: max, visibilityTimeout: visibilityTimeout, consumer: "api", shortPoll: wait == .zero)
     if got.isEmpty { q.counters.emptyReceives += 1 }
     return got.map { r in
       let m = q.messages[r.key]!

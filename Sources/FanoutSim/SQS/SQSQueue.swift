@@ -140,6 +140,59 @@ public struct QueueCounters: Sendable, Equatable {
   public var maxDepth = 0
 }
 
+/// Short polling as SQS does it: "With short polling, the ReceiveMessage request queries only a
+/// subset of the servers (based on a weighted random distribution) to find messages that are
+/// available to include in the response. Amazon SQS sends the response right away, even if the
+/// query found no messages." — "If the number of messages in the queue is small (fewer than
+/// 1,000), you most likely get fewer messages than you requested per ReceiveMessage call. If the
+/// number of messages in the queue is extremely small, you might not receive any messages in a
+/// particular ReceiveMessage response." Long polling "queries all of the Amazon SQS servers"
+/// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html).
+///
+/// fanout's model: a queue's messages live on `servers` servers, each message on the one its
+/// message ID hashes to (fixed for its life, drawing nothing); a short poll asks `sampled` of
+/// them, drawn uniformly from the queue's own stream, and sees only the visible messages they
+/// hold — 1/32 of the queue. So a 10-message short poll fills half the time at 320 visible, 95 %
+/// of the time at 500 and virtually always from 1,000 (all but about 2 in a million), while with
+/// 10 visible it comes back empty about 3 times in 4 and with 1 visible 31 times in 32. Many small
+/// servers (1,024, 32 asked) rather than a few large ones keep the sample's size steady while
+/// short polls keep taking from the servers they ask. Nothing is lost: what a poll does not see
+/// stays visible, in its place. Long polls (and Lambda's pollers) see every server. SQS's sample
+/// is weighted in a way it does not describe; fanout's is uniform.
+public enum ShortPolling {
+  public static let servers = 1_024
+  public static let sampled = 32
+
+  /// The server a message lives on: a mix of its ID's bits (SplitMix64's finaliser), top 10 bits.
+  static func server(of id: UUID128) -> Int {
+    var x = id.hi ^ (id.lo &* 0x9E37_79B9_7F4A_7C15)
+    x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+    x ^= x >> 31
+    return Int(x >> 54)
+  }
+
+  /// The servers one short poll asks: `sampled` distinct ones, uniformly.
+  struct Sample {
+    private var words = [UInt64](repeating: 0, count: ShortPolling.servers / 64)
+
+    init(_ rng: inout SimRandom) {
+      var n = 0
+      while n < ShortPolling.sampled {
+        let s = Int(rng.next() >> 54)
+        let bit: UInt64 = 1 << UInt64(s & 63)
+        if words[s >> 6] & bit == 0 {
+          words[s >> 6] |= bit
+          n += 1
+        }
+      }
+    }
+
+    func contains(_ server: Int) -> Bool { words[server >> 6] & (1 << UInt64(server & 63)) != 0 }
+    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+  }
+}
+
 /// An SQS standard queue.
 public final class SQSQueue {
   public let index: Int

@@ -125,17 +125,21 @@ extension Simulation {
 
   /// ReceiveMessage: up to `max` visible messages, each with a new receipt, its receive count
   /// raised and its visibility timeout started. A message whose receive count has reached the
-  /// redrive policy's maxReceiveCount moves to the dead-letter queue instead.
-  func receive(_ q: SQSQueue, max: Int, visibilityTimeout: SimDuration? = nil, consumer: String, sample: Double = 1)
+  /// redrive policy's maxReceiveCount moves to the dead-letter queue instead. A short poll sees
+  /// only the messages on the servers it samples (`ShortPolling`); the rest stay as they are.
+  func receive(
+    _ q: SQSQueue, max: Int, visibilityTimeout: SimDuration? = nil, consumer: String, shortPoll: Bool = false
+  )
     -> [BatchRecord]
   {
     var out: [BatchRecord] = []
     out.reserveCapacity(Swift.min(max, q.visibleCount))
     var skipped: [(Int64, UInt32)] = []
     let vt = visibilityTimeout ?? q.spec.visibilityTimeout
+    let servers = shortPoll ? ShortPolling.Sample(&q.rng) : nil
     while out.count < max, let (key, gen) = q.visibleOrder.popFirst() {
       guard let (state, g) = q.messages.stateAndGeneration(key), state == .visible, g == gen else { continue }
-      if sample < 1, !q.rng.chance(sample) {
+      if let servers, !servers.contains(ShortPolling.server(of: q.messages.messageId(key)!)) {
         skipped.append((key, gen))
         continue
       }

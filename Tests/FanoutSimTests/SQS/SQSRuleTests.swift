@@ -186,14 +186,61 @@ struct SQSRuleTests {
     for i in 0..<10 { try sim.sendMessage(queue: "q", body: "m\(i)") }
     var total = 0
     var short = false
-    for _ in 0..<20 {
+    var polls = 0
+    while total < 10, polls < 10_000 {
+      polls += 1
       let got = try sim.receiveMessages(queue: "q", max: 10, waitTime: .zero)
       if got.count < 10 { short = true }
       for m in got { try sim.deleteMessage(queue: "q", receipt: m.receipt) }
       total += got.count
     }
     #expect(short)
-    #expect(total == 10)
+    #expect(total == 10, "every message is found in the end: \(polls) polls")
+    #expect(sim.queue(named: "q")!.depth == 0)
+    #expect(sim.conservation.holds)
+  }
+
+  @Test("Short polling samples a subset of servers: below 1,000 visible it returns fewer or none; from 1,000 it fills")
+  func testShortPollingSamplesServersBelowAThousandVisible() throws {
+    // Many messages: keep 1,000+ visible; every 10-message short poll fills.
+    let many = try queueSim([q { $0.visibilityTimeout = .s(43_200) }])
+    for i in 0..<1_000 { try many.sendMessage(queue: "q", body: "m\(i)") }
+    var full = 0
+    for i in 0..<200 {
+      if try many.receiveMessages(queue: "q", max: 10, waitTime: .zero).count == 10 { full += 1 }
+      for j in 0..<10 { try many.sendMessage(queue: "q", body: "n\(i)-\(j)") }
+    }
+    #expect(full == 200)
+
+    // Ten messages: a short poll comes back empty about 3 times in 4 (0.735), never with all ten.
+    let few = try queueSim([q()])
+    for i in 0..<10 { try few.sendMessage(queue: "q", body: "m\(i)") }
+    var empty = 0
+    var most = 0
+    for _ in 0..<400 {
+      let got = try few.receiveMessages(queue: "q", max: 10, waitTime: .zero)
+      if got.isEmpty { empty += 1 }
+      most = max(most, got.count)
+      // Put them back at once, so that ten stay visible.
+      for m in got { try few.changeMessageVisibility(queue: "q", receipt: m.receipt, timeout: .zero) }
+    }
+    #expect((240...340).contains(empty), "\(empty) of 400 empty")
+    #expect(most < 10)
+    #expect(few.queue(named: "q")!.counters.emptyReceives == empty)
+
+    // A long poll asks every server: all ten at once.
+    #expect(try few.receiveMessages(queue: "q", max: 10, waitTime: .s(1)).count == 10)
+
+    // A message lives on one server for good: the same message, the same server.
+    let id = UUID128(hi: 0x1234, lo: 0x5678)
+    #expect(ShortPolling.server(of: id) == ShortPolling.server(of: id))
+    var rng = SimRandom(seed: 1, stream: "t")
+    for _ in 0..<100 { #expect(ShortPolling.Sample(&rng).count == ShortPolling.sampled) }
+    // Random message IDs spread evenly over the 1,024 servers (100 each expected).
+    var perServer = [Int](repeating: 0, count: ShortPolling.servers)
+    var ids = SimRandom(seed: 2, stream: "ids")
+    for _ in 0..<102_400 { perServer[ShortPolling.server(of: ids.uuid())] += 1 }
+    #expect(perServer.allSatisfy { (55...145).contains($0) }, "\(perServer.min()!)…\(perServer.max()!)")
   }
 
   @Test("Approximate counts, age of oldest message, sent/received/deleted/empty-receive counters")
