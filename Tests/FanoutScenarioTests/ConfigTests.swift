@@ -69,7 +69,7 @@ struct ConfigTests {
     let sim = try s.simulation()
     var receives: [UUID128: Int] = [:]
     sim.observer = { e in
-      if case .sqsDLQ(_, _, let id, let count, _) = e.kind { receives[id] = count }
+      if case .sqsDLQ(_, _, let id, let count, _, _) = e.kind { receives[id] = count }
     }
     sim.runUntilDrained()
     let poisoned = (1...sim.tracker.fired).compactMap { sim.tracker.requestID(ofFire: $0) }.filter {

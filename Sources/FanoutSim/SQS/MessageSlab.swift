@@ -85,11 +85,11 @@ struct MessageSlab {
     return m
   }
 
-  /// Removes a message, returning only its state and ID (no copy of the message).
-  mutating func drop(_ key: Int64) -> (MessageState, UUID128)? {
+  /// Removes a message, returning only its state, ID and copy number (no copy of the message).
+  mutating func drop(_ key: Int64) -> (MessageState, UUID128, UInt16)? {
     guard let s = slot(key) else { return nil }
     release(s, key)
-    let out = (slots[s].state, slots[s].messageId)
+    let out = (slots[s].state, slots[s].messageId, slots[s].copy)
     slots[s] = MessageSlab.vacant
     return out
   }

@@ -84,7 +84,7 @@ extension Simulation {
       emit(
         .sqsRedrive(
           task: t.id, source: q.name, destination: target.name, oldMessageId: m.messageId, newMessageId: newId,
-          requestID: m.body.requestID))
+          requestID: m.body.requestID, copy: m.copy))
       moveTasks[i].moved += 1
       moved = true
       break
