@@ -24,7 +24,7 @@ func eventSummary(_ e: SimEvent) -> String {
     return "\(q) → \(d) \(mid.text.prefix(8))\(copyTag(k)) after \(c) receives"
   case .sqsExpire(let q, let mid, _, let k): return "\(q) expired \(mid.text.prefix(8))\(copyTag(k))"
   case .sqsDuplicate(let q, let mid, let k, _, _): return "\(q) \(mid.text.prefix(8)) DUPLICATE: copy \(k) visible"
-  case .sqsDuplicateRate(let q, let rate): return "\(q) duplicate rate \(percent(rate))"
+  case .sqsDuplicateRate(let q, let rate): return "\(q) duplicate rate \(percentText(rate))"
   case .sqsPurge(let q, let n): return "\(q) purged \(n)"
   case .sqsMoveTask(let id, let s, let d, let status, let moved, let total):
     return "move task \(id) \(s) → \(d ?? "sources") \(status) \(moved)/\(total)"
@@ -51,12 +51,6 @@ func eventSummary(_ e: SimEvent) -> String {
 
 /// ` copy N` for a copy at-least-once delivery left, nothing for the message as sent.
 func copyTag(_ copy: UInt16) -> String { copy == 0 ? "" : " copy \(copy)" }
-
-/// A rate as a percentage, with decimals only when it needs them (`1%`, `0.5%`).
-func percent(_ rate: Double) -> String {
-  let p = rate * 100
-  return p == p.rounded() ? "\(Int(p))%" : "\(p)%"
-}
 
 /// Whether an Events pane line is drawn in red (something went wrong) or cyan (a notification).
 func eventStyleIsAlarm(_ e: SimEvent) -> Bool {

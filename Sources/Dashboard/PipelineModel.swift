@@ -164,6 +164,8 @@ public final class PipelineModel {
   public private(set) var mappingTarget: [Int]
   public private(set) var running: [Int]
   public private(set) var failing: [Bool]
+  /// Each queue's duplicate rate, as its spec and the last `sqs.duplicate_rate` event leave it.
+  public private(set) var duplicateRates: [Double]
   public private(set) var moveTasks: [MoveTaskRow] = []
 
   public private(set) var requests: Ring<RequestRow> = Ring(capacity: PipelineModel.maxRequests)
@@ -254,6 +256,7 @@ public final class PipelineModel {
     mappingTarget = snapshot.mappings.map(\.target)
     running = snapshot.functions.map(\.running)
     failing = snapshot.functions.map { $0.failure.errorRate >= 1 }
+    duplicateRates = snapshot.queues.map(\.duplicateRate)
     let n = PipelineModel.historyLength
     queueSeries = layout.queues.map { _ in QueueSeries(n) }
     functionSeries = layout.functions.map { _ in FunctionSeries(n) }
@@ -619,7 +622,9 @@ public final class PipelineModel {
       if let id { note(id, seq) }
     case .s3Get(_, _, _, let id):
       if let id { note(id, seq) }
-    case .snsDeliveryFailed, .snsDuplicate, .sqsDuplicateRate:
+    case .sqsDuplicateRate(let queue, let rate):
+      if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }
+    case .snsDeliveryFailed, .snsDuplicate:
       break
     }
   }
