@@ -25,9 +25,10 @@ extension ScenarioParser {
       if let value = hm["value"], let j = r.json(value, path + ".handler.value"), let v = JSONValue.parse(j) {
         f.seedEdit.value = v
       }
+      if let i = hm["idempotent"], let x = r.bool(i, path + ".handler.idempotent") { f.idempotent = x }
       if case .seedService = h {
-      } else if hm["field"] != nil || hm["value"] != nil {
-        r.error(hn, path + ".handler", "field and value belong to a seed-service handler")
+      } else if hm["field"] != nil || hm["value"] != nil || hm["idempotent"] != nil {
+        r.error(hn, path + ".handler", "field, value and idempotent belong to a seed-service handler")
       }
     }
     for (k, v) in m {
@@ -47,7 +48,7 @@ extension ScenarioParser {
   }
 
   func handler(_ node: Node, _ path: String, _ names: Names) -> HandlerSpec? {
-    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value"]
+    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value", "idempotent"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     let types = ["seed-preprocessor", "seed-service", "forward"]

@@ -28,7 +28,7 @@ func runConfig(_ name: String) throws -> (Simulation, [Verdict]) {
 struct ConfigTests {
   static let files = [
     "seed-pipeline.yaml", "fanout-five.yaml", "slow-consumer.yaml", "poison-dlq.yaml", "filter-routing.yaml",
-    "partial-batch.yaml", "burst-scaling.yaml",
+    "partial-batch.yaml", "burst-scaling.yaml", "at-least-once.yaml",
   ]
 
   @Test("The list above names every scenario in config/, each once")
@@ -109,6 +109,20 @@ struct ConfigTests {
     #expect(sim.queue(named: "large")!.counters.sent == 2)
     #expect(sim.topic(named: "orders")!.counters.filteredOut == 10)
     #expect(sim.sinks[0].received == 6)
+  }
+
+  @Test("At-least-once: a duplicate makes a non-idempotent handler write and notify twice, an idempotent one never")
+  func testIdempotentHandlerIgnoresDuplicates() throws {
+    let (sim, _) = try runConfig("at-least-once.yaml")
+    let fired = sim.tracker.fired
+    let t = sim.tracker
+    #expect(t.duplicateCompletionsByStage[t.stages.firstIndex(of: "service01")!] > 0)
+    #expect(t.duplicateCompletionsByStage[t.stages.firstIndex(of: "service02")!] == 0)
+    let sink = { (name: String) in sim.sinks.first { $0.name == name }!.received }
+    #expect(sink("email01") > fired, "extra notifications from the non-idempotent service")
+    #expect(sink("email02") == fired, "exactly one per request from the idempotent one")
+    #expect(sim.queues.allSatisfy { $0.counters.duplicated > 0 })
+    #expect(sim.topic(named: "connector")!.counters.duplicated > 0)
   }
 
   @Test("Burst: the pollers ramp up well past their starting 5 concurrent batches")

@@ -167,6 +167,10 @@ public struct FunctionSpec: Sendable {
   public var failure = FailureSpec()
   /// What a seed service changes in the object it reads: the field, and its new value.
   public var seedEdit = SeedEdit()
+  /// An idempotent seed service: it puts its output with `If-None-Match: *` and, when S3 answers
+  /// 412 PreconditionFailed (the object exists: this record was processed before), skips the
+  /// record's publish. A duplicate delivery then writes nothing twice.
+  public var idempotent = false
   public init(name: String, handler: HandlerSpec) {
     self.name = name
     self.handler = handler

@@ -114,7 +114,17 @@ extension Simulation {
         return
       case .s3Put:
         let b = buckets[plan.bucket]
-        let size = b.put(inv.key, body: inv.output, at: now)
+        let size: Int
+        if functions[inv.function].spec.idempotent {
+          // put_object(..., IfNoneMatch="*"): a 412 means this record's work is already done.
+          do { size = try b.putIfAbsent(inv.key, body: inv.output, at: now) } catch {
+            inv.phase = .start
+            inv.recordIndex += 1
+            continue
+          }
+        } else {
+          size = b.put(inv.key, body: inv.output, at: now)
+        }
         emit(
           .s3Put(
             bucket: b.name, key: b.objectKey(inv.key), etag: b.etag(inv.output), size: size, body: b.body(inv.output),
