@@ -41,6 +41,8 @@ func eventSummary(_ e: SimEvent) -> String {
     }
     return "λ \(f) #\(i) \(r) \(formatSpan(d))"
   case .lambdaThrottle(let f, let t, _): return "λ \(f) THROTTLED (\(t))"
+  case .lambdaRecursiveLoop(let f, _, let n, let mid, _):
+    return "λ \(f) RECURSIVE LOOP stopped: \(mid.text.prefix(8)) after \(n) invocations"
   case .lambdaScale(let m, let a, let b): return "\(m) pollers \(a) → \(b)"
   case .lambdaMapping(let m, let on): return "\(m) trigger \(on ? "enabled" : "DISABLED")"
   case .lambdaFailure(let f, let x): return "λ \(f) failure rate \(Int(x.errorRate * 100))%"
@@ -55,7 +57,7 @@ func copyTag(_ copy: UInt16) -> String { copy == 0 ? "" : " copy \(copy)" }
 /// Whether an Events pane line is drawn in red (something went wrong) or cyan (a notification).
 func eventStyleIsAlarm(_ e: SimEvent) -> Bool {
   switch e.kind {
-  case .requestCollision, .requestFailed, .sqsDLQ, .sqsDuplicate, .snsDuplicate: return true
+  case .requestCollision, .requestFailed, .sqsDLQ, .sqsDuplicate, .snsDuplicate, .lambdaRecursiveLoop: return true
   case .lambdaResult(_, _, let outcome, _, _): return outcome != .success
   default: return false
   }
@@ -110,6 +112,8 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
     }
     if !failures.isEmpty { lines.append("  reported \(failures.count) batch item failures") }
     return lines
+  case .lambdaRecursiveLoop(let function, _, let n, _, _):
+    return ["λ \(function) not invoked: a recursive loop (\(n) invocations in this chain; Terminate)"]
   case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure: return []
   case .s3Put(_, let key, let etag, _, _, _): return ["s3.put \(key) ETag \(etag)"]
   case .s3Get(_, let key, let found, _): return ["s3.get \(key)" + (found ? "" : " → NoSuchKey")]

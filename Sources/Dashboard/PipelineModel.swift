@@ -624,7 +624,7 @@ public final class PipelineModel {
       if let id { note(id, seq) }
     case .sqsDuplicateRate(let queue, let rate):
       if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }
-    case .snsDeliveryFailed, .snsDuplicate:
+    case .snsDeliveryFailed, .snsDuplicate, .lambdaRecursiveLoop:
       break
     }
   }

@@ -8,7 +8,7 @@ extension ScenarioParser {
     let keys = [
       "name", "handler", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
       "idleLifetime",
-      "failure",
+      "failure", "RecursiveLoop",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "function", &names.functions) else {
       return nil
@@ -41,6 +41,16 @@ extension ScenarioParser {
       case "perRecord": if let x = r.durationModel(v, p) { f.perRecord = x }
       case "idleLifetime": if let x = r.duration(v, p) { f.idleLifetime = x }
       case "failure": if let x = failure(v, p) { f.failure = x }
+      case "RecursiveLoop":
+        guard let x = r.string(v, p) else { continue }
+        if let loop = RecursiveLoop(rawValue: x) {
+          f.recursiveLoop = loop
+        } else {
+          r.error(
+            v, p,
+            "1 validation error detected: Value '\(x)' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Allow, Terminate]"
+          )
+        }
       default: break
       }
     }

@@ -134,6 +134,36 @@ struct ConfigTests {
 
 @Suite("Scenario options and robustness")
 struct ScenarioOptionTests {
+  @Test("duplicateRate (queue and subscription) and RecursiveLoop are read; a bad value is refused in Lambda's words")
+  func testAtLeastOnceAndRecursionKeysAreRead() throws {
+    let base = try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)
+    let text =
+      base
+      .replacingOccurrences(
+        of: "  - name: service01\n    RedrivePolicy",
+        with: "  - name: service01\n    duplicateRate: 0.25\n    RedrivePolicy"
+      )
+      .replacingOccurrences(
+        of: "      - queue: service01\n", with: "      - queue: service01\n        duplicateRate: 0.5\n"
+      )
+      .replacingOccurrences(
+        of: "stage: service01, topic: notifier }",
+        with: "stage: service01, topic: notifier, idempotent: true }\n    RecursiveLoop: Allow")
+    let (s, d) = Scenario.parse(text, file: "t.yaml")
+    let t = try #require(s, "\(d)").topology
+    #expect(t.queues.first { $0.name == "service01" }!.duplicateRate == 0.25)
+    #expect(t.topics[0].subscriptions[0].duplicateRate == 0.5)
+    let f = t.functions.first { $0.name == "service01" }!
+    #expect(f.recursiveLoop == .allow && f.idempotent)
+    #expect(t.functions.first { $0.name == "service02" }!.recursiveLoop == .terminate)
+    let bad = text.replacingOccurrences(of: "RecursiveLoop: Allow", with: "RecursiveLoop: Sometimes")
+      .replacingOccurrences(of: "duplicateRate: 0.25", with: "duplicateRate: 2")
+    let (none, problems) = Scenario.parse(bad, file: "t.yaml")
+    #expect(none == nil)
+    #expect(problems.contains { $0.message.contains("Member must satisfy enum value set: [Allow, Terminate]") })
+    #expect(problems.contains { $0.path.hasSuffix("duplicateRate") })
+  }
+
   @Test("A seed-service handler changes the field and value it is given")
   func fieldAndValue() throws {
     let text = try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)

@@ -203,6 +203,9 @@ public enum EventKind: Sendable {
   case lambdaResult(
     function: String, invocation: Int, outcome: InvocationOutcome, duration: SimDuration, batchItemFailures: [String])
   case lambdaThrottle(function: String, trigger: String, records: Int)
+  /// Lambda stopped an invocation as a recursive loop (RecursiveInvocationsDropped): `messageId`'s
+  /// chain had invoked the function `invocations` times; the batch of `records` stays in flight.
+  case lambdaRecursiveLoop(function: String, trigger: String, invocations: Int, messageId: UUID128, records: Int)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
   case lambdaFailure(function: String, failure: FailureSpec)
@@ -237,6 +240,7 @@ public enum EventKind: Sendable {
     case .lambdaInvoke: return "lambda.invoke"
     case .lambdaResult: return "lambda.result"
     case .lambdaThrottle: return "lambda.throttle"
+    case .lambdaRecursiveLoop: return "lambda.recursive_loop"
     case .lambdaScale: return "lambda.scale"
     case .lambdaMapping: return "lambda.mapping"
     case .lambdaFailure: return "lambda.failure"
@@ -388,6 +392,12 @@ extension SimEvent {
     case .lambdaThrottle(let function, let trigger, let records):
       w.string("function", function)
       w.string("trigger", trigger)
+      w.int("records", records)
+    case .lambdaRecursiveLoop(let function, let trigger, let invocations, let mid, let records):
+      w.string("function", function)
+      w.string("trigger", trigger)
+      w.int("invocations", invocations)
+      w.string("message_id", mid.text)
       w.int("records", records)
     case .lambdaScale(let mapping, let from, let to):
       w.string("mapping", mapping)

@@ -171,6 +171,8 @@ public struct FunctionSpec: Sendable {
   /// 412 PreconditionFailed (the object exists: this record was processed before), skips the
   /// record's publish. A duplicate delivery then writes nothing twice.
   public var idempotent = false
+  /// Recursive loop detection (PutFunctionRecursionConfig): Terminate (AWS's default) or Allow.
+  public var recursiveLoop = RecursiveLoop.terminate
   public init(name: String, handler: HandlerSpec) {
     self.name = name
     self.handler = handler

@@ -58,7 +58,9 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     case .snsPublish, .s3Get, .forward:
       do {
-        try publish(topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
+        try publish(
+          topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [],
+          chain: outgoingChain(inv, record: 0))
       } catch {
         finish(inv, .error(error.description))
         return
@@ -135,7 +137,9 @@ extension Simulation {
       case .snsPublish, .forward:
         let id = inv.requestID!
         do {
-          try publish(topics[topic], message: .requestRef(id), subject: nil, attributes: [])
+          try publish(
+            topics[topic], message: .requestRef(id), subject: nil, attributes: [],
+            chain: outgoingChain(inv, record: inv.recordIndex))
         } catch {
           finish(inv, .error(error.description))
           return
@@ -173,14 +177,17 @@ extension Simulation {
       }
       do {
         if let topic {
-          try publish(topics[topic], message: message, subject: nil, attributes: [])
+          try publish(
+            topics[topic], message: message, subject: nil, attributes: [],
+            chain: outgoingChain(inv, record: inv.recordIndex))
         } else if let queue {
           let q = queues[queue]
           let size = message.byteCount
           if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
           enqueue(
             q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delay,
-            sentTime: now, enqueueTime: now, sender: .api, source: functions[inv.function].sendSource)
+            sentTime: now, enqueueTime: now, sender: .api, chain: outgoingChain(inv, record: inv.recordIndex),
+            source: functions[inv.function].sendSource)
         }
       } catch {
         finish(inv, .error("\(error)"))

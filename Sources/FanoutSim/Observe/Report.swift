@@ -175,6 +175,8 @@ public struct RunReport {
           o.int("throttles", c.throttles)
           o.int("cold_starts", c.coldStarts)
           o.int("max_concurrency", c.maxConcurrency)
+          // RecursiveInvocationsDropped, only when Lambda stopped a loop (every other report unchanged).
+          if c.recursiveInvocationsDropped > 0 { o.int("recursive_invocations_dropped", c.recursiveInvocationsDropped) }
           o.double(
             "avg_duration_ms",
             c.invocations == 0 ? 0 : Double(c.totalDuration.microseconds) / Double(c.invocations) / 1_000)
@@ -273,6 +275,11 @@ public struct RunReport {
         pad(f.name, 16) + pad(String(f.counters.invocations), 9) + pad(String(f.counters.errors), 8)
           + pad(String(f.counters.timeouts), 10) + pad(String(f.counters.throttles), 11)
           + pad(String(f.counters.coldStarts), 7) + pad(String(f.counters.maxConcurrency), 10) + formatSpan(avg))
+    }
+    for f in sim.functions where f.counters.recursiveInvocationsDropped > 0 {
+      out.append(
+        "          \(f.name): recursive loop, \(f.counters.recursiveInvocationsDropped) invocations stopped "
+          + "(RecursiveInvocationsDropped)")
     }
     out.append("")
     out.append(pad("topic", 16) + pad("published", 11) + pad("delivered", 11) + pad("filtered", 10) + "failed")

@@ -7,14 +7,15 @@ extension Simulation {
   /// delivery to each match after the delivery delay.
   @discardableResult
   func publish(
-    _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false
+    _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false,
+    chain: RecursionChain = RecursionChain()
   ) throws(SNSError) -> UUID128 {
     let size = message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
     if size > Limits.SNS.maxPublishBytes { throw .messageTooLong(size) }
     if message.byteCount == 0 { throw .invalidParameter("Invalid parameter: Empty message") }
     let n = SNSNotification(
       messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,
-      attributes: attributes, region: topology.region, injected: injected)
+      attributes: attributes, region: topology.region, injected: injected, chain: chain)
     t.counters.published += 1
     // Who got it and who did not, for observers: when no filter policy left anyone out, the
     // topic's own list of endpoints (shared, not built per publish).
@@ -80,7 +81,7 @@ extension Simulation {
       enqueue(
         q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delay,
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
-        source: t.sendSource)
+        chain: n.chain, source: t.sendSource)
       if !duplicate, t.subscriptions[si].spec.duplicateRate > 0 { maybeDeliverTwice(n, t, si) }
     } else if let si2 = t.subscriptions[si].sink {
       t.subscriptions[si].delivered += 1

@@ -53,6 +53,12 @@ struct MessageSlab {
     return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender, slots[s].sourceQueue)
   }
 
+  /// A message's chain of invocations (recursive loop detection), read in place.
+  func recursionChain(_ key: Int64) -> RecursionChain? {
+    guard let s = slot(key) else { return nil }
+    return slots[s].chain
+  }
+
   func receivedAt(_ key: Int64) -> SimTime? {
     guard let s = slot(key) else { return nil }
     return slots[s].receivedAt

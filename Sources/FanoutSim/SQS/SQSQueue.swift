@@ -93,6 +93,8 @@ public struct StoredMessage: Sendable {
   /// 0 for the message as sent; from 1, a copy that at-least-once delivery left (the same
   /// MessageId, stored and received on its own: see `AtLeastOnce.swift`).
   public var copy: UInt16 = 0
+  /// The chain of Lambda invocations that led to this message (recursive loop detection).
+  public var chain = RecursionChain()
 }
 
 struct QueueTimer: Comparable {

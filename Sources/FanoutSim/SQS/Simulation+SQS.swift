@@ -7,7 +7,8 @@ extension Simulation {
     _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: SimDuration,
     sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
     sender: Sender, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
-    snsMessageId: UUID128? = nil, copy: UInt16 = 0, source: @autoclosure () -> String
+    snsMessageId: UUID128? = nil, copy: UInt16 = 0, chain: RecursionChain = RecursionChain(),
+    source: @autoclosure () -> String
   ) -> Int64 {
     let serial = nextMessageKey
     nextMessageKey += 1
@@ -17,7 +18,7 @@ extension Simulation {
         messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
         firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
         until: delayed ? now + delay : .epoch, generation: 0, sender: sender, sourceQueue: sourceQueue,
-        injected: injected, serial: serial, copy: copy))
+        injected: injected, serial: serial, copy: copy, chain: chain))
     if isMove {
       q.counters.movedIn += 1
     } else {
@@ -183,7 +184,8 @@ extension Simulation {
     enqueue(
       dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: .zero, sentTime: m.sentTime,
       enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,
-      sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, copy: m.copy, source: "dlq")
+      sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, copy: m.copy, chain: m.chain,
+      source: "dlq")
   }
 
   /// DeleteMessage with the receipt of one receive: deletes only when it is the latest receipt.
