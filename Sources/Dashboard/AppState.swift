@@ -86,6 +86,8 @@ public enum Action: Equatable, Sendable {
   case togglePause, faster, slower, stepEvent
   case focusNext, focusPrevious, up, down, pageUp, pageDown, open, back
   case redrive
+  /// At-least-once delivery on the selected queue: duplicates off → 1 % → 10 % → off.
+  case cycleDuplicates
   case inject, injectByID, editMessage, editAttributes
   /// Keys while a line is being typed.
   case editorType(Character)

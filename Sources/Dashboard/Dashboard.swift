@@ -46,7 +46,7 @@ public final class Dashboard {
       requestID: { i in
         let n = m.requests.count
         return i < n ? m.requests[n - 1 - i].id : nil
-      }, queues: l.queues.map(\.name), injectTargets: injectTargets(l))
+      }, queues: l.queues.map(\.name), injectTargets: injectTargets(l), duplicateRates: m.duplicateRates)
   }
 
   /// Applies an action; returns the commands it led to (already applied to the simulation).

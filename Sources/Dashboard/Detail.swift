@@ -118,6 +118,7 @@ func queueDetail(_ qi: Int, _ m: PipelineModel) -> [String] {
     "MaximumMessageSize                     \(sp.maximumMessageSize) B",
     "ReceiveMessageWaitTimeSeconds          \(sp.receiveMessageWaitTime.wholeSeconds) s",
     "RedrivePolicy                          " + redrive,
+    "duplicateRate (fanout)                 " + percentText(snap.duplicateRate),
   ]
   lines += [
     "", "NumberOfMessagesSent                   \(c.sent)",
@@ -126,6 +127,7 @@ func queueDetail(_ qi: Int, _ m: PipelineModel) -> [String] {
     "NumberOfEmptyReceives                  \(snap.emptyReceives)",
     "moved to DLQ / moved in                \(c.movedToDLQ) / \(c.movedIn)",
     "expired / purged                       \(c.expired) / \(c.purged)",
+    "copies left (at-least-once)            \(c.duplicated)",
     "largest depth                          \(c.maxDepth)",
   ]
   for t in m.snapshot.moveTasks where t.source == qi {

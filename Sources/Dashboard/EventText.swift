@@ -13,16 +13,22 @@ func eventSummary(_ e: SimEvent) -> String {
   case .snsPublish(let t, _, let m, _, _, let to, _, _, _): return "\(t) ← \(m.text) → \(to.count) subs"
   case .snsNotify(let t, let ep, _, let m, _): return "\(t) → \(ep): \(m.text)"
   case .snsDeliveryFailed(let t, let ep, _, let r): return "\(t) → \(ep) FAILED: \(r)"
+  case .snsDuplicate(let t, let ep, let mid): return "\(t) → \(ep) \(mid.text.prefix(8)) DUPLICATE delivery"
   case .sqsSend(let q, let mid, _, _, let size, _, _): return "\(q) ← \(mid.text.prefix(8)) (\(size) B)"
-  case .sqsReceive(let q, let mid, let c, _, let who): return "\(q) → \(who) \(mid.text.prefix(8)) rc=\(c)"
-  case .sqsDelete(let q, let mid, _): return "\(q) deleted \(mid.text.prefix(8))"
-  case .sqsVisible(let q, let mid, let r): return "\(q) \(mid.text.prefix(8)) visible (\(r.rawValue))"
-  case .sqsDLQ(let q, let d, let mid, let c, _): return "\(q) → \(d) \(mid.text.prefix(8)) after \(c) receives"
-  case .sqsExpire(let q, let mid, _): return "\(q) expired \(mid.text.prefix(8))"
+  case .sqsReceive(let q, let mid, let c, _, let who, let k):
+    return "\(q) → \(who) \(mid.text.prefix(8))\(copyTag(k)) rc=\(c)"
+  case .sqsDelete(let q, let mid, _, let k): return "\(q) deleted \(mid.text.prefix(8))\(copyTag(k))"
+  case .sqsVisible(let q, let mid, let r, let k):
+    return "\(q) \(mid.text.prefix(8))\(copyTag(k)) visible (\(r.rawValue))"
+  case .sqsDLQ(let q, let d, let mid, let c, _, let k):
+    return "\(q) → \(d) \(mid.text.prefix(8))\(copyTag(k)) after \(c) receives"
+  case .sqsExpire(let q, let mid, _, let k): return "\(q) expired \(mid.text.prefix(8))\(copyTag(k))"
+  case .sqsDuplicate(let q, let mid, let k, _, _): return "\(q) \(mid.text.prefix(8)) DUPLICATE: copy \(k) visible"
+  case .sqsDuplicateRate(let q, let rate): return "\(q) duplicate rate \(percentText(rate))"
   case .sqsPurge(let q, let n): return "\(q) purged \(n)"
   case .sqsMoveTask(let id, let s, let d, let status, let moved, let total):
     return "move task \(id) \(s) → \(d ?? "sources") \(status) \(moved)/\(total)"
-  case .sqsRedrive(_, let s, let d, let old, let new, _):
+  case .sqsRedrive(_, let s, let d, let old, let new, _, _):
     return "redrive \(s) → \(d) \(old.text.prefix(8)) as \(new.text.prefix(8))"
   case .lambdaInvoke(let f, let i, let cold, _, let ids, _):
     return "λ \(f) #\(i) \(cold ? "cold" : "warm") batch \(ids.count)"
@@ -35,6 +41,8 @@ func eventSummary(_ e: SimEvent) -> String {
     }
     return "λ \(f) #\(i) \(r) \(formatSpan(d))"
   case .lambdaThrottle(let f, let t, _): return "λ \(f) THROTTLED (\(t))"
+  case .lambdaRecursiveLoop(let f, _, let n, let mid, _):
+    return "λ \(f) RECURSIVE LOOP stopped: \(mid.text.prefix(8)) after \(n) invocations"
   case .lambdaScale(let m, let a, let b): return "\(m) pollers \(a) → \(b)"
   case .lambdaMapping(let m, let on): return "\(m) trigger \(on ? "enabled" : "DISABLED")"
   case .lambdaFailure(let f, let x): return "λ \(f) failure rate \(Int(x.errorRate * 100))%"
@@ -43,10 +51,13 @@ func eventSummary(_ e: SimEvent) -> String {
   }
 }
 
+/// ` copy N` for a copy at-least-once delivery left, nothing for the message as sent.
+func copyTag(_ copy: UInt16) -> String { copy == 0 ? "" : " copy \(copy)" }
+
 /// Whether an Events pane line is drawn in red (something went wrong) or cyan (a notification).
 func eventStyleIsAlarm(_ e: SimEvent) -> Bool {
   switch e.kind {
-  case .requestCollision, .requestFailed, .sqsDLQ: return true
+  case .requestCollision, .requestFailed, .sqsDLQ, .sqsDuplicate, .snsDuplicate, .lambdaRecursiveLoop: return true
   case .lambdaResult(_, _, let outcome, _, _): return outcome != .success
   default: return false
   }
@@ -70,16 +81,22 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
   case .snsNotify(let topic, let endpoint, _, _, _): return ["notified \(endpoint) via \(topic)"]
   case .snsDeliveryFailed(let topic, let endpoint, _, let reason):
     return ["delivery from \(topic) to \(endpoint) failed: \(reason)"]
+  case .snsDuplicate(let topic, let endpoint, _):
+    return ["\(topic) will deliver to \(endpoint) a second time (at-least-once delivery)"]
   case .sqsSend(let queue, let mid, _, _, _, _, _): return ["sqs.send \(queue) \(mid.text)"]
-  case .sqsReceive(let queue, _, let count, let until, _):
-    return ["sqs.receive \(queue) receive #\(count), visible again at \(until.iso8601Millis)"]
-  case .sqsDelete(let queue, _, _): return ["sqs.delete \(queue)"]
-  case .sqsVisible(let queue, _, let reason): return ["visible again in \(queue) (\(reason.rawValue))"]
-  case .sqsDLQ(_, let dlq, _, let count, _): return ["moved to \(dlq) after \(count) receives"]
-  case .sqsExpire(let queue, _, _): return ["expired in \(queue) (MessageRetentionPeriod)"]
+  case .sqsReceive(let queue, _, let count, let until, _, let k):
+    return ["sqs.receive \(queue)\(copyTag(k)) receive #\(count), visible again at \(until.iso8601Millis)"]
+  case .sqsDelete(let queue, _, _, let k): return ["sqs.delete \(queue)\(copyTag(k))"]
+  case .sqsVisible(let queue, _, let reason, let k):
+    return ["visible again in \(queue)\(copyTag(k)) (\(reason.rawValue))"]
+  case .sqsDLQ(_, let dlq, _, let count, _, let k): return ["moved\(copyTag(k)) to \(dlq) after \(count) receives"]
+  case .sqsExpire(let queue, _, _, let k): return ["expired in \(queue)\(copyTag(k)) (MessageRetentionPeriod)"]
+  case .sqsDuplicate(let queue, _, let k, _, _):
+    return ["a copy (\(k)) stays visible in \(queue): a server missed the receive (at-least-once delivery)"]
+  case .sqsDuplicateRate: return []
   case .sqsPurge(let queue, _): return ["purged from \(queue)"]
   case .sqsMoveTask: return []
-  case .sqsRedrive(let task, let source, let destination, _, let new, _):
+  case .sqsRedrive(let task, let source, let destination, _, let new, _, _):
     return ["redriven from \(source) to \(destination) by move task \(task) (new message \(new.text))"]
   case .lambdaInvoke(let function, let inv, let cold, _, let ids, let records):
     var lines = ["λ \(function) #\(inv) \(cold ? "cold" : "warm") start, batch of \(ids.count)"]
@@ -95,6 +112,8 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
     }
     if !failures.isEmpty { lines.append("  reported \(failures.count) batch item failures") }
     return lines
+  case .lambdaRecursiveLoop(let function, _, let n, _, _):
+    return ["λ \(function) not invoked: a recursive loop (\(n) invocations in this chain; Terminate)"]
   case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure: return []
   case .s3Put(_, let key, let etag, _, _, _): return ["s3.put \(key) ETag \(etag)"]
   case .s3Get(_, let key, let found, _): return ["s3.get \(key)" + (found ? "" : " → NoSuchKey")]

@@ -43,6 +43,10 @@ public let keyBindings: [Binding] = [
     "redrive the selected dead-letter queue back to its source queues (optimised rate; again cancels)"
   ) { _ in .redrive },
   Binding(
+    [.char("d")], "d",
+    "at-least-once delivery on the selected queue: receives leave a copy 1 % → 10 % → off (duplicateRate)"
+  ) { _ in .cycleDuplicates },
+  Binding(
     [.char("i")], "i", "inject the selected request at any stage: a topic (its subscribers) or one queue; Enter chooses"
   ) { _ in .inject },
   Binding([.char("I")], "I", "inject a request by typing its ID") { _ in .injectByID },

@@ -57,6 +57,8 @@ struct TrackedMessage {
   var consumer = ""
   var invocation: Int?
   var record: LambdaRecord?
+  /// A copy at-least-once delivery left (from 1), kept under `PipelineModel.key(_:copy:)`.
+  var copy: UInt16 = 0
 
   mutating func receive(count: Int, at t: SimTime, until: SimTime, by who: String) {
     state = .inFlight
@@ -162,6 +164,8 @@ public final class PipelineModel {
   public private(set) var mappingTarget: [Int]
   public private(set) var running: [Int]
   public private(set) var failing: [Bool]
+  /// Each queue's duplicate rate, as its spec and the last `sqs.duplicate_rate` event leave it.
+  public private(set) var duplicateRates: [Double]
   public private(set) var moveTasks: [MoveTaskRow] = []
 
   public private(set) var requests: Ring<RequestRow> = Ring(capacity: PipelineModel.maxRequests)
@@ -252,6 +256,7 @@ public final class PipelineModel {
     mappingTarget = snapshot.mappings.map(\.target)
     running = snapshot.functions.map(\.running)
     failing = snapshot.functions.map { $0.failure.errorRate >= 1 }
+    duplicateRates = snapshot.queues.map(\.duplicateRate)
     let n = PipelineModel.historyLength
     queueSeries = layout.queues.map { _ in QueueSeries(n) }
     functionSeries = layout.functions.map { _ in FunctionSeries(n) }
@@ -324,9 +329,16 @@ public final class PipelineModel {
     return (m.receiveCount, first, m.receivedAt, m.consumer)
   }
 
+  /// Where the model keeps a message: under its ID, or for a copy, under its ID mixed with the
+  /// copy number (the mix undoes itself: the key of a copy's key is the ID).
+  static func key(_ id: UUID128, copy: UInt16) -> UUID128 {
+    copy == 0 ? id : UUID128(hi: id.hi ^ 0x0C0F_7000_0000_0000, lo: id.lo ^ (UInt64(copy) &* 0x9E37_79B9_7F4A_7C15))
+  }
+
   private func inFlightRow(_ id: UUID128, _ m: TrackedMessage) -> InFlightRow {
     InFlightRow(
-      queue: layout.queues[m.queue].name, messageId: id, requestID: m.request, receiveCount: m.receiveCount,
+      queue: layout.queues[m.queue].name, messageId: PipelineModel.key(id, copy: m.copy), requestID: m.request,
+      receiveCount: m.receiveCount,
       receivedAt: m.receivedAt, visibleUntil: m.visibleUntil, invocation: m.invocation)
   }
 
@@ -503,8 +515,9 @@ public final class PipelineModel {
       if let id {
         if let s = stageOfQueue[q] { setStage(id, s, .queued, noting: seq) } else { note(id, seq) }
       }
-    case .sqsReceive(let queue, let mid, let receiveCount, let until, let consumer):
+    case .sqsReceive(let queue, let id, let receiveCount, let until, let consumer, let copy):
       guard let q = queueIndex.index(of: queue) else { break }
+      let mid = PipelineModel.key(id, copy: copy)
       receivedNow[q] += 1
       var request: RequestID?
       if let i = messages.index(forKey: mid) {
@@ -518,12 +531,21 @@ public final class PipelineModel {
         count(q, .inFlight, +1)
       }
       if let id = request { note(id, seq) }
-    case .sqsDelete(let queue, let mid, _):
+    case .sqsDelete(let queue, let id, _, let copy):
       guard let q = queueIndex.index(of: queue) else { break }
       deletedNow[q] += 1
-      if let id = forget(mid) { note(id, seq) }
-    case .sqsVisible(let queue, let mid, let reason):
+      if let id = forget(PipelineModel.key(id, copy: copy)) { note(id, seq) }
+    case .sqsDuplicate(let queue, let id, let copy, let of, _):
       guard let q = queueIndex.index(of: queue) else { break }
+      let request = messages[PipelineModel.key(id, copy: of)]?.request
+      var m = TrackedMessage(queue: q, state: .visible, request: request)
+      m.copy = copy
+      messages[PipelineModel.key(id, copy: copy)] = m
+      count(q, .visible, +1)
+      if let request { note(request, seq) }
+    case .sqsVisible(let queue, let id, let reason, let copy):
+      guard let q = queueIndex.index(of: queue) else { break }
+      let mid = PipelineModel.key(id, copy: copy)
       let from: MessageState = reason == .delayEnded ? .delayed : .inFlight
       if let id = move(mid, q, from: from, to: .visible) {
         if let s = stageOfQueue[q], reason == .visibilityTimeout {
@@ -532,7 +554,8 @@ public final class PipelineModel {
           note(id, seq)
         }
       }
-    case .sqsDLQ(let queue, let dlq, let mid, _, let id):
+    case .sqsDLQ(let queue, let dlq, let messageId, _, let id, let copy):
+      let mid = PipelineModel.key(messageId, copy: copy)
       if let i = messages.index(forKey: mid), let d = queueIndex.index(of: dlq) {
         count(messages.values[i].queue, messages.values[i].state, -1)
         messages.values[i].queue = d
@@ -542,10 +565,10 @@ public final class PipelineModel {
       if let id, let q = queueIndex.index(of: queue), let s = stageOfQueue[q] {
         setStage(id, s, .deadLetter, noting: seq)
       }
-    case .sqsExpire(_, let mid, _):
-      forget(mid)
-    case .sqsRedrive(_, _, let destination, let old, _, let id):
-      forget(old)
+    case .sqsExpire(_, let mid, _, let copy):
+      forget(PipelineModel.key(mid, copy: copy))
+    case .sqsRedrive(_, _, let destination, let old, _, let id, let copy):
+      forget(PipelineModel.key(old, copy: copy))
       if let id {
         if let d = queueIndex.index(of: destination), let s = stageOfQueue[d] {
           setStage(id, s, .queued, noting: seq)
@@ -599,7 +622,9 @@ public final class PipelineModel {
       if let id { note(id, seq) }
     case .s3Get(_, _, _, let id):
       if let id { note(id, seq) }
-    case .snsDeliveryFailed:
+    case .sqsDuplicateRate(let queue, let rate):
+      if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }
+    case .snsDeliveryFailed, .snsDuplicate, .lambdaRecursiveLoop:
       break
     }
   }

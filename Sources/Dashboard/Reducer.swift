@@ -31,13 +31,16 @@ public struct ReduceContext {
   public var requestID: (Int) -> RequestID?
   /// The queues, in the Queues pane's order.
   public var queues: [String]
+  /// Each queue's duplicate rate now (at-least-once delivery), in the Queues pane's order.
+  public var duplicateRates: [Double]
   public var injectTargets: [(label: String, topic: String?, queue: String?)]
 
   public init(
     rows: @escaping (Pane) -> Int = { _ in 0 }, detailLines: Int = 0, services: [ServiceInfo] = [],
     openable: @escaping (Pane, Int) -> Detail? = { _, _ in nil },
     requestID: @escaping (Int) -> RequestID? = { _ in nil },
-    queues: [String] = [], injectTargets: [(label: String, topic: String?, queue: String?)] = []
+    queues: [String] = [], injectTargets: [(label: String, topic: String?, queue: String?)] = [],
+    duplicateRates: [Double] = []
   ) {
     self.rows = rows
     self.detailLines = detailLines
@@ -45,6 +48,7 @@ public struct ReduceContext {
     self.openable = openable
     self.requestID = requestID
     self.queues = queues
+    self.duplicateRates = duplicateRates
     self.injectTargets = injectTargets
   }
 }
@@ -62,7 +66,7 @@ public func reduce(_ s: inout AppState, _ a: Action, _ ctx: ReduceContext) -> [C
   if s.replaying {
     switch a {
     case .fire, .fireBurst, .toggleMapping, .chooseFailure, .toggleFailure, .stepEvent, .redrive, .inject, .injectByID,
-      .editMessage, .editAttributes:
+      .editMessage, .editAttributes, .cycleDuplicates:
       s.message = "replaying: the recording gives the commands"
       return []
     default: break
@@ -198,6 +202,19 @@ public func reduce(_ s: inout AppState, _ a: Action, _ ctx: ReduceContext) -> [C
       return []
     }
     return [.redrive(queue: ctx.queues[s.selected(.queues)])]
+  case .cycleDuplicates:
+    guard s.details.isEmpty, s.focus == .queues, s.selected(.queues) < ctx.queues.count else {
+      s.message = "select a queue in the Queues pane to switch its duplicates (at-least-once delivery)"
+      return []
+    }
+    let i = s.selected(.queues)
+    let now = i < ctx.duplicateRates.count ? ctx.duplicateRates[i] : 0
+    let next = now == 0 ? 0.01 : now < 0.1 ? 0.1 : 0
+    s.message =
+      next > 0
+      ? "\(ctx.queues[i]): \(percentText(next)) of receives leave a copy (at-least-once delivery)"
+      : "\(ctx.queues[i]): no duplicates"
+    return [.setDuplicateRate(queue: ctx.queues[i], rate: next)]
   case .saveReplay:
     s.saveRequested = true
     return []

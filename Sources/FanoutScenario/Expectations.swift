@@ -27,6 +27,12 @@ extension Expectation {
     case .p99LatencyBelow(let bound):
       let p99 = LatencySummary(t.endToEnd).p99
       return Verdict(held: p99 < bound, text: "p99 end-to-end latency below \(formatSpan(bound)): \(formatSpan(p99))")
+    case .minDuplicateStageCompletions(let stage, let n), .maxDuplicateStageCompletions(let stage, let n):
+      let got = t.stages.firstIndex(of: stage).map { t.duplicateCompletionsByStage[$0] } ?? 0
+      if case .minDuplicateStageCompletions = self {
+        return Verdict(held: got >= n, text: "at least \(n) repeated completions of stage \(stage): \(got)")
+      }
+      return Verdict(held: got <= n, text: "at most \(n) repeated completions of stage \(stage): \(got)")
     case .maxAgeOfOldestMessage(let name, let bound):
       let age = sim.queue(named: name)?.ageOfOldestMessage(now: sim.now) ?? .zero
       return Verdict(

@@ -12,6 +12,10 @@ public enum Expectation: Equatable, Sendable {
   case maxInQueue(String, Int)
   case p99LatencyBelow(SimDuration)
   case maxAgeOfOldestMessage(String, SimDuration)
+  /// At least N stage completions of this stage were repeats (a non-idempotent handler, at-least-once delivery).
+  case minDuplicateStageCompletions(String, Int)
+  /// At most N stage completions of this stage were repeats.
+  case maxDuplicateStageCompletions(String, Int)
 }
 
 /// A whole scenario file, validated.

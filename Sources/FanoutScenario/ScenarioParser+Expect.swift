@@ -7,7 +7,7 @@ extension ScenarioParser {
   func expect(_ node: Node, _ names: Names) -> [Expectation] {
     let keys = [
       "allRequestsComplete", "maxFailedRequests", "maxInDeadLetterQueues", "maxInQueue", "p99LatencyBelow",
-      "maxAgeOfOldestMessage",
+      "maxAgeOfOldestMessage", "minDuplicateStageCompletions", "maxDuplicateStageCompletions",
     ]
     var out: [Expectation] = []
     for (k, v) in r.mapping(node, "expect", keys: keys) ?? [] {
@@ -17,6 +17,17 @@ extension ScenarioParser {
       case "maxFailedRequests": if let n = r.int(v, p, 0...100_000_000) { out.append(.maxFailedRequests(n)) }
       case "maxInDeadLetterQueues": if let n = r.int(v, p, 0...100_000_000) { out.append(.maxInDeadLetterQueues(n)) }
       case "p99LatencyBelow": if let d = r.duration(v, p) { out.append(.p99LatencyBelow(d)) }
+      case "minDuplicateStageCompletions", "maxDuplicateStageCompletions":
+        guard case .mapping(let m) = v else {
+          r.error(v, p, "expected a mapping of stage names (a seed service's stage) to counts")
+          continue
+        }
+        for (sk, sv) in m {
+          guard let stage = sk.string, let n = r.int(sv, p + "." + stage, 0...100_000_000) else { continue }
+          out.append(
+            k == "minDuplicateStageCompletions"
+              ? .minDuplicateStageCompletions(stage, n) : .maxDuplicateStageCompletions(stage, n))
+        }
       case "maxInQueue", "maxAgeOfOldestMessage":
         guard case .mapping(let m) = v else {
           r.error(v, p, "expected a mapping of queue names to limits")

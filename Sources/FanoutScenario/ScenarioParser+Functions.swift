@@ -8,7 +8,7 @@ extension ScenarioParser {
     let keys = [
       "name", "handler", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
       "idleLifetime",
-      "failure",
+      "failure", "RecursiveLoop",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "function", &names.functions) else {
       return nil
@@ -25,9 +25,10 @@ extension ScenarioParser {
       if let value = hm["value"], let j = r.json(value, path + ".handler.value"), let v = JSONValue.parse(j) {
         f.seedEdit.value = v
       }
+      if let i = hm["idempotent"], let x = r.bool(i, path + ".handler.idempotent") { f.idempotent = x }
       if case .seedService = h {
-      } else if hm["field"] != nil || hm["value"] != nil {
-        r.error(hn, path + ".handler", "field and value belong to a seed-service handler")
+      } else if hm["field"] != nil || hm["value"] != nil || hm["idempotent"] != nil {
+        r.error(hn, path + ".handler", "field, value and idempotent belong to a seed-service handler")
       }
     }
     for (k, v) in m {
@@ -40,6 +41,16 @@ extension ScenarioParser {
       case "perRecord": if let x = r.durationModel(v, p) { f.perRecord = x }
       case "idleLifetime": if let x = r.duration(v, p) { f.idleLifetime = x }
       case "failure": if let x = failure(v, p) { f.failure = x }
+      case "RecursiveLoop":
+        guard let x = r.string(v, p) else { continue }
+        if let loop = RecursiveLoop(rawValue: x) {
+          f.recursiveLoop = loop
+        } else {
+          r.error(
+            v, p,
+            "1 validation error detected: Value '\(x)' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Allow, Terminate]"
+          )
+        }
       default: break
       }
     }
@@ -47,7 +58,7 @@ extension ScenarioParser {
   }
 
   func handler(_ node: Node, _ path: String, _ names: Names) -> HandlerSpec? {
-    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value"]
+    let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value", "idempotent"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     let types = ["seed-preprocessor", "seed-service", "forward"]

@@ -7,7 +7,7 @@ extension ScenarioParser {
   func queue(_ node: Node, _ path: String, _ names: Names) -> QueueSpec? {
     let keys = [
       "name", "VisibilityTimeout", "DelaySeconds", "MessageRetentionPeriod", "MaximumMessageSize",
-      "ReceiveMessageWaitTimeSeconds", "RedrivePolicy",
+      "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "duplicateRate",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "queue", &names.queues) else {
       return nil
@@ -25,6 +25,7 @@ extension ScenarioParser {
         if let x = r.int(v, p, limit: Limits.SQS.maximumMessageSize) { q.maximumMessageSize = x }
       case "ReceiveMessageWaitTimeSeconds":
         if let x = r.seconds(v, p, limit: Limits.SQS.receiveMessageWaitTimeSeconds) { q.receiveMessageWaitTime = x }
+      case "duplicateRate": if let x = r.double(v, p, 0...1) { q.duplicateRate = x }
       case "RedrivePolicy":
         guard let rp = r.mapping(v, p, keys: ["deadLetterTargetArn", "maxReceiveCount"]) else { continue }
         let rd = Dictionary(rp, uniquingKeysWith: { a, _ in a })
@@ -56,7 +57,7 @@ extension ScenarioParser {
     for (k, v) in m where k == "subscriptions" {
       for (i, s) in (r.list(v, path + ".subscriptions") ?? []).enumerated() {
         let p = path + ".subscriptions[\(i)]"
-        let keys = ["queue", "sink", "RawMessageDelivery", "FilterPolicy", "FilterPolicyScope"]
+        let keys = ["queue", "sink", "RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "duplicateRate"]
         guard let sm = r.mapping(s, p, keys: keys) else { continue }
         let sd = Dictionary(sm, uniquingKeysWith: { a, _ in a })
         let endpoint: SubscriptionEndpoint
@@ -73,6 +74,7 @@ extension ScenarioParser {
         if let raw = sd["RawMessageDelivery"].flatMap({ r.bool($0, p + ".RawMessageDelivery") }) {
           spec.rawMessageDelivery = raw
         }
+        if let d = sd["duplicateRate"], let x = r.double(d, p + ".duplicateRate", 0...1) { spec.duplicateRate = x }
         if let sc = sd["FilterPolicyScope"] {
           if let v = r.string(sc, p + ".FilterPolicyScope") {
             if let scope = FilterPolicyScope(rawValue: v) {

@@ -149,6 +149,10 @@ public enum Limits {
     public static let minimumUnreservedConcurrency = 100
     /// The range fanout accepts for an account's concurrency (AWS raises it on request).
     public static let accountConcurrency: ClosedRange<Int64> = 1...100_000
+    /// Recursive loop detection: after this many invocations of a function in one chain of
+    /// requests, Lambda stops the next one ("approximately 16",
+    /// https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html).
+    public static let recursiveLoopLimit = 16
   }
 
   /// Amazon S3.

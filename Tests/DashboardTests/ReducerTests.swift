@@ -37,7 +37,7 @@ struct ReducerTests {
       (.char("-"), .slower), (.char("_"), .slower), (.char("."), .stepEvent), (.tab, .focusNext),
       (.backTab, .focusPrevious), (.up, .up), (.char("k"), .up), (.down, .down), (.char("j"), .down),
       (.pageUp, .pageUp), (.pageDown, .pageDown), (.enter, .open), (.escape, .back), (.char("?"), .help),
-      (.char("c"), .chart),
+      (.char("c"), .chart), (.char("d"), .cycleDuplicates),
       (.char("q"), .quit), (.ctrlC, .quit),
     ]
     for n in 1...9 { expected.append((.char(Character(String(n))), .toggleMapping(n))) }
@@ -315,6 +315,46 @@ struct DashboardRedriveTests {
   }
 }
 
+@Suite("At-least-once delivery from the dashboard")
+struct DashboardDuplicateTests {
+  @Test("d on a selected queue switches its duplicates 1 % → 10 % → off, as a recorded command; elsewhere it explains")
+  func testDuplicatesKeySwitchesTheSelectedQueue() throws {
+    var s = AppState(seed: 1)
+    let ctx = ReduceContext(rows: { _ in 6 }, queues: ["service01", "service01-dlq"], duplicateRates: [0, 0.1])
+    #expect(reduce(&s, .cycleDuplicates, ctx) == [.setDuplicateRate(queue: "service01", rate: 0.01)])
+    #expect(s.message == "service01: 1 % of receives leave a copy (at-least-once delivery)")
+    s.selection[.queues] = 1
+    #expect(reduce(&s, .cycleDuplicates, ctx) == [.setDuplicateRate(queue: "service01-dlq", rate: 0)])
+    #expect(s.message == "service01-dlq: no duplicates")
+    s.focus = .events
+    #expect(reduce(&s, .cycleDuplicates, ctx).isEmpty)
+    #expect(s.message.contains("select a queue"))
+    s.replaying = true
+    s.focus = .queues
+    #expect(reduce(&s, .cycleDuplicates, ctx).isEmpty)
+
+    // On a dashboard: the queue duplicates, the model follows, the replay records and replays it.
+    let sim = try Simulation(topology: .seedPipeline(), seed: 4)
+    let d = Dashboard(sim: sim)
+    #expect(d.handleKey(.char("d")) == [.setDuplicateRate(queue: "service01", rate: 0.01)])
+    d.handleKey(.char("d"))
+    #expect(sim.queue(named: "service01")!.duplicateRate == 0.1)
+    #expect(d.model.duplicateRates[0] == 0.1)
+    for _ in 0..<40 { d.handle(.fire) }
+    sim.runUntilDrained()
+    #expect(sim.queue(named: "service01")!.counters.duplicated > 0)
+    #expect(sim.queue(named: "service02")!.counters.duplicated == 0)
+    let log = try ReplayLog.parse(d.replayLog().text)
+    #expect(log == d.replayLog())
+    #expect(log.entries.contains { $0.command == .setDuplicateRate(queue: "service01", rate: 0.1) })
+    let again = try Simulation(topology: .seedPipeline(), seed: 4)
+    var player = ReplayPlayer(log: log)
+    _ = player.advance(again, to: sim.now)
+    again.runUntilDrained()
+    #expect(again.queue(named: "service01")!.counters == sim.queue(named: "service01")!.counters)
+  }
+}
+
 @Suite("Keys pressed on a dashboard")
 struct DashboardKeyTests {
   @Test("↓/j, ↑/k and PgDn on the Requests pane choose the request that Enter opens (newest first)")
@@ -347,9 +387,9 @@ struct DashboardKeyTests {
     func top() -> String { trimmed(d.screen(glyphs: .unicode))[2] }
     #expect(top().hasPrefix("│Keys "))
     d.handleKey(.pageDown)
-    #expect(top().hasPrefix("│  c       charts of the selected queue"))
+    #expect(top().hasPrefix("│  a       in the inject chooser: message attributes"))
     d.handleKey(.pageDown)
-    #expect(top().hasPrefix("│  PgUp    ten rows up "))
+    #expect(top().hasPrefix("│  ↓/j     select the next row"))
     d.handleKey(.pageDown)
     d.handleKey(.pageDown)
     #expect(top().hasPrefix("│visibility timeout and, after maxReceiveCount receives"), "stops at the last line")

@@ -135,11 +135,12 @@ struct ScreenTests {
     #expect(lines[1].hasPrefix("┌ Help  (Esc closes, ↑↓ scroll) ─"))
     #expect(lines[2].hasPrefix("│Keys "))
     // One line per binding, in the table's order: its key, then what it does.
-    let keyLines = lines[3..<28].map { String($0.dropFirst()) }
+    let keyLines = lines[3..<29].map { String($0.dropFirst()) }
     let labels = keyLines.map { $0.dropFirst(2).prefix(8).trimmingCharacters(in: .whitespaces) }
     #expect(
       labels == [
-        "p", "P", "1-9", "f N", "r", "i", "I", "e", "a", "c", "w", "space", "+", "-", ".", "Tab", "S-Tab", "↑/k", "↓/j",
+        "p", "P", "1-9", "f N", "r", "d", "i", "I", "e", "a", "c", "w", "space", "+", "-", ".", "Tab", "S-Tab", "↑/k",
+        "↓/j",
         "PgUp", "PgDn", "Enter", "Esc", "?", "q",
       ])
     for line in [
@@ -153,12 +154,13 @@ struct ScreenTests {
       "  PgDn    ten rows down",
       "  Esc     close the detail view",
       "  q       quit (Ctrl-C too)",
+      "  d       at-least-once delivery on the selected queue: receives leave a copy 1 % → 10 % → off (duplicateRate)",
     ] {
       #expect(keyLines.contains { $0.hasPrefix(line + " ") }, "\(line)")
     }
-    #expect(lines[28] == "│" + String(repeating: " ", count: 118) + "│")
+    #expect(lines[29] == "│" + String(repeating: " ", count: 118) + "│")
     #expect(
-      lines[29].hasPrefix("│Panes: pipeline map, queues (with DLQs), messages in flight, requests, S3 keys, events. "))
+      lines[30].hasPrefix("│Panes: pipeline map, queues (with DLQs), messages in flight, requests, S3 keys, events. "))
     try assertSnapshot(screen, "help-120x40")
   }
 

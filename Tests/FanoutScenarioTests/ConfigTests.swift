@@ -28,7 +28,7 @@ func runConfig(_ name: String) throws -> (Simulation, [Verdict]) {
 struct ConfigTests {
   static let files = [
     "seed-pipeline.yaml", "fanout-five.yaml", "slow-consumer.yaml", "poison-dlq.yaml", "filter-routing.yaml",
-    "partial-batch.yaml", "burst-scaling.yaml",
+    "partial-batch.yaml", "burst-scaling.yaml", "at-least-once.yaml",
   ]
 
   @Test("The list above names every scenario in config/, each once")
@@ -69,7 +69,7 @@ struct ConfigTests {
     let sim = try s.simulation()
     var receives: [UUID128: Int] = [:]
     sim.observer = { e in
-      if case .sqsDLQ(_, _, let id, let count, _) = e.kind { receives[id] = count }
+      if case .sqsDLQ(_, _, let id, let count, _, _) = e.kind { receives[id] = count }
     }
     sim.runUntilDrained()
     let poisoned = (1...sim.tracker.fired).compactMap { sim.tracker.requestID(ofFire: $0) }.filter {
@@ -111,6 +111,20 @@ struct ConfigTests {
     #expect(sim.sinks[0].received == 6)
   }
 
+  @Test("At-least-once: a duplicate makes a non-idempotent handler write and notify twice, an idempotent one never")
+  func testIdempotentHandlerIgnoresDuplicates() throws {
+    let (sim, _) = try runConfig("at-least-once.yaml")
+    let fired = sim.tracker.fired
+    let t = sim.tracker
+    #expect(t.duplicateCompletionsByStage[t.stages.firstIndex(of: "service01")!] > 0)
+    #expect(t.duplicateCompletionsByStage[t.stages.firstIndex(of: "service02")!] == 0)
+    let sink = { (name: String) in sim.sinks.first { $0.name == name }!.received }
+    #expect(sink("email01") > fired, "extra notifications from the non-idempotent service")
+    #expect(sink("email02") == fired, "exactly one per request from the idempotent one")
+    #expect(sim.queues.allSatisfy { $0.counters.duplicated > 0 })
+    #expect(sim.topic(named: "connector")!.counters.duplicated > 0)
+  }
+
   @Test("Burst: the pollers ramp up well past their starting 5 concurrent batches")
   func burstLesson() throws {
     let (sim, _) = try runConfig("burst-scaling.yaml")
@@ -120,6 +134,36 @@ struct ConfigTests {
 
 @Suite("Scenario options and robustness")
 struct ScenarioOptionTests {
+  @Test("duplicateRate (queue and subscription) and RecursiveLoop are read; a bad value is refused in Lambda's words")
+  func testAtLeastOnceAndRecursionKeysAreRead() throws {
+    let base = try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)
+    let text =
+      base
+      .replacingOccurrences(
+        of: "  - name: service01\n    RedrivePolicy",
+        with: "  - name: service01\n    duplicateRate: 0.25\n    RedrivePolicy"
+      )
+      .replacingOccurrences(
+        of: "      - queue: service01\n", with: "      - queue: service01\n        duplicateRate: 0.5\n"
+      )
+      .replacingOccurrences(
+        of: "stage: service01, topic: notifier }",
+        with: "stage: service01, topic: notifier, idempotent: true }\n    RecursiveLoop: Allow")
+    let (s, d) = Scenario.parse(text, file: "t.yaml")
+    let t = try #require(s, "\(d)").topology
+    #expect(t.queues.first { $0.name == "service01" }!.duplicateRate == 0.25)
+    #expect(t.topics[0].subscriptions[0].duplicateRate == 0.5)
+    let f = t.functions.first { $0.name == "service01" }!
+    #expect(f.recursiveLoop == .allow && f.idempotent)
+    #expect(t.functions.first { $0.name == "service02" }!.recursiveLoop == .terminate)
+    let bad = text.replacingOccurrences(of: "RecursiveLoop: Allow", with: "RecursiveLoop: Sometimes")
+      .replacingOccurrences(of: "duplicateRate: 0.25", with: "duplicateRate: 2")
+    let (none, problems) = Scenario.parse(bad, file: "t.yaml")
+    #expect(none == nil)
+    #expect(problems.contains { $0.message.contains("Member must satisfy enum value set: [Allow, Terminate]") })
+    #expect(problems.contains { $0.path.hasSuffix("duplicateRate") })
+  }
+
   @Test("A seed-service handler changes the field and value it is given")
   func fieldAndValue() throws {
     let text = try String(contentsOfFile: configPath("seed-pipeline.yaml"), encoding: .utf8)

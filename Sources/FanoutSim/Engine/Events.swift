@@ -172,23 +172,40 @@ public enum EventKind: Sendable {
     matched: [String], filtered: [String], requestID: RequestID?, injected: Bool)
   case snsNotify(topic: String, endpoint: String, messageId: UUID128, message: Payload, requestID: RequestID?)
   case snsDeliveryFailed(topic: String, endpoint: String, messageId: UUID128, reason: String)
+  /// SNS will deliver this publish to `endpoint` once more (at-least-once delivery): a second
+  /// `sqs.send` (a new SQS message, the same SNS MessageId) or `sns.notify` follows.
+  case snsDuplicate(topic: String, endpoint: String, messageId: UUID128)
   case sqsSend(
     queue: String, messageId: UUID128, snsMessageId: UUID128?, delay: SimDuration, size: Int, requestID: RequestID?,
     source: String)
-  case sqsReceive(queue: String, messageId: UUID128, receiveCount: Int, visibleUntil: SimTime, consumer: String)
-  case sqsDelete(queue: String, messageId: UUID128, receiveCount: Int)
-  case sqsVisible(queue: String, messageId: UUID128, reason: VisibleReason)
-  case sqsDLQ(queue: String, deadLetterQueue: String, messageId: UUID128, receiveCount: Int, requestID: RequestID?)
-  case sqsExpire(queue: String, messageId: UUID128, requestID: RequestID?)
+  /// `copy` (in every event about a stored message) is 0 for the message as sent, from 1 for a
+  /// copy at-least-once delivery left (`sqs.duplicate`); the JSON line has it only when above 0.
+  case sqsReceive(
+    queue: String, messageId: UUID128, receiveCount: Int, visibleUntil: SimTime, consumer: String, copy: UInt16)
+  case sqsDelete(queue: String, messageId: UUID128, receiveCount: Int, copy: UInt16)
+  case sqsVisible(queue: String, messageId: UUID128, reason: VisibleReason, copy: UInt16)
+  case sqsDLQ(
+    queue: String, deadLetterQueue: String, messageId: UUID128, receiveCount: Int, requestID: RequestID?,
+    copy: UInt16)
+  case sqsExpire(queue: String, messageId: UUID128, requestID: RequestID?, copy: UInt16)
+  /// A receive of copy `of` left copy `copy` of the message visible, on a server that missed the
+  /// receive: its receive count is the one before that receive (`receiveCount`).
+  case sqsDuplicate(queue: String, messageId: UUID128, copy: UInt16, of: UInt16, receiveCount: Int)
+  /// A queue's duplicate rate switched at run time.
+  case sqsDuplicateRate(queue: String, rate: Double)
   case sqsPurge(queue: String, count: Int)
   case sqsMoveTask(task: Int, source: String, destination: String?, status: String, moved: Int, total: Int)
   case sqsRedrive(
-    task: Int, source: String, destination: String, oldMessageId: UUID128, newMessageId: UUID128, requestID: RequestID?)
+    task: Int, source: String, destination: String, oldMessageId: UUID128, newMessageId: UUID128, requestID: RequestID?,
+    copy: UInt16)
   case lambdaInvoke(
     function: String, invocation: Int, cold: Bool, trigger: String, requestIDs: [RequestID], event: [LambdaRecord]?)
   case lambdaResult(
     function: String, invocation: Int, outcome: InvocationOutcome, duration: SimDuration, batchItemFailures: [String])
   case lambdaThrottle(function: String, trigger: String, records: Int)
+  /// Lambda stopped an invocation as a recursive loop (RecursiveInvocationsDropped): `messageId`'s
+  /// chain had invoked the function `invocations` times; the batch of `records` stays in flight.
+  case lambdaRecursiveLoop(function: String, trigger: String, invocations: Int, messageId: UUID128, records: Int)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
   case lambdaFailure(function: String, failure: FailureSpec)
@@ -208,18 +225,22 @@ public enum EventKind: Sendable {
     case .snsPublish: return "sns.publish"
     case .snsNotify: return "sns.notify"
     case .snsDeliveryFailed: return "sns.delivery_failed"
+    case .snsDuplicate: return "sns.duplicate"
     case .sqsSend: return "sqs.send"
     case .sqsReceive: return "sqs.receive"
     case .sqsDelete: return "sqs.delete"
     case .sqsVisible: return "sqs.visible"
     case .sqsDLQ: return "sqs.dlq"
     case .sqsExpire: return "sqs.expire"
+    case .sqsDuplicate: return "sqs.duplicate"
+    case .sqsDuplicateRate: return "sqs.duplicate_rate"
     case .sqsPurge: return "sqs.purge"
     case .sqsMoveTask: return "sqs.move_task"
     case .sqsRedrive: return "sqs.redrive"
     case .lambdaInvoke: return "lambda.invoke"
     case .lambdaResult: return "lambda.result"
     case .lambdaThrottle: return "lambda.throttle"
+    case .lambdaRecursiveLoop: return "lambda.recursive_loop"
     case .lambdaScale: return "lambda.scale"
     case .lambdaMapping: return "lambda.mapping"
     case .lambdaFailure: return "lambda.failure"
@@ -238,6 +259,7 @@ extension SimEvent {
     w.string("time", time.iso8601Millis)
     w.string("type", kind.type)
     func rid(_ id: RequestID?) { if let id { w.string("request_id", id.hex) } }
+    func copy(_ n: UInt16) { if n > 0 { w.int("copy", Int(n)) } }
     switch kind {
     case .requestFire(let fire):
       w.int("fire", fire)
@@ -280,6 +302,10 @@ extension SimEvent {
       w.string("endpoint", endpoint)
       w.string("message_id", mid.text)
       w.string("reason", reason)
+    case .snsDuplicate(let topic, let endpoint, let mid):
+      w.string("topic", topic)
+      w.string("endpoint", endpoint)
+      w.string("message_id", mid.text)
     case .sqsSend(let queue, let mid, let snsId, let delay, let size, let id, let source):
       w.string("queue", queue)
       w.string("message_id", mid.text)
@@ -288,30 +314,44 @@ extension SimEvent {
       w.int("size", size)
       w.string("source", source)
       rid(id)
-    case .sqsReceive(let queue, let mid, let count, let until, let consumer):
+    case .sqsReceive(let queue, let mid, let count, let until, let consumer, let c):
       w.string("queue", queue)
       w.string("message_id", mid.text)
+      copy(c)
       w.int("receive_count", count)
       w.string("visible_until", until.iso8601Millis)
       w.string("consumer", consumer)
-    case .sqsDelete(let queue, let mid, let count):
+    case .sqsDelete(let queue, let mid, let count, let c):
       w.string("queue", queue)
       w.string("message_id", mid.text)
+      copy(c)
       w.int("receive_count", count)
-    case .sqsVisible(let queue, let mid, let reason):
+    case .sqsVisible(let queue, let mid, let reason, let c):
       w.string("queue", queue)
       w.string("message_id", mid.text)
+      copy(c)
       w.string("reason", reason.rawValue)
-    case .sqsDLQ(let queue, let dlq, let mid, let count, let id):
+    case .sqsDLQ(let queue, let dlq, let mid, let count, let id, let c):
       w.string("queue", queue)
       w.string("dead_letter_queue", dlq)
       w.string("message_id", mid.text)
+      copy(c)
       w.int("receive_count", count)
       rid(id)
-    case .sqsExpire(let queue, let mid, let id):
+    case .sqsExpire(let queue, let mid, let id, let c):
       w.string("queue", queue)
       w.string("message_id", mid.text)
+      copy(c)
       rid(id)
+    case .sqsDuplicate(let queue, let mid, let c, let of, let count):
+      w.string("queue", queue)
+      w.string("message_id", mid.text)
+      w.int("copy", Int(c))
+      w.int("of", Int(of))
+      w.int("receive_count", count)
+    case .sqsDuplicateRate(let queue, let rate):
+      w.string("queue", queue)
+      w.double("duplicate_rate", rate)
     case .sqsPurge(let queue, let count):
       w.string("queue", queue)
       w.int("count", count)
@@ -322,11 +362,12 @@ extension SimEvent {
       w.string("status", status)
       w.int("moved", moved)
       w.int("total", total)
-    case .sqsRedrive(let task, let source, let destination, let old, let new, let id):
+    case .sqsRedrive(let task, let source, let destination, let old, let new, let id, let c):
       w.int("task", task)
       w.string("queue", source)
       w.string("destination", destination)
       w.string("message_id", old.text)
+      copy(c)
       w.string("new_message_id", new.text)
       rid(id)
     case .lambdaInvoke(let function, let inv, let cold, let trigger, let ids, let event):
@@ -351,6 +392,12 @@ extension SimEvent {
     case .lambdaThrottle(let function, let trigger, let records):
       w.string("function", function)
       w.string("trigger", trigger)
+      w.int("records", records)
+    case .lambdaRecursiveLoop(let function, let trigger, let invocations, let mid, let records):
+      w.string("function", function)
+      w.string("trigger", trigger)
+      w.int("invocations", invocations)
+      w.string("message_id", mid.text)
       w.int("records", records)
     case .lambdaScale(let mapping, let from, let to):
       w.string("mapping", mapping)

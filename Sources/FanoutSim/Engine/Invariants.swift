@@ -33,9 +33,11 @@ extension Simulation {
         return "queue \(q.name): the oldest arrival belongs to a message no longer stored"
       }
       if let problem = Simulation.booksProblem(q) { return problem }
-      if [c.sent, c.received, c.deleted, c.movedToDLQ, c.movedIn, c.expired, c.purged, c.redriven, c.emptyReceives]
-        .contains(where: { $0 < 0 })
-      {
+      if [
+        c.sent, c.received, c.deleted, c.movedToDLQ, c.movedIn, c.expired, c.purged, c.redriven, c.emptyReceives,
+        c.duplicated,
+      ]
+      .contains(where: { $0 < 0 }) {
         return "queue \(q.name): a counter is below zero"
       }
     }
@@ -81,11 +83,12 @@ extension Simulation {
     if q.messages.count != q.depth {
       return "queue \(q.name): \(q.messages.count) messages stored but a depth of \(q.depth)"
     }
-    let arrived = c.sent + c.movedIn
+    // A copy at-least-once delivery left is a message that arrived, neither lost nor invented.
+    let arrived = c.sent + c.movedIn + c.duplicated
     let left = c.deleted + c.movedToDLQ + c.expired + c.purged + c.redriven
     if arrived != left + q.depth {
       return
-        "queue \(q.name): books do not balance: \(c.sent) sent + \(c.movedIn) moved in ≠ \(c.deleted) deleted + \(c.movedToDLQ) to DLQ + \(c.expired) expired + \(c.purged) purged + \(c.redriven) redriven + \(q.depth) stored"
+        "queue \(q.name): books do not balance: \(c.sent) sent + \(c.movedIn) moved in + \(c.duplicated) duplicated ≠ \(c.deleted) deleted + \(c.movedToDLQ) to DLQ + \(c.expired) expired + \(c.purged) purged + \(c.redriven) redriven + \(q.depth) stored"
     }
     return nil
   }
@@ -96,6 +99,7 @@ extension Job {
   var kindName: String {
     switch self {
     case .snsDeliver: return "SNS delivery"
+    case .snsDuplicate: return "SNS duplicate delivery"
     case .queueTimer(_, let kind, _): return "queue timer (\(kind))"
     case .pump: return "poller pump"
     case .windowEnd: return "batching window end"

@@ -4,6 +4,8 @@ import DequeModule
 
 enum Job {
   case snsDeliver(SNSNotification, topic: Int32, subscription: Int32)
+  /// A second delivery of the same publish to the same subscription (at-least-once delivery).
+  case snsDuplicate(SNSNotification, topic: Int32, subscription: Int32)
   case queueTimer(queue: Int32, kind: QueueTimerKind, at: SimTime)
   case pump(mapping: Int)
   case windowEnd(mapping: Int, serial: Int)
@@ -63,6 +65,9 @@ public final class Simulation {
   var sequence: UInt64 = 0
   var activeJobs = 0
   var nextMessageKey: Int64 = 1
+  /// Copies at-least-once delivery made of each SQS message, by MessageId (filled only while a
+  /// queue's duplicateRate is above zero).
+  var copiesMade: [UUID128: UInt16] = [:]
   var nextInvocationId = 1
   var pending: [Int: PendingBatch] = [:]
   var nextPendingId = 1
@@ -159,7 +164,8 @@ public final class Simulation {
         topic.subscriptions.append(
           Subscription(
             index: topic.subscriptions.count, id: u, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
-            queue: queue, sink: sink, filter: filter))
+            queue: queue, sink: sink, filter: filter,
+            duplicateRng: SimRandom(seed: seed, stream: "sns/\(t.name)/\(topic.subscriptions.count)/at-least-once")))
       }
       topic.endpointNames = topic.subscriptions.map(\.endpointName)
       topics.append(topic)
@@ -301,6 +307,7 @@ public final class Simulation {
   func execute(_ job: Job) {
     switch job {
     case .snsDeliver(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s))
+    case .snsDuplicate(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s), duplicate: true)
     case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: kind, at: at)
     case .pump(let m): pump(mappings[m])
     case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)

@@ -64,6 +64,10 @@ public struct SubscriptionSpec: Sendable {
   /// The filter policy as JSON text, if any.
   public var filterPolicy: String?
   public var filterPolicyScope: FilterPolicyScope = .messageAttributes
+  /// fanout's knob (AWS publishes no rate): the probability that SNS delivers a message to this
+  /// subscription's queue twice, as two SQS messages with the same SNS MessageId in the envelope.
+  /// 0 (the default) draws nothing. See `AtLeastOnce.swift`.
+  public var duplicateRate = 0.0
   public init(
     endpoint: SubscriptionEndpoint, rawMessageDelivery: Bool = false, filterPolicy: String? = nil,
     filterPolicyScope: FilterPolicyScope = .messageAttributes
@@ -87,6 +91,11 @@ public struct QueueSpec: Sendable {
   public var receiveMessageWaitTime: SimDuration = .zero
   /// RedrivePolicy: the dead-letter queue's name and maxReceiveCount.
   public var redrive: (deadLetterQueue: String, maxReceiveCount: Int)?
+  /// fanout's knob (AWS publishes no rate): the probability that a receive leaves a copy of the
+  /// message visible on a server that missed the receive, so that the same message (same
+  /// MessageId, its own receipt handle) is delivered again. 0 (the default) draws nothing. See
+  /// `AtLeastOnce.swift`.
+  public var duplicateRate = 0.0
   public init(name: String) { self.name = name }
 }
 
@@ -158,6 +167,12 @@ public struct FunctionSpec: Sendable {
   public var failure = FailureSpec()
   /// What a seed service changes in the object it reads: the field, and its new value.
   public var seedEdit = SeedEdit()
+  /// An idempotent seed service: it puts its output with `If-None-Match: *` and, when S3 answers
+  /// 412 PreconditionFailed (the object exists: this record was processed before), skips the
+  /// record's publish. A duplicate delivery then writes nothing twice.
+  public var idempotent = false
+  /// Recursive loop detection (PutFunctionRecursionConfig): Terminate (AWS's default) or Allow.
+  public var recursiveLoop = RecursiveLoop.terminate
   public init(name: String, handler: HandlerSpec) {
     self.name = name
     self.handler = handler

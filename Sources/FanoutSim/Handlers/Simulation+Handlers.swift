@@ -94,7 +94,9 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
     case .snsPublish, .s3Get, .forward:
       do {
-        try publish(topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [])
+        try publish(
+          topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [],
+          chain: outgoingChain(inv, record: 0))
       } catch {
         finish(inv, .error(error.description))
         return
@@ -161,7 +163,17 @@ extension Simulation {
         return
       case .s3Put:
         let b = buckets[plan.bucket]
-        let size = b.put(inv.key, body: inv.output, at: now)
+        let size: Int
+        if functions[inv.function].spec.idempotent {
+          // put_object(..., IfNoneMatch="*"): a 412 means this record's work is already done.
+          do { size = try b.putIfAbsent(inv.key, body: inv.output, at: now) } catch {
+            inv.phase = .start
+            inv.recordIndex += 1
+            continue
+          }
+        } else {
+          size = b.put(inv.key, body: inv.output, at: now)
+        }
         emit(
           .s3Put(
             bucket: b.name, key: b.objectKey(inv.key), etag: b.etag(inv.output), size: size, body: b.body(inv.output),
@@ -180,7 +192,9 @@ extension Simulation {
           preconditionFailure("a service's record lost its request_id between its GET and its publish")
         }
         do {
-          try publish(topics[topic], message: message, subject: nil, attributes: [])
+          try publish(
+            topics[topic], message: message, subject: nil, attributes: [],
+            chain: outgoingChain(inv, record: inv.recordIndex))
         } catch {
           finish(inv, .error(error.description))
           return
@@ -219,14 +233,17 @@ extension Simulation {
       }
       do {
         if let topic {
-          try publish(topics[topic], message: message, subject: nil, attributes: [])
+          try publish(
+            topics[topic], message: message, subject: nil, attributes: [],
+            chain: outgoingChain(inv, record: inv.recordIndex))
         } else if let queue {
           let q = queues[queue]
           let size = message.byteCount
           if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
           enqueue(
             q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delay,
-            sentTime: now, enqueueTime: now, sender: .api, source: functions[inv.function].sendSource)
+            sentTime: now, enqueueTime: now, sender: .api, chain: outgoingChain(inv, record: inv.recordIndex),
+            source: functions[inv.function].sendSource)
         }
       } catch {
         finish(inv, .error("\(error)"))

@@ -12,6 +12,8 @@ public struct FunctionCounters: Sendable, Equatable {
   public var maxConcurrency = 0
   public var totalDuration = SimDuration.zero
   public var recordsProcessed = 0
+  /// RecursiveInvocationsDropped: invocations Lambda stopped as a recursive loop.
+  public var recursiveInvocationsDropped = 0
 }
 
 /// A Lambda function: its spec, its warm execution environments and its counters.

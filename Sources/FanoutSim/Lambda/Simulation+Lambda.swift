@@ -150,6 +150,7 @@ extension Simulation {
   /// Starts an invocation: a warm environment or a cold start, injected failures decided, the
   /// handler scheduled.
   func startInvocation(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) {
+    if stopsRecursiveLoop(f, trigger: trigger, records: records) { return }
     let cold = !f.takeWarm(now: now)
     f.running += 1
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }

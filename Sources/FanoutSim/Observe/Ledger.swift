@@ -46,6 +46,8 @@ public struct LedgerBooks: Sendable, Equatable {
   public var purged = 0
   /// Messages a move task took out of this queue (a DLQ redrive).
   public var redriven = 0
+  /// Copies at-least-once delivery left in this queue (`sqs.duplicate`): they arrive like sends.
+  public var duplicated = 0
   public var visible = 0
   public var inFlight = 0
   public var delayed = 0
@@ -61,6 +63,8 @@ public struct LedgerTopicBooks: Sendable, Equatable {
   public var delivered = 0
   public var filteredOut = 0
   public var failed = 0
+  /// Deliveries SNS announced it would make twice (`sns.duplicate`).
+  public var duplicated = 0
   public init() {}
 }
 
@@ -70,6 +74,11 @@ public struct LedgerTopicBooks: Sendable, Equatable {
 /// delete, expiry, purge, move to a DLQ or redrive, and its state in between (delayed, visible,
 /// in flight), and it flags every sequence that cannot happen. At the end `reconcile` sets its
 /// books against the run's JSON report.
+///
+/// A copy at-least-once delivery left (`sqs.duplicate`) is followed as a message of its own, keyed
+/// by its copy number: it must copy a message just received, and it arrives in the books like a
+/// send (`duplicated`), so that a duplicate is never taken for a lost or an invented message. A
+/// second SNS delivery (`sns.duplicate`) adds one delivery the publish still owes.
 ///
 /// Only the topology's redrive policies are read (configuration, not state): a receive of a
 /// message that has reached maxReceiveCount, or a DLQ move before it, is a violation.
@@ -110,6 +119,8 @@ public final class Ledger {
   private struct Key: Hashable {
     var queue: Int32
     var id: UUID128
+    /// 0 for the message as sent; from 1, a copy at-least-once delivery left (`sqs.duplicate`).
+    var copy: UInt16 = 0
   }
 
   private struct Entry {
@@ -184,7 +195,7 @@ public final class Ledger {
     lastSeq = e.seq
     if let p = pendingRedrive {
       var matched = false
-      if case .sqsRedrive(_, let from, let destination, _, let new, _) = e.kind {
+      if case .sqsRedrive(_, let from, let destination, _, let new, _, _) = e.kind {
         matched = from == p.from && destination == p.queue && new == p.id
       }
       if !matched {
@@ -197,22 +208,24 @@ public final class Ledger {
     switch e.kind {
     case .sqsSend(let queue, let id, let snsId, let delay, _, _, let source):
       send(e.seq, queue, id, snsId: snsId, delayed: hasDelay(delay), source: source)
-    case .sqsReceive(let queue, let id, let count, _, _):
-      receive(e.seq, queue, id, count: count)
-    case .sqsVisible(let queue, let id, let reason):
-      visible(e.seq, queue, id, reason: reason)
-    case .sqsDelete(let queue, let id, let count):
-      delete(e.seq, queue, id, count: count)
-    case .sqsDLQ(let queue, let dlq, let id, let count, _):
-      deadLetter(e.seq, queue, dlq, id, count: count)
-    case .sqsExpire(let queue, let id, _):
+    case .sqsReceive(let queue, let id, let count, _, _, let copy):
+      receive(e.seq, queue, id, copy: copy, count: count)
+    case .sqsVisible(let queue, let id, let reason, let copy):
+      visible(e.seq, queue, id, copy: copy, reason: reason)
+    case .sqsDelete(let queue, let id, let count, let copy):
+      delete(e.seq, queue, id, copy: copy, count: count)
+    case .sqsDLQ(let queue, let dlq, let id, let count, _, let copy):
+      deadLetter(e.seq, queue, dlq, id, copy: copy, count: count)
+    case .sqsExpire(let queue, let id, _, let copy):
       let q = queueNumber(queue)
       books[Int(q)].expired += 1
-      take(e.seq, q, id, to: .expired, from: [.delayed, .visible, .inFlight], doing: "sqs.expire")
+      take(e.seq, q, id, copy: copy, to: .expired, from: [.delayed, .visible, .inFlight], doing: "sqs.expire")
+    case .sqsDuplicate(let queue, let id, let copy, let of, let count):
+      duplicate(e.seq, queue, id, copy: copy, of: of, count: count)
     case .sqsPurge(let queue, let count):
       purge(e.seq, queue, count: count)
-    case .sqsRedrive(let task, let from, let destination, let old, _, _):
-      redrive(e.seq, task: task, from: from, destination: destination, old: old)
+    case .sqsRedrive(let task, let from, let destination, let old, _, _, let copy):
+      redrive(e.seq, task: task, from: from, destination: destination, old: old, copy: copy)
     case .sqsMoveTask(let task, let source, _, let status, let moved, _):
       moveTask(e.seq, task: task, source: source, status: status, moved: moved)
     case .snsPublish(let topic, let id, _, _, _, let matched, let filtered, _, _):
@@ -234,6 +247,15 @@ public final class Ledger {
       let t = topicNumber(topic)
       topicBooks[Int(t)].failed += 1
       arrived(e.seq, t, id, endpoint: endpoint, how: "sns.delivery_failed")
+    case .snsDuplicate(let topic, let endpoint, let id):
+      // A second delivery of a publish: one more to arrive, not one invented.
+      let t = topicNumber(topic)
+      topicBooks[Int(t)].duplicated += 1
+      if !publishes.contains(Delivery(topic: t, id: id, endpoint: "")) {
+        violate(seq: e.seq, topic: topic, sns: id, expected: "a duplicate of a publish", seen: "an unknown one")
+      }
+      outstanding[Delivery(topic: t, id: id, endpoint: endpoint), default: Outstanding(count: 0, seq: e.seq)]
+        .count += 1
     default:
       break
     }
@@ -273,12 +295,12 @@ public final class Ledger {
     }
   }
 
-  private func receive(_ seq: Int, _ queue: String, _ id: UUID128, count: Int) {
+  private func receive(_ seq: Int, _ queue: String, _ id: UUID128, copy: UInt16, count: Int) {
     let q = queueNumber(queue)
     books[Int(q)].received += 1
-    let key = Key(queue: q, id: id)
+    let key = Key(queue: q, id: id, copy: copy)
     guard var m = messages[key], m.place == .visible else {
-      notStored(seq, q, id, doing: "sqs.receive", wanted: "visible")
+      notStored(seq, q, id, copy: copy, doing: "sqs.receive", wanted: "visible")
       // Take the stream's word for it, so that one divergence is reported once.
       if let m = messages[key], m.place.stored { leave(q, m.place) }
       messages[key] = Entry(place: .inFlight, receiveCount: count, seq: seq)
@@ -305,12 +327,36 @@ public final class Ledger {
     books[Int(q)].inFlight += 1
   }
 
-  private func visible(_ seq: Int, _ queue: String, _ id: UUID128, reason: VisibleReason) {
+  /// A receive of copy `of` left copy `copy` visible: the copy must be new, and the message it
+  /// copies just received, one receive past the copy's count.
+  private func duplicate(_ seq: Int, _ queue: String, _ id: UUID128, copy: UInt16, of: UInt16, count: Int) {
     let q = queueNumber(queue)
-    let key = Key(queue: q, id: id)
+    books[Int(q)].duplicated += 1
+    if let m = messages[Key(queue: q, id: id, copy: of)], m.place == .inFlight, m.receiveCount == count + 1 {
+    } else {
+      violate(
+        seq: seq, queue: queue, id: id,
+        expected: "a copy of a message just received (copy \(of) in flight, receive count \(count + 1))",
+        seen: "sqs.duplicate of "
+          + (messages[Key(queue: q, id: id, copy: of)].map { $0.place.words } ?? "no such message"))
+    }
+    let key = Key(queue: q, id: id, copy: copy)
+    if let old = messages[key] {
+      violate(
+        seq: seq, queue: queue, id: id, expected: "a new copy number (\(copy))",
+        seen: "one this queue had (seq \(old.seq), \(old.place.words))")
+      if old.place.stored { leave(q, old.place) }
+    }
+    messages[key] = Entry(place: .visible, receiveCount: count, seq: seq)
+    books[Int(q)].visible += 1
+  }
+
+  private func visible(_ seq: Int, _ queue: String, _ id: UUID128, copy: UInt16, reason: VisibleReason) {
+    let q = queueNumber(queue)
+    let key = Key(queue: q, id: id, copy: copy)
     let wanted: Place = reason == .delayEnded ? .delayed : .inFlight
     guard var m = messages[key], m.place == wanted else {
-      notStored(seq, q, id, doing: "sqs.visible (\(reason.rawValue))", wanted: wanted.words)
+      notStored(seq, q, id, copy: copy, doing: "sqs.visible (\(reason.rawValue))", wanted: wanted.words)
       if let m = messages[key], m.place.stored {
         leave(q, m.place)
         messages[key]?.place = .visible
@@ -326,12 +372,12 @@ public final class Ledger {
     books[Int(q)].visible += 1
   }
 
-  private func delete(_ seq: Int, _ queue: String, _ id: UUID128, count: Int) {
+  private func delete(_ seq: Int, _ queue: String, _ id: UUID128, copy: UInt16, count: Int) {
     let q = queueNumber(queue)
     books[Int(q)].deleted += 1
-    let key = Key(queue: q, id: id)
+    let key = Key(queue: q, id: id, copy: copy)
     guard let m = messages[key], m.place == .inFlight || m.place == .visible else {
-      notStored(seq, q, id, doing: "sqs.delete", wanted: "received (in flight or visible again)")
+      notStored(seq, q, id, copy: copy, doing: "sqs.delete", wanted: "received (in flight or visible again)")
       return
     }
     if m.receiveCount == 0 || count != m.receiveCount {
@@ -341,15 +387,15 @@ public final class Ledger {
           ? "a receive before the delete" : "the latest receipt (receive count \(m.receiveCount))",
         seen: "a delete with receive count \(count)")
     }
-    take(seq, q, id, to: .deleted, from: [m.place], doing: "sqs.delete")
+    take(seq, q, id, copy: copy, to: .deleted, from: [m.place], doing: "sqs.delete")
   }
 
-  private func deadLetter(_ seq: Int, _ queue: String, _ dlq: String, _ id: UUID128, count: Int) {
+  private func deadLetter(_ seq: Int, _ queue: String, _ dlq: String, _ id: UUID128, copy: UInt16, count: Int) {
     let q = queueNumber(queue)
     let d = queueNumber(dlq)
     books[Int(q)].movedToDLQ += 1
     books[Int(d)].movedIn += 1
-    let key = Key(queue: q, id: id)
+    let key = Key(queue: q, id: id, copy: copy)
     var carried = count
     if let m = messages[key], m.place == .visible {
       if count != m.receiveCount {
@@ -371,8 +417,8 @@ public final class Ledger {
       violate(
         seq: seq, queue: queue, id: id, expected: "no move: \(queue) has no redrive policy", seen: "one to \(dlq)")
     }
-    take(seq, q, id, to: .movedToDLQ, from: [.visible], doing: "sqs.dlq")
-    let into = Key(queue: d, id: id)
+    take(seq, q, id, copy: copy, to: .movedToDLQ, from: [.visible], doing: "sqs.dlq")
+    let into = Key(queue: d, id: id, copy: copy)
     if let old = messages[into] {
       violate(
         seq: seq, queue: dlq, id: id, expected: "a message the dead-letter queue never had",
@@ -403,7 +449,7 @@ public final class Ledger {
     books[Int(q)].delayed = 0
   }
 
-  private func redrive(_ seq: Int, task: Int, from: String, destination: String, old: UUID128) {
+  private func redrive(_ seq: Int, task: Int, from: String, destination: String, old: UUID128, copy: UInt16) {
     let q = queueNumber(from)
     _ = queueNumber(destination)
     books[Int(q)].redriven += 1
@@ -411,7 +457,7 @@ public final class Ledger {
       violate(seq: seq, queue: from, id: old, expected: "a redrive by a running move task", seen: "one by task \(task)")
     }
     tasks[task, default: 0] += 1
-    take(seq, q, old, to: .redriven, from: [.visible], doing: "sqs.redrive")
+    take(seq, q, old, copy: copy, to: .redriven, from: [.visible], doing: "sqs.redrive")
   }
 
   private func moveTask(_ seq: Int, task: Int, source: String, status: String, moved: Int) {
@@ -449,10 +495,12 @@ public final class Ledger {
   // MARK: Helpers
 
   /// Moves a message out of the queue's stored states.
-  private func take(_ seq: Int, _ q: Int32, _ id: UUID128, to place: Place, from: [Place], doing: String) {
-    let key = Key(queue: q, id: id)
+  private func take(
+    _ seq: Int, _ q: Int32, _ id: UUID128, copy: UInt16, to place: Place, from: [Place], doing: String
+  ) {
+    let key = Key(queue: q, id: id, copy: copy)
     guard var m = messages[key], from.contains(m.place) else {
-      notStored(seq, q, id, doing: doing, wanted: from.map(\.words).joined(separator: " or "))
+      notStored(seq, q, id, copy: copy, doing: doing, wanted: from.map(\.words).joined(separator: " or "))
       if let m = messages[key], m.place.stored {
         leave(q, m.place)
         messages[key]?.place = place
@@ -476,11 +524,12 @@ public final class Ledger {
   }
 
   /// Reports an event about a message that is not where the event needs it.
-  private func notStored(_ seq: Int, _ q: Int32, _ id: UUID128, doing: String, wanted: String) {
+  private func notStored(_ seq: Int, _ q: Int32, _ id: UUID128, copy: UInt16, doing: String, wanted: String) {
     let queue = queueNames[Int(q)]
     let seen: String
-    if let m = messages[Key(queue: q, id: id)] {
-      let again = m.place == .deleted && doing == "sqs.delete" ? " (deleted twice)" : ""
+    let doing = copy > 0 ? doing + " (copy \(copy))" : doing
+    if let m = messages[Key(queue: q, id: id, copy: copy)] {
+      let again = m.place == .deleted && doing.hasPrefix("sqs.delete") ? " (deleted twice)" : ""
       seen = "\(doing) of a message \(m.place.words) since seq \(m.seq)" + again
     } else {
       seen = "\(doing) of a message never sent to or moved into \(queue)"
@@ -559,6 +608,7 @@ public final class Ledger {
       compare(queue: nil, topic: name, "delivered", b.delivered, r)
       compare(queue: nil, topic: name, "filtered_out", b.filteredOut, r)
       compare(queue: nil, topic: name, "failed", b.failed, r)
+      compare(queue: nil, topic: name, "duplicated", b.duplicated, r, absentIsZero: true)
     }
     for name in topicNames where !reportedTopics.contains(name) {
       violate(seq: nil, topic: name, expected: "the topic in the report", seen: "events of a topic it does not list")
@@ -574,11 +624,15 @@ public final class Ledger {
         seq: nil, expected: "move task \(task) COMPLETED or CANCELLED once the run drained", seen: "still RUNNING")
     }
     let totals = [
-      ("created", books.reduce(0) { $0 + $1.sent }), ("deleted", books.reduce(0) { $0 + $1.deleted }),
+      ("created", books.reduce(0) { $0 + $1.sent }), ("duplicated", books.reduce(0) { $0 + $1.duplicated }),
+      ("deleted", books.reduce(0) { $0 + $1.deleted }),
       ("expired", books.reduce(0) { $0 + $1.expired }), ("purged", books.reduce(0) { $0 + $1.purged }),
       ("stored", books.reduce(0) { $0 + $1.stored }),
     ]
-    for (key, mine) in totals { compare(queue: nil, topic: nil, key, mine, conservation, block: "conservation") }
+    for (key, mine) in totals {
+      compare(
+        queue: nil, topic: nil, key, mine, conservation, block: "conservation", absentIsZero: key == "duplicated")
+    }
     if conservation["holds"] != .bool(true) {
       violate(seq: nil, expected: "conservation.holds true", seen: "\(conservation["holds"]?.compact ?? "nothing")")
     }
@@ -609,15 +663,19 @@ public final class Ledger {
     compare(queue: name, topic: nil, "moved_in", b.movedIn, r)
     compare(queue: name, topic: nil, "expired", b.expired, r)
     compare(queue: name, topic: nil, "purged", b.purged, r)
+    compare(queue: name, topic: nil, "duplicated", b.duplicated, r, absentIsZero: true)
     // The report has no redriven count: what its own numbers leave for it must be the events'.
-    let keys = ["sent", "moved_in", "deleted", "moved_to_dlq", "expired", "purged", "visible", "in_flight", "delayed"]
+    let keys = [
+      "sent", "moved_in", "duplicated", "deleted", "moved_to_dlq", "expired", "purged", "visible", "in_flight",
+      "delayed",
+    ]
     let v = keys.map { number(r[$0]) ?? 0 }
-    let redriven = v[0] + v[1] - v[2] - v[3] - v[4] - v[5] - v[6] - v[7] - v[8]
+    let redriven = v[0] + v[1] + v[2] - v[3] - v[4] - v[5] - v[6] - v[7] - v[8] - v[9]
     if redriven != b.redriven {
       violate(
         seq: nil, queue: name,
         expected: "the report's books to balance with the \(b.redriven) messages redriven out of \(name)",
-        seen: "sent + moved_in − deleted − moved_to_dlq − expired − purged − stored = \(redriven)")
+        seen: "sent + moved_in + duplicated − deleted − moved_to_dlq − expired − purged − stored = \(redriven)")
     }
   }
 
@@ -631,10 +689,13 @@ public final class Ledger {
     return best
   }
 
-  private func compare(queue: String?, topic: String?, _ key: String, _ mine: Int, _ r: JSONValue, block: String? = nil)
-  {
+  /// `absentIsZero`: a key the report writes only when it is above zero (the at-least-once copies).
+  private func compare(
+    queue: String?, topic: String?, _ key: String, _ mine: Int, _ r: JSONValue, block: String? = nil,
+    absentIsZero: Bool = false
+  ) {
     let path = (block ?? (queue.map { "queues.\($0)" } ?? topic.map { "topics.\($0)" } ?? "")) + "." + key
-    guard let theirs = number(r[key]) else {
+    guard let theirs = number(r[key]) ?? (absentIsZero && r[key] == nil ? 0 : nil) else {
       violate(seq: nil, queue: queue, topic: topic, expected: "\(path) in the report", seen: "none")
       return
     }

@@ -13,6 +13,8 @@ public enum ControlCommand: Equatable, Sendable {
   /// With `message`, that text is sent instead (an edited body).
   case inject(
     requestID: RequestID, message: String? = nil, attributes: [MessageAttribute] = [], topic: String?, queue: String?)
+  /// Switches a queue's at-least-once duplicate rate (0 to 1).
+  case setDuplicateRate(queue: String, rate: Double)
 }
 
 extension Simulation {
@@ -42,6 +44,15 @@ extension Simulation {
           try inject(message.map(Payload.from(text:)) ?? .requestRef(id), attributes: attributes, queue: queue)
           return "injected \(id.hex.prefix(8)) at queue \(queue)"
         }
+      } catch {
+        return "\(error)"
+      }
+    case .setDuplicateRate(let name, let rate):
+      do {
+        try setDuplicateRate(queue: name, rate)
+        return rate > 0
+          ? "\(name): \(percentText(rate)) of receives leave a copy (at-least-once delivery)"
+          : "\(name): no duplicates"
       } catch {
         return "\(error)"
       }
@@ -113,6 +124,10 @@ public struct ReplayLog: Equatable, Sendable {
       case .redrive(let q)?:
         w.string("command", "redrive")
         w.string("queue", q)
+      case .setDuplicateRate(let q, let rate)?:
+        w.string("command", "duplicate_rate")
+        w.string("queue", q)
+        w.double("rate", rate)
       case .inject(let id, let message, let attributes, let topic, let queue)?:
         w.string("command", "inject")
         w.string("request_id", id.hex)
@@ -160,6 +175,11 @@ public struct ReplayLog: Equatable, Sendable {
       case "redrive":
         guard let q = v["queue"]?.stringValue else { throw bad(i + 1, "redrive needs queue") }
         c = .redrive(queue: q)
+      case "duplicate_rate":
+        guard let q = v["queue"]?.stringValue, case .number(let rate)? = v["rate"] else {
+          throw bad(i + 1, "duplicate_rate needs queue and rate")
+        }
+        c = .setDuplicateRate(queue: q, rate: rate)
       case "inject":
         guard let h = v["request_id"]?.stringValue, let id = RequestID(hex: h) else {
           throw bad(i + 1, "inject needs request_id")
@@ -221,4 +241,10 @@ public struct ReplayPlayer {
     sim.moveClock(to: sim.jobsExecuted < e.jobs ? target : min(target, e.time))
     return true
   }
+}
+
+/// A rate as a percentage, with decimals only when it needs them (`1 %`, `0.5 %`).
+public func percentText(_ rate: Double) -> String {
+  let p = (rate * 1_000).rounded() / 10
+  return p == p.rounded() ? "\(Int(p)) %" : "\(p) %"
 }

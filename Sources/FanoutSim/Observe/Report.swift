@@ -34,10 +34,12 @@ public struct LatencySummary: Equatable, Sendable {
   }
 }
 
-/// Message conservation across every queue: every message created is deleted, expired, purged or
-/// still stored (moves to a DLQ stay inside the system).
+/// Message conservation across every queue: every message created (or copied by at-least-once
+/// delivery) is deleted, expired, purged or still stored (moves to a DLQ stay inside the system).
 public struct Conservation: Equatable, Sendable {
   public var created = 0
+  /// Copies at-least-once delivery left in queues (`duplicateRate`): neither lost nor invented.
+  public var duplicated = 0
   public var deleted = 0
   public var expired = 0
   public var purged = 0
@@ -45,7 +47,7 @@ public struct Conservation: Equatable, Sendable {
   public var stored = 0
   /// Every message created is deleted, expired, purged, redriven (replaced by a new message) or
   /// still stored.
-  public var holds: Bool { created == deleted + expired + purged + redriven + stored }
+  public var holds: Bool { created + duplicated == deleted + expired + purged + redriven + stored }
 }
 
 extension Simulation {
@@ -59,6 +61,7 @@ extension Simulation {
     var c = Conservation()
     for q in queues {
       c.created += q.counters.sent
+      c.duplicated += q.counters.duplicated
       c.deleted += q.counters.deleted
       c.expired += q.counters.expired
       c.purged += q.counters.purged
@@ -140,6 +143,8 @@ public struct RunReport {
           o.int("moved_in", q.counters.movedIn)
           o.int("expired", q.counters.expired)
           o.int("purged", q.counters.purged)
+          // At-least-once copies: written only when there are some (every other report unchanged).
+          if q.counters.duplicated > 0 { o.int("duplicated", q.counters.duplicated) }
           o.int("empty_receives", sim.emptyReceives(q))
           o.int("max_depth", q.counters.maxDepth)
           o.int("visible", q.visibleCount)
@@ -156,6 +161,7 @@ public struct RunReport {
           o.int("delivered", topic.counters.delivered)
           o.int("filtered_out", topic.counters.filteredOut)
           o.int("failed", topic.counters.failed)
+          if topic.counters.duplicated > 0 { o.int("duplicated", topic.counters.duplicated) }
         }
       }
     }
@@ -169,6 +175,8 @@ public struct RunReport {
           o.int("throttles", c.throttles)
           o.int("cold_starts", c.coldStarts)
           o.int("max_concurrency", c.maxConcurrency)
+          // RecursiveInvocationsDropped, only when Lambda stopped a loop (every other report unchanged).
+          if c.recursiveInvocationsDropped > 0 { o.int("recursive_invocations_dropped", c.recursiveInvocationsDropped) }
           o.double(
             "avg_duration_ms",
             c.invocations == 0 ? 0 : Double(c.totalDuration.microseconds) / Double(c.invocations) / 1_000)
@@ -192,6 +200,7 @@ public struct RunReport {
     let c = sim.conservation
     w.object("conservation") { o in
       o.int("created", c.created)
+      if c.duplicated > 0 { o.int("duplicated", c.duplicated) }
       o.int("deleted", c.deleted)
       o.int("expired", c.expired)
       o.int("purged", c.purged)
@@ -267,6 +276,11 @@ public struct RunReport {
           + pad(String(f.counters.timeouts), 10) + pad(String(f.counters.throttles), 11)
           + pad(String(f.counters.coldStarts), 7) + pad(String(f.counters.maxConcurrency), 10) + formatSpan(avg))
     }
+    for f in sim.functions where f.counters.recursiveInvocationsDropped > 0 {
+      out.append(
+        "          \(f.name): recursive loop, \(f.counters.recursiveInvocationsDropped) invocations stopped "
+          + "(RecursiveInvocationsDropped)")
+    }
     out.append("")
     out.append(pad("topic", 16) + pad("published", 11) + pad("delivered", 11) + pad("filtered", 10) + "failed")
     for topic in sim.topics {
@@ -282,7 +296,8 @@ public struct RunReport {
     }
     let c = sim.conservation
     out.append(
-      "messages  created \(c.created) = deleted \(c.deleted) + expired \(c.expired) + purged \(c.purged) + stored \(c.stored)"
+      "messages  created \(c.created)" + (c.duplicated > 0 ? " + duplicated \(c.duplicated)" : "")
+        + " = deleted \(c.deleted) + expired \(c.expired) + purged \(c.purged) + stored \(c.stored)"
         + (c.holds ? "  ✓" : "  ✗ NOT CONSERVED"))
     if !expectations.isEmpty {
       out.append("")

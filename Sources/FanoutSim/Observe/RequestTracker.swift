@@ -21,6 +21,8 @@ public final class RequestTracker {
   public private(set) var notifications = 0
   /// Stage completions of an already completed stage (at-least-once delivery, retries).
   public private(set) var duplicateCompletions = 0
+  /// The same, per stage.
+  public private(set) var duplicateCompletionsByStage: [Int]
   /// Requests whose ID another request already had, by ID.
   public private(set) var collisions: [RequestID: [Int]] = [:]
   /// First fire of each ID; negated once the ID collides.
@@ -34,6 +36,7 @@ public final class RequestTracker {
     self.stages = stages
     self.start = start
     stageLatencies = Array(repeating: [], count: stages.count)
+    duplicateCompletionsByStage = Array(repeating: 0, count: stages.count)
   }
 
   /// Number of requests fired.
@@ -92,6 +95,7 @@ public final class RequestTracker {
     if stored < 0, let list = collisions[id] {
       guard let f = list.first(where: { stageDone[($0 - 1) * stages.count + s] == .distantPast }) else {
         duplicateCompletions += 1
+        duplicateCompletionsByStage[s] += 1
         return nil
       }
       fire = f
@@ -99,6 +103,7 @@ public final class RequestTracker {
     let slot = (fire - 1) * stages.count + s
     if stageDone[slot] != .distantPast {
       duplicateCompletions += 1
+      duplicateCompletionsByStage[s] += 1
       return nil
     }
     stageDone[slot] = time

@@ -80,6 +80,8 @@ public struct QueueSnapshot: Sendable, Equatable {
   /// NumberOfEmptyReceives, idle long polls included.
   public var emptyReceives = 0
   public var counters = QueueCounters()
+  /// The duplicate rate now (at-least-once delivery; switchable at run time).
+  public var duplicateRate = 0.0
   public var depth: Int { visible + inFlight + delayed }
 }
 
@@ -170,7 +172,8 @@ extension Simulation {
       queues: queues.map { q in
         QueueSnapshot(
           visible: q.visibleCount, inFlight: q.inFlightCount, delayed: q.delayedCount,
-          ageOfOldestMessage: q.ageOfOldestMessage(now: now), emptyReceives: emptyReceives(q), counters: q.counters)
+          ageOfOldestMessage: q.ageOfOldestMessage(now: now), emptyReceives: emptyReceives(q), counters: q.counters,
+          duplicateRate: q.duplicateRate)
       },
       topics: topics.map(\.counters),
       functions: functions.map {

@@ -13,11 +13,14 @@ public final class SNSNotification: @unchecked Sendable {
   public let region: String
   /// True when the publish came from an injection rather than a handler.
   public let injected: Bool
+  /// The chain of Lambda invocations that led to the publish (recursive loop detection).
+  public let chain: RecursionChain
 
   public init(
     messageId: UUID128, topicArn: String, subject: String?, message: Payload, timestamp: SimTime,
-    attributes: [MessageAttribute], region: String, injected: Bool = false
+    attributes: [MessageAttribute], region: String, injected: Bool = false, chain: RecursionChain = RecursionChain()
   ) {
+    self.chain = chain
     self.messageId = messageId
     self.topicArn = topicArn
     self.subject = subject

@@ -235,6 +235,16 @@ public final class S3Bucket {
     return size
   }
 
+  /// PutObject of an interned body with `If-None-Match: *`: only when the key is absent, else S3's
+  /// 412 PreconditionFailed (the refused call still counts as a PUT).
+  func putIfAbsent(_ key: Key, body b: Int32, at time: SimTime) throws(S3Error) -> Int {
+    if objects[key] != nil {
+      puts += 1
+      throw .preconditionFailed(text(key))
+    }
+    return put(key, body: b, at: time)
+  }
+
   /// Starts loading the place of a key (and of its ID's other keys) ahead of a get or put.
   func prefetch(_ key: Key) { objects.prefetch(key) }
 

@@ -31,7 +31,11 @@ public struct Subscription: Sendable {
   public internal(set) var delivered = 0
   public internal(set) var filteredOut = 0
   public internal(set) var failed = 0
+  /// Deliveries SNS made twice (at-least-once delivery, `SubscriptionSpec.duplicateRate`).
+  public internal(set) var duplicated = 0
   var envelopeBase = -1
+  /// The subscription's own stream for duplicates, drawn only while its duplicateRate is above 0.
+  var duplicateRng: SimRandom
 }
 
 /// Counters of one topic.
@@ -40,6 +44,8 @@ public struct TopicCounters: Sendable, Equatable {
   public var delivered = 0
   public var filteredOut = 0
   public var failed = 0
+  /// Deliveries made a second time (at-least-once delivery).
+  public var duplicated = 0
 }
 
 /// An SNS standard topic.

@@ -7,14 +7,15 @@ extension Simulation {
   /// delivery to each match after the delivery delay.
   @discardableResult
   func publish(
-    _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false
+    _ t: SNSTopic, message: Payload, subject: String?, attributes: [MessageAttribute], injected: Bool = false,
+    chain: RecursionChain = RecursionChain()
   ) throws(SNSError) -> UUID128 {
     let size = message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
     if size > Limits.SNS.maxPublishBytes { throw .messageTooLong(size) }
     if message.byteCount == 0 { throw .invalidParameter("Invalid parameter: Empty message") }
     let n = SNSNotification(
       messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,
-      attributes: attributes, region: topology.region, injected: injected)
+      attributes: attributes, region: topology.region, injected: injected, chain: chain)
     t.counters.published += 1
     // Who got it and who did not, for observers: when no filter policy left anyone out, the
     // topic's own list of endpoints (shared, not built per publish).
@@ -50,7 +51,9 @@ extension Simulation {
     return n.messageId
   }
 
-  func deliver(_ n: SNSNotification, topic ti: Int, subscription si: Int) {
+  /// Delivers a publish to one subscription. `duplicate`: this is the second delivery that
+  /// at-least-once delivery made (it draws no further duplicate).
+  func deliver(_ n: SNSNotification, topic ti: Int, subscription si: Int, duplicate: Bool = false) {
     let t = topics[ti]
     if let qi = t.subscriptions[si].queue {
       let q = queues[qi]
@@ -78,7 +81,8 @@ extension Simulation {
       enqueue(
         q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delay,
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
-        source: t.sendSource)
+        chain: n.chain, source: t.sendSource)
+      if !duplicate, t.subscriptions[si].spec.duplicateRate > 0 { maybeDeliverTwice(n, t, si) }
     } else if let si2 = t.subscriptions[si].sink {
       t.subscriptions[si].delivered += 1
       t.counters.delivered += 1
@@ -88,7 +92,23 @@ extension Simulation {
         .snsNotify(
           topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, message: n.message,
           requestID: n.message.requestID))
+      if !duplicate, t.subscriptions[si].spec.duplicateRate > 0 { maybeDeliverTwice(n, t, si) }
     }
+  }
+
+  /// SNS standard topics deliver at least once: "the distributed nature of Amazon SNS and transient
+  /// network conditions could result in occasional, duplicate messages at the subscriber end"
+  /// (https://aws.amazon.com/sns/faqs/). With probability `duplicateRate` (fanout's knob; AWS
+  /// publishes no rate) the subscription gets the publish again one delivery delay later: for a
+  /// queue, a second SQS message (a new SQS MessageId, the same SNS MessageId in the envelope).
+  /// Draws come from the subscription's own stream, only while its rate is above zero.
+  func maybeDeliverTwice(_ n: SNSNotification, _ t: SNSTopic, _ si: Int) {
+    guard t.subscriptions[si].duplicateRng.chance(t.subscriptions[si].spec.duplicateRate) else { return }
+    t.subscriptions[si].duplicated += 1
+    t.counters.duplicated += 1
+    emit(.snsDuplicate(topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId))
+    let delay = topology.latency.snsDelivery.sample(&t.subscriptions[si].duplicateRng)
+    schedule(.snsDuplicate(n, topic: Int32(t.index), subscription: Int32(si)), at: now + delay)
   }
 
   /// The exact byte size of an envelope, without building it when there is no subject and no

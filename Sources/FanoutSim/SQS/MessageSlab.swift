@@ -58,6 +58,12 @@ struct MessageSlab {
     return (slots[s].sentTime, slots[s].firstReceiveTime, slots[s].attributes, slots[s].sender, slots[s].sourceQueue)
   }
 
+  /// A message's chain of invocations (recursive loop detection), read in place.
+  func recursionChain(_ key: Int64) -> RecursionChain? {
+    guard let s = slot(key) else { return nil }
+    return slots[s].chain
+  }
+
   func receivedAt(_ key: Int64) -> SimTime? {
     guard let s = slot(key) else { return nil }
     return slots[s].receivedAt
@@ -90,11 +96,11 @@ struct MessageSlab {
     return m
   }
 
-  /// Removes a message, returning only its state and ID (no copy of the message).
-  mutating func drop(_ key: Int64) -> (MessageState, UUID128)? {
+  /// Removes a message, returning only its state, ID and copy number (no copy of the message).
+  mutating func drop(_ key: Int64) -> (MessageState, UUID128, UInt16)? {
     guard let s = slot(key) else { return nil }
     release(s, key)
-    let out = (slots[s].state, slots[s].messageId)
+    let out = (slots[s].state, slots[s].messageId, slots[s].copy)
     slots[s] = MessageSlab.vacant
     return out
   }

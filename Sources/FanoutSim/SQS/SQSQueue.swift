@@ -90,6 +90,11 @@ public struct StoredMessage: Sendable {
   public var injected: Bool
   /// Order in which messages were stored, across all queues.
   public var serial: Int64
+  /// 0 for the message as sent; from 1, a copy that at-least-once delivery left (the same
+  /// MessageId, stored and received on its own: see `AtLeastOnce.swift`).
+  public var copy: UInt16 = 0
+  /// The chain of Lambda invocations that led to this message (recursive loop detection).
+  public var chain = RecursionChain()
 }
 
 struct QueueTimer: Comparable {
@@ -137,6 +142,8 @@ public struct QueueCounters: Sendable, Equatable {
   public var purged = 0
   /// Messages a message move task took out of this queue (a DLQ redrive).
   public var redriven = 0
+  /// Copies of received messages that at-least-once delivery left visible (`duplicateRate`).
+  public var duplicated = 0
   public var maxDepth = 0
 }
 
@@ -221,6 +228,14 @@ public final class SQSQueue {
   /// When each timer kind's job is scheduled, by `QueueTimerKind.rawValue` (`.distantFuture`: none).
   var scheduled: [SimTime] = [.distantFuture, .distantFuture, .distantFuture]
   var rng: SimRandom
+  /// The probability that a receive leaves a copy behind, switchable at run time (it starts at
+  /// the spec's `duplicateRate`).
+  public internal(set) var duplicateRate: Double
+  /// The queue's own stream for duplicates, drawn only while `duplicateRate` is above zero.
+  var duplicateRng: SimRandom
+  /// Copies left by the receive under way, made visible once it ends (a receive never returns a
+  /// copy of a message it returned).
+  var copiesToShow: [Int64] = []
 
   init(index: Int, spec: QueueSpec, region: String, account: String, seed: UInt64) {
     self.index = index
@@ -229,6 +244,8 @@ public final class SQSQueue {
     arn = "arn:aws:sqs:\(region):\(account):\(spec.name)"
     url = "https://sqs.\(region).amazonaws.com/\(account)/\(spec.name)"
     rng = SimRandom(seed: seed, stream: "sqs/" + spec.name)
+    duplicateRate = spec.duplicateRate
+    duplicateRng = SimRandom(seed: seed, stream: "sqs/" + spec.name + "/at-least-once")
   }
 
   /// ApproximateNumberOfMessages + NotVisible + Delayed.

@@ -111,11 +111,12 @@ extension Simulation {
       let newId = idRng.uuid()
       enqueue(
         target, messageId: newId, body: m.body, attributes: m.attributes, size: bodySize(m.body), delay: .zero,
-        sentTime: now, enqueueTime: now, sender: m.sender, injected: m.injected, source: "redrive:" + q.name)
+        sentTime: now, enqueueTime: now, sender: m.sender, injected: m.injected, chain: m.chain,
+        source: "redrive:" + q.name)
       emit(
         .sqsRedrive(
           task: t.id, source: q.name, destination: target.name, oldMessageId: m.messageId, newMessageId: newId,
-          requestID: m.body.requestID))
+          requestID: m.body.requestID, copy: m.copy))
       moveTasks[i].moved += 1
       moved = true
       break

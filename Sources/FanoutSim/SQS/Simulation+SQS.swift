@@ -7,7 +7,8 @@ extension Simulation {
     _ q: SQSQueue, messageId: UUID128, body: MessageBody, attributes: [MessageAttribute], size: Int, delay: SimDuration,
     sentTime: SimTime, enqueueTime: SimTime, receiveCount: Int = 0, firstReceive: SimTime? = nil,
     sender: Sender, sourceQueue: Int? = nil, injected: Bool = false, isMove: Bool = false,
-    snsMessageId: UUID128? = nil, source: @autoclosure () -> String
+    snsMessageId: UUID128? = nil, copy: UInt16 = 0, chain: RecursionChain = RecursionChain(),
+    source: @autoclosure () -> String
   ) -> Int64 {
     let serial = nextMessageKey
     nextMessageKey += 1
@@ -17,7 +18,7 @@ extension Simulation {
         messageId: messageId, body: body, attributes: attributes, sentTime: sentTime, enqueueTime: enqueueTime,
         firstReceiveTime: firstReceive, receiveCount: receiveCount, state: delayed ? .delayed : .visible,
         until: delayed ? now + delay : .epoch, generation: 0, sender: sender, sourceQueue: sourceQueue,
-        injected: injected, serial: serial))
+        injected: injected, serial: serial, copy: copy, chain: chain))
     if isMove {
       q.counters.movedIn += 1
     } else {
@@ -80,7 +81,7 @@ extension Simulation {
         q.retentionTimers.removeMin()
         guard let m = remove(q, key: t.key) else { continue }
         q.counters.expired += 1
-        emit(.sqsExpire(queue: q.name, messageId: m.messageId, requestID: m.body.requestID))
+        emit(.sqsExpire(queue: q.name, messageId: m.messageId, requestID: m.body.requestID, copy: m.copy))
       }
     }
     armTimer(q, kind)
@@ -89,19 +90,19 @@ extension Simulation {
   /// A delayed or in-flight message becomes visible: to the back of the visible order, pollers told.
   func makeVisible(_ q: SQSQueue, key: Int64, reason: VisibleReason) {
     guard
-      let (previous, generation, id) = q.messages.modify(
+      let (previous, generation, id, copy) = q.messages.modify(
         key,
-        { m -> (MessageState, UInt32, UUID128) in
+        { m -> (MessageState, UInt32, UUID128, UInt16) in
           let previous = m.state
           m.state = .visible
           m.generation &+= 1
-          return (previous, m.generation, m.messageId)
+          return (previous, m.generation, m.messageId, m.copy)
         })
     else { return }
     if previous == .delayed { q.delayedCount -= 1 } else if previous == .inFlight { q.inFlightCount -= 1 }
     q.visibleCount += 1
     q.visibleOrder.append((key, generation))
-    emit(.sqsVisible(queue: q.name, messageId: id, reason: reason))
+    emit(.sqsVisible(queue: q.name, messageId: id, reason: reason, copy: copy))
     wakePollers(q)
   }
 
@@ -148,7 +149,9 @@ extension Simulation {
         continue
       }
       let now = self.now
+      var copy: UInt16 = 0
       let record = q.messages.modify(key) { m -> BatchRecord in
+        copy = m.copy
         m.receiveCount += 1
         if m.firstReceiveTime == nil { m.firstReceiveTime = now }
         m.state = .inFlight
@@ -167,9 +170,11 @@ extension Simulation {
       emit(
         .sqsReceive(
           queue: q.name, messageId: record.messageId, receiveCount: record.receiveCount,
-          visibleUntil: record.visibleUntil, consumer: consumer))
+          visibleUntil: record.visibleUntil, consumer: consumer, copy: copy))
+      if q.duplicateRate > 0 { leaveCopy(q, of: key) }
     }
     for s in skipped.reversed() { q.visibleOrder.prepend(s) }
+    if !q.copiesToShow.isEmpty { showCopies(q) }
     if !out.isEmpty { armTimer(q, .visibility) }
     return out
   }
@@ -180,20 +185,23 @@ extension Simulation {
     emit(
       .sqsDLQ(
         queue: q.name, deadLetterQueue: dlq.name, messageId: m.messageId, receiveCount: m.receiveCount,
-        requestID: m.body.requestID))
+        requestID: m.body.requestID, copy: m.copy))
     enqueue(
       dlq, messageId: m.messageId, body: m.body, attributes: m.attributes, size: 0, delay: .zero, sentTime: m.sentTime,
       enqueueTime: m.enqueueTime, receiveCount: m.receiveCount, firstReceive: m.firstReceiveTime,
-      sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, source: "dlq")
+      sender: m.sender, sourceQueue: q.index, injected: m.injected, isMove: true, copy: m.copy, chain: m.chain,
+      source: "dlq")
   }
 
   /// DeleteMessage with the receipt of one receive: deletes only when it is the latest receipt.
   @discardableResult
   func delete(_ q: SQSQueue, key: Int64, receiveCount: Int) -> Bool {
-    guard q.messages.receiveCount(key) == receiveCount, let (state, id) = q.messages.drop(key) else { return false }
+    guard q.messages.receiveCount(key) == receiveCount, let (state, id, copy) = q.messages.drop(key) else {
+      return false
+    }
     forget(q, state: state)
     q.counters.deleted += 1
-    emit(.sqsDelete(queue: q.name, messageId: id, receiveCount: receiveCount))
+    emit(.sqsDelete(queue: q.name, messageId: id, receiveCount: receiveCount, copy: copy))
     return true
   }
 

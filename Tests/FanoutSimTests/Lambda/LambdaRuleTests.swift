@@ -77,7 +77,7 @@ struct LambdaRuleTests {
     #expect(sim.queue(named: "service01-dlq")!.depth == 1)
     #expect(sim.function(named: "service01")!.counters.errors == 5)
     let receives = rec.of("sqs.receive").filter {
-      if case .sqsReceive("service01", _, _, _, _) = $0.kind { return true }
+      if case .sqsReceive("service01", _, _, _, _, _) = $0.kind { return true }
       return false
     }
     for (a, b) in zip(receives, receives.dropFirst()) {

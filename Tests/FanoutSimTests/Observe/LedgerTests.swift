@@ -61,8 +61,8 @@ struct LedgerTests {
 
   static func messageId(_ e: SimEvent) -> UUID128? {
     switch e.kind {
-    case .sqsSend(_, let id, _, _, _, _, _), .sqsReceive(_, let id, _, _, _), .sqsDelete(_, let id, _),
-      .sqsVisible(_, let id, _), .sqsDLQ(_, _, let id, _, _), .sqsExpire(_, let id, _):
+    case .sqsSend(_, let id, _, _, _, _, _), .sqsReceive(_, let id, _, _, _, _), .sqsDelete(_, let id, _, _),
+      .sqsVisible(_, let id, _, _), .sqsDLQ(_, _, let id, _, _, _), .sqsExpire(_, let id, _, _):
       return id
     default: return nil
     }
@@ -138,7 +138,8 @@ struct LedgerTests {
   @Test("A dropped sqs.delete: the message the ledger still holds is named")
   func droppedDelete() throws {
     let (_, events, report) = try Self.faultyRun()
-    let i = try #require(events.firstIndex { if case .sqsDelete("service01", _, _) = $0.kind { true } else { false } })
+    let i = try #require(
+      events.firstIndex { if case .sqsDelete("service01", _, _, _) = $0.kind { true } else { false } })
     let id = try #require(Self.messageId(events[i]))
     var tampered = events
     tampered.remove(at: i)
@@ -154,7 +155,8 @@ struct LedgerTests {
   @Test("A duplicated sqs.delete: deleted twice, at the copy's seq")
   func duplicatedDelete() throws {
     let (_, events, report) = try Self.faultyRun()
-    let i = try #require(events.firstIndex { if case .sqsDelete("service02", _, _) = $0.kind { true } else { false } })
+    let i = try #require(
+      events.firstIndex { if case .sqsDelete("service02", _, _, _) = $0.kind { true } else { false } })
     let id = try #require(Self.messageId(events[i]))
     var tampered = events
     tampered.insert(events[i], at: i + 1)
@@ -190,13 +192,13 @@ struct LedgerTests {
     var firsts = Set<UUID128>()
     let i = try #require(
       events.firstIndex { e in
-        guard case .sqsReceive(_, let id, _, _, _) = e.kind else { return false }
+        guard case .sqsReceive(_, let id, _, _, _, _) = e.kind else { return false }
         return !firsts.insert(id).inserted
       })
     var tampered = events
-    guard case .sqsReceive(let q, let id, let count, let until, let consumer) = events[i].kind else { return }
+    guard case .sqsReceive(let q, let id, let count, let until, let consumer, let copy) = events[i].kind else { return }
     tampered[i].kind = .sqsReceive(
-      queue: q, messageId: id, receiveCount: count + 1, visibleUntil: until, consumer: consumer)
+      queue: q, messageId: id, receiveCount: count + 1, visibleUntil: until, consumer: consumer, copy: copy)
     let skip = try #require(Self.check(tampered, report).first)
     #expect(skip.messageId == id.text && skip.seq == i + 1, "\(skip)")
     #expect(skip.expected.contains("receive count \(count)"), "\(skip)")

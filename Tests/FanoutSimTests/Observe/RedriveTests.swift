@@ -25,7 +25,7 @@ struct RedriveTests {
     let redrives = rec.of("sqs.redrive")
     #expect(redrives.count == 4)
     for e in redrives {
-      guard case .sqsRedrive(_, _, let dest, let old, let new, _) = e.kind else {
+      guard case .sqsRedrive(_, _, let dest, let old, let new, _, _) = e.kind else {
         Issue.record("an sqs.redrive record that is not a redrive: \(e.kind.type)")
         continue
       }
@@ -35,7 +35,7 @@ struct RedriveTests {
     #expect(sim.queue(named: "service01-dlq")!.depth == 0)
     #expect(sim.tracker.completed == 4, "the mended service finished them")
     let receives = rec.of("sqs.receive").compactMap { e -> Int? in
-      if case .sqsReceive("service01", _, let c, _, _) = e.kind { return c }
+      if case .sqsReceive("service01", _, let c, _, _, _) = e.kind { return c }
       return nil
     }
     #expect(receives.allSatisfy { $0 == 1 }, "a redriven message starts again at receive count 1")
