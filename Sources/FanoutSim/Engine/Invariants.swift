@@ -50,7 +50,7 @@ extension Simulation {
     if unreservedRunning > topology.accountConcurrency - reservedTotal {
       return "\(unreservedRunning) unreserved executions above the account's unreserved concurrency"
     }
-    for m in mappings where m.busy < 0 || m.target < 1 {
+    for m in mappings where m.busy < 0 || m.target < 1 || m.wakes < 0 {
       return "mapping \(m.name): \(m.busy) pollers busy, target \(m.target)"
     }
     if activeJobs < 0 { return "\(activeJobs) jobs keeping the run alive" }
@@ -94,7 +94,10 @@ extension Job {
     switch self {
     case .snsDeliver: return "SNS delivery"
     case .queueTimer(_, let kind, _): return "queue timer (\(kind))"
-    case .pump: return "poller pump"
+    case .pump: return "poller scale step"
+    case .wake: return "long poll return"
+    case .pollerFree: return "poller free"
+    case .idleCheck: return "poller idle check"
     case .windowEnd: return "batching window end"
     case .step: return "handler step"
     case .retry: return "throttled batch retry"

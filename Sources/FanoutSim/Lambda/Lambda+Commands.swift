@@ -35,9 +35,9 @@ extension Simulation {
     emit(.lambdaMapping(mapping: m.name, enabled: enabled))
     if enabled {
       // Every change of the target is an event: observers keep the target from them.
-      if m.target != m.floor { emit(.lambdaScale(mapping: m.name, from: m.target, to: m.floor)) }
-      m.target = m.floor
-      schedulePump(m)
+      setTarget(m, m.floor)
+      m.periodStart = nil
+      poll(m)
     }
   }
 
