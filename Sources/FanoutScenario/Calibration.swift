@@ -174,7 +174,9 @@ struct CalibrationParser {
   }
 
   func measure(_ node: Node, _ path: String) -> CalibrationMeasure? {
-    let kinds = ["throughput", "throughputReduction", "concurrency", "coldStarts", "invocations", "throttles", "rampUp"]
+    let kinds = [
+      "throughput", "throughputReduction", "concurrency", "coldStarts", "invocations", "throttles", "rampUp",
+    ]
     guard let m = r.mapping(node, path, keys: kinds), m.count == 1, let (kind, body) = m.first else {
       r.error(node, path, "a measure is one of " + kinds.joined(separator: ", "))
       return nil
@@ -207,7 +209,8 @@ struct CalibrationParser {
       guard let q = name("queue"), let w = window(d["during"], p + ".during") else { return nil }
       return .throughput(queue: q, w)
     case "throughputReduction":
-      guard let q = name("queue"), let s = window(d["steady"], p + ".steady"), let w = window(d["during"], p + ".during")
+      guard let q = name("queue"), let s = window(d["steady"], p + ".steady"),
+        let w = window(d["during"], p + ".during")
       else { return nil }
       return .throughputReduction(queue: q, steady: s, during: w)
     case "rampUp":
@@ -238,7 +241,8 @@ struct CalibrationParser {
     case "factor": return r.double(v, path + ".factor", 1...1e6).map { .factor($0) }
     default:
       guard let l = r.list(v, path + ".range"), l.count == 2,
-        let a = r.double(l[0], path + ".range[0]", -1e12...1e12), let b = r.double(l[1], path + ".range[1]", -1e12...1e12),
+        let a = r.double(l[0], path + ".range[0]", -1e12...1e12),
+        let b = r.double(l[1], path + ".range[1]", -1e12...1e12),
         a <= b
       else {
         r.error(v, path + ".range", "a range is [low, high]")

@@ -191,6 +191,8 @@ public enum EventKind: Sendable {
   case lambdaThrottle(function: String, trigger: String, records: Int)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
+  /// UpdateFunctionCode: the function's warm execution environments are retired.
+  case lambdaCodeUpdate(function: String, retired: Int)
   case lambdaFailure(function: String, failure: FailureSpec)
   /// `body` is the object's content (an interned string: passing it copies nothing); the event log
   /// does not write it.
@@ -222,6 +224,7 @@ public enum EventKind: Sendable {
     case .lambdaThrottle: return "lambda.throttle"
     case .lambdaScale: return "lambda.scale"
     case .lambdaMapping: return "lambda.mapping"
+    case .lambdaCodeUpdate: return "lambda.code_update"
     case .lambdaFailure: return "lambda.failure"
     case .s3Put: return "s3.put"
     case .s3Get: return "s3.get"
@@ -359,6 +362,9 @@ extension SimEvent {
     case .lambdaMapping(let mapping, let enabled):
       w.string("mapping", mapping)
       w.bool("enabled", enabled)
+    case .lambdaCodeUpdate(let function, let retired):
+      w.string("function", function)
+      w.int("retired", retired)
     case .lambdaFailure(let function, let f):
       w.string("function", function)
       w.double("error_rate", f.errorRate)

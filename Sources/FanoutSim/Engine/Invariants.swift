@@ -50,7 +50,7 @@ extension Simulation {
     if unreservedRunning > topology.accountConcurrency - reservedTotal {
       return "\(unreservedRunning) unreserved executions above the account's unreserved concurrency"
     }
-    for m in mappings where m.busy < 0 || m.target < 1 || m.wakes < 0 {
+    for m in mappings where m.busy < 0 || m.target < 1 || m.wakes < 0 || m.returning < 0 {
       return "mapping \(m.name): \(m.busy) pollers busy, target \(m.target)"
     }
     if activeJobs < 0 { return "\(activeJobs) jobs keeping the run alive" }

@@ -85,6 +85,8 @@ public enum ScenarioAction: Equatable, Sendable {
   case fire(Int)
   case setMapping(queue: String, enabled: Bool)
   case setFailure(function: String, FailureSpec)
+  /// UpdateFunctionCode: later invocations start in new execution environments.
+  case updateCode(function: String)
   case publish(topic: String, message: String, attributes: [MessageAttribute])
   case send(queue: String, body: String, attributes: [MessageAttribute])
   case redrive(from: String, to: String?, perSecond: Int)

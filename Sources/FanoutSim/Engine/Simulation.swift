@@ -382,6 +382,8 @@ public final class Simulation {
       try? setMapping(queue: queue, enabled: enabled)
     case .setFailure(let function, let failure):
       try? setFailure(function: function, failure)
+    case .updateCode(let function):
+      try? updateCode(function: function)
     case .publish(let topic, let message, let attributes):
       _ = try? publish(topic: topic, message: message, attributes: attributes)
     case .send(let queue, let body, let attributes):

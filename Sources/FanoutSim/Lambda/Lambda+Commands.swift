@@ -47,6 +47,16 @@ extension Simulation {
     setMapping(m.index, enabled: enabled)
   }
 
+  /// UpdateFunctionCode: the warm environments run the old code, so they are retired; running
+  /// invocations finish, and every later one starts with a cold start until new ones are warm.
+  public func updateCode(function name: String) throws {
+    guard let f = self.function(named: name) else { throw UnknownName(kind: "function", name: name) }
+    let retired = f.warmEnvironments(now: now)
+    f.warm.removeAll()
+    f.codeVersion += 1
+    emit(.lambdaCodeUpdate(function: f.name, retired: retired))
+  }
+
   /// Switches a function's injected failures.
   public func setFailure(function name: String, _ failure: FailureSpec) throws {
     guard let f = self.function(named: name) else { throw UnknownName(kind: "function", name: name) }

@@ -27,6 +27,8 @@ public final class LambdaFunction {
   /// The most concurrent executions since the last `markPeak()`: a sampler reads it as
   /// CloudWatch's ConcurrentExecutions Maximum for its period.
   public internal(set) var peakRunning = 0
+  /// Counts UpdateFunctionCode calls: an environment of an older version is not reused.
+  var codeVersion = 0
   /// Starts a new peak period at the current concurrency.
   public func markPeak() { peakRunning = running }
   public internal(set) var counters = FunctionCounters()
@@ -96,6 +98,8 @@ public final class EventSourceMapping {
   public internal(set) var counters = MappingCounters()
   /// Idle pollers whose long poll is about to return with a message that became visible.
   var wakes = 0
+  /// Pollers whose invocation ended, deleting the batch and polling again.
+  public internal(set) var returning = 0
   /// A scale step (or a throttle retry) is scheduled.
   var pumpScheduled = false
   /// Whether a message became visible since the last scale step.
@@ -103,6 +107,8 @@ public final class EventSourceMapping {
   /// Whether errors or throttles backed the concurrency off below the floor: it climbs back by
   /// scale steps rather than jumping to 5.
   var backedOff = false
+  /// When errors last backed the concurrency off.
+  var lastBackoff: SimTime?
   /// The scale-down clock: the start of the current long poll period, the fewest idle pollers
   /// seen in it, and whether any message arrived in it.
   var periodStart: SimTime?
@@ -145,6 +151,8 @@ public final class EventSourceMapping {
     }
     return min(ceiling, spec.maximumConcurrency ?? ceiling)
   }
+  /// The most pollers: enough to keep `cap` invocations running while others delete and poll.
+  public var pollerCap: Int { cap * 2 }
   /// The concurrency it starts at when messages appear and keeps while they flow: 5 batches on
   /// demand, the minimum pollers' invokes in provisioned mode (or the cap when lower).
   public var floor: Int {
@@ -265,6 +273,8 @@ final class Invocation {
   var failedItems: [Int] = []
   var skip: Set<Int> = []
   var pendingOutcome: InvocationOutcome?
+  /// The function's code version when it started.
+  var codeVersion = 0
 
   init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool)
   {

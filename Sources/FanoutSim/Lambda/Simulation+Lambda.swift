@@ -1,4 +1,3 @@
-import Foundation
 // MARK: - Lambda: event source mappings and invocations
 
 /// Scale-up pace of an on-demand SQS event source mapping: +300 concurrent batches a minute, one
@@ -12,14 +11,13 @@ let maxPayload = Limits.Lambda.maxPayloadBytes
 /// What a function error or timeout leaves of a mapping's concurrency: Lambda "gradually backs
 /// off, reducing the amount of concurrency allocated" (Lambda developer guide, "Backoff strategy
 /// for failed invocations"); the share is calibrated against measurements (docs/POLLERS.md).
-let errorBackoffKeep = tune("KEEP", 0.6)
+let errorBackoffKeep = 0.75
 /// The concurrency an error backoff does not go below.
-let errorBackoffFloor = Int(tune("FLOOR", 1))
+let errorBackoffFloor = 1
+/// The shortest time between two error back-offs.
+let errorBackoffPeriod = SimDuration.milliseconds(800)
 /// How long a poller whose batch failed waits before it polls again.
-let errorPause = SimDuration.seconds(tune("PAUSE", 0))
-func tune(_ k: String, _ d: Double) -> Double {
-  ProcessInfo.processInfo.environment["FANOUT_TUNE_" + k].flatMap(Double.init) ?? d
-}
+let errorPause = SimDuration.seconds(4)
 
 extension Simulation {
   func hasCapacity(_ f: LambdaFunction) -> Bool {
@@ -42,7 +40,12 @@ extension Simulation {
   }
 
   /// Pollers free to receive now: not holding a batch, not already returning from a long poll.
-  func freePollers(_ m: EventSourceMapping) -> Int { m.target - m.busy - m.wakes }
+  /// Free pollers that may invoke: concurrent invocations stay within the cap (MaximumConcurrency
+  /// "limits the number of concurrent instances of the function"), pollers deleting a batch and
+  /// polling again do not count against it.
+  func freePollers(_ m: EventSourceMapping) -> Int {
+    min(m.target - m.busy - m.returning - m.wakes, m.cap - m.busy - m.wakes)
+  }
 
   /// A message became visible in the mapping's queue: an idle poller's long poll returns with it
   /// after the pickup latency. With every poller busy it waits (and the backlog clock runs).
@@ -74,8 +77,8 @@ extension Simulation {
   func pump(_ m: EventSourceMapping) {
     m.pumpScheduled = false
     guard m.enabled else { return }
-    if saturated(m), m.target < m.cap {
-      setTarget(m, min(m.cap, m.target + m.stepSize))
+    if saturated(m) {
+      setTarget(m, min(m.pollerCap, m.target + m.stepSize))
       if m.target >= m.floor { m.backedOff = false }
     }
     m.arrivedSinceStep = false
@@ -118,14 +121,14 @@ extension Simulation {
   /// available, Lambda increases the number of processes that are reading batches".
   func saturated(_ m: EventSourceMapping) -> Bool {
     let waiting = queues[m.queue].visibleCount > 0 || m.arrivedSinceStep
-    guard waiting else { return false }
+    guard waiting, m.busy < m.cap, m.target < m.pollerCap else { return false }
     if m.spec.maximumBatchingWindow > .zero { return m.gatherers.isEmpty }
     return freePollers(m) <= 0
   }
 
   /// While the pollers are saturated, a scale step every 200 ms (+300 a minute on demand).
   func scheduleScaleStep(_ m: EventSourceMapping) {
-    guard !m.pumpScheduled, m.target < m.cap, saturated(m) else { return }
+    guard !m.pumpScheduled, saturated(m) else { return }
     m.pumpScheduled = true
     schedule(.pump(mapping: m.index), at: now + m.stepInterval)
   }
@@ -133,7 +136,7 @@ extension Simulation {
   /// Pollers that found nothing for a whole long poll are let go, down to 5 batches while
   /// messages flow, and to 2 once none came for a long poll (not with MaximumConcurrency).
   func scaleDown(_ m: EventSourceMapping) {
-    let free = max(0, m.target - m.busy)
+    let free = max(0, m.target - m.busy - m.returning)
     guard let start = m.periodStart else {
       m.periodStart = now
       m.periodIdleLow = free
@@ -146,9 +149,9 @@ extension Simulation {
     let quiet = !m.periodSawMessages || now - start >= longPoll * 2
     let floor = quiet ? m.idleFloor : m.floor
     let spare = quiet ? m.target : m.periodIdleLow
-    if m.target > floor, spare > 0 { setTarget(m, max(floor, m.target - spare, m.busy)) }
+    if m.target > floor, spare > 0 { setTarget(m, max(floor, m.target - spare, m.busy + m.returning)) }
     m.periodStart = now
-    m.periodIdleLow = max(0, m.target - m.busy)
+    m.periodIdleLow = max(0, m.target - m.busy - m.returning)
     m.periodSawMessages = false
     scheduleIdleCheck(m)
   }
@@ -170,8 +173,8 @@ extension Simulation {
   /// A poller's invocation ended (or its throttled batch was given up): once it has deleted the
   /// batch and polled again it is free.
   func pollerFree(_ m: EventSourceMapping) {
-    m.busy -= 1
-    if m.spec.maximumBatchingWindow > .zero, m.busy + m.gatherers.count < m.target {
+    m.returning -= 1
+    if m.spec.maximumBatchingWindow > .zero, m.busy + m.returning + m.gatherers.count < m.target {
       m.gatherSerial += 1
       m.gatherers.append(EventSourceMapping.Gatherer(serial: m.gatherSerial, freeSince: now))
     }
@@ -183,12 +186,12 @@ extension Simulation {
   /// Keeps one gatherer per poller not holding a batch: new pollers start gathering now; spare
   /// ones go, empty ones first.
   func fitGatherers(_ m: EventSourceMapping) {
-    while m.busy + m.gatherers.count < m.target {
+    while m.busy + m.returning + m.gatherers.count < m.target {
       m.gatherSerial += 1
       m.gatherers.append(EventSourceMapping.Gatherer(serial: m.gatherSerial, freeSince: now))
     }
     var i = m.gatherers.count - 1
-    while m.busy + m.gatherers.count > m.target, i >= 0 {
+    while m.busy + m.returning + m.gatherers.count > m.target, i >= 0 {
       if m.gatherers[i].records.isEmpty { m.gatherers.remove(at: i) }
       i -= 1
     }
@@ -263,6 +266,9 @@ extension Simulation {
       let wait = min(SimDuration.seconds(1 << min(attempt, 4)), .seconds(16))
       let earliest = records.map(\.visibleUntil).min() ?? now
       if now + wait >= earliest {
+        // Given up: the messages reappear when their visibility timeout ends.
+        m.busy -= 1
+        m.returning += 1
         pollerFree(m)
         return
       }
@@ -302,6 +308,7 @@ extension Simulation {
     let inv = Invocation(
       id: id, function: f.index, trigger: trigger, records: records, start: now,
       deadline: now + initDuration + f.spec.timeout, cold: cold)
+    inv.codeVersion = f.codeVersion
     emit(
       .lambdaInvoke(
         function: f.name, invocation: id, cold: cold, trigger: triggerName(trigger),
@@ -399,7 +406,7 @@ extension Simulation {
     f.running -= 1
     if f.spec.reservedConcurrency == nil { unreservedRunning -= 1 }
     // A timed-out environment is reset; any other one stays warm.
-    if outcome != .timeout { f.warm.append(now) }
+    if outcome != .timeout, inv.codeVersion == f.codeVersion { f.warm.append(now) }
     let duration = now - inv.start
     f.counters.totalDuration += duration
     switch outcome {
@@ -440,13 +447,18 @@ extension Simulation {
           delete(queues[r.queue], key: r.key, receiveCount: r.receiveCount)
         }
       case .error, .timeout:
-        let backedOff = max(errorBackoffFloor, Int(Double(m.target) * errorBackoffKeep))
+        // At most one back-off a period: a burst of failures is one signal.
+        let due = m.lastBackoff.map { now - $0 >= errorBackoffPeriod } ?? true
+        let backedOff = due ? max(errorBackoffFloor, Int(Double(m.target) * errorBackoffKeep)) : m.target
         if backedOff < m.target {
+          m.lastBackoff = now
           setTarget(m, backedOff)
           m.backedOff = true
         }
       }
       // The poller deletes the batch and polls again before it is free; after an error it waits.
+      m.busy -= 1
+      m.returning += 1
       var free = now + topology.latency.pollerTurnaround.sample(&latencyRng)
       if outcome != .success { free += errorPause }
       schedule(.pollerFree(mapping: mi), at: free)
