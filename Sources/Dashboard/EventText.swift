@@ -45,6 +45,7 @@ func eventSummary(_ e: SimEvent) -> String {
     return "λ \(f) RECURSIVE LOOP stopped: \(mid.text.prefix(8)) after \(n) invocations"
   case .lambdaScale(let m, let a, let b): return "\(m) pollers \(a) → \(b)"
   case .lambdaMapping(let m, let on): return "\(m) trigger \(on ? "enabled" : "DISABLED")"
+  case .lambdaCodeUpdate(let f, let n): return "\(f) code updated: \(n) warm environments retired"
   case .lambdaFailure(let f, let x): return "λ \(f) failure rate \(Int(x.errorRate * 100))%"
   case .s3Put(_, let k, _, let size, _, _): return "put \(k) (\(size) B)"
   case .s3Get(_, let k, let found, _): return "get \(k)" + (found ? "" : " NoSuchKey")
@@ -114,7 +115,7 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
     return lines
   case .lambdaRecursiveLoop(let function, _, let n, _, _):
     return ["λ \(function) not invoked: a recursive loop (\(n) invocations in this chain; Terminate)"]
-  case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure: return []
+  case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure, .lambdaCodeUpdate: return []
   case .s3Put(_, let key, let etag, _, _, _): return ["s3.put \(key) ETag \(etag)"]
   case .s3Get(_, let key, let found, _): return ["s3.get \(key)" + (found ? "" : " → NoSuchKey")]
   }

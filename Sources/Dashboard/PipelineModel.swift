@@ -615,6 +615,7 @@ public final class PipelineModel {
       if let m = mappingIndex.index(of: mapping) { mappingTarget[m] = to }
     case .lambdaMapping(let mapping, let enabled):
       if let m = mappingIndex.index(of: mapping) { mappingEnabled[m] = enabled }
+    case .lambdaCodeUpdate: break
     case .lambdaFailure(let function, let failure):
       if let f = functionIndex.index(of: function) { failing[f] = failure.errorRate >= 1 }
     case .s3Put(let bucket, let key, let etag, let size, let body, let id):

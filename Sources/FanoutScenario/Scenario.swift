@@ -24,14 +24,14 @@ public struct Scenario: Sendable {
   public var description: String
   public var seed: UInt64
   public var topology: Topology
-  public var loads: [LoadSpec]
+  public var loads: [Load]
   public var timeline: [(at: SimDuration, action: ScenarioAction)]
   public var expectations: [Expectation]
 
   /// A simulation of the scenario, its load and timeline scheduled.
   public func simulation(seed override: UInt64? = nil) throws -> Simulation {
     let sim = try Simulation(topology: topology, seed: override ?? seed)
-    for l in loads { sim.addLoad(l) }
+    for l in loads { sim.addLoad(l.spec, target: l.target) }
     for (at, a) in timeline { sim.schedule(a, at: at) }
     return sim
   }

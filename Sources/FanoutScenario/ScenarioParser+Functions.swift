@@ -61,7 +61,7 @@ extension ScenarioParser {
     let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value", "idempotent"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
-    let types = ["seed-preprocessor", "seed-service", "forward"]
+    let types = ["seed-preprocessor", "seed-service", "forward", "compute"]
     guard let tn = d["type"], let type = r.string(tn, path + ".type") else {
       r.error(node, path, "a handler needs a type: " + types.joined(separator: ", "))
       return nil
@@ -96,6 +96,8 @@ extension ScenarioParser {
         return nil
       }
       return .forward(topic: t, queue: q)
+    case "compute":
+      return .compute
     default:
       var message = "unknown handler type '\(type)'"
       if let s = suggestion(type, types) { message += " (did you mean '\(s)'?)" }

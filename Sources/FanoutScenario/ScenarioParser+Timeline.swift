@@ -5,7 +5,7 @@ import Yams
 
 extension ScenarioParser {
   func action(_ node: Node, _ path: String, _ names: Names, _ t: Topology) -> (SimDuration, ScenarioAction)? {
-    let kinds = ["fire", "pause", "resume", "fail", "mend", "publish", "send", "redrive", "inject"]
+    let kinds = ["fire", "pause", "resume", "fail", "mend", "update", "publish", "send", "redrive", "inject"]
     guard let m = r.mapping(node, path, keys: ["at"] + kinds) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
     guard let atNode = d["at"], let at = r.duration(atNode, path + ".at") else {
@@ -76,6 +76,10 @@ extension ScenarioParser {
       // No rate: MaxNumberOfMessagesPerSecond left out, the system optimises it from the backlog.
       let rate = rd["rate"].flatMap { r.int($0, p + ".rate", limit: Limits.SQS.maxNumberOfMessagesPerSecond) }
       return (at, .redrive(from: from, to: to, perSecond: rate))
+    case "update":
+      guard let f = r.string(v, p) else { return nil }
+      refer(v, p, f, names, .function)
+      return (at, .updateCode(function: f))
     case "mend":
       guard let f = r.string(v, p) else { return nil }
       refer(v, p, f, names, .function)

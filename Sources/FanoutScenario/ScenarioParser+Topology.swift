@@ -102,7 +102,7 @@ extension ScenarioParser {
   func mapping(_ node: Node, _ path: String, _ names: Names) -> MappingSpec? {
     let keys = [
       "queue", "function", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled", "FunctionResponseTypes",
-      "ScalingConfig",
+      "ScalingConfig", "ProvisionedPollerConfig",
     ]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
@@ -137,6 +137,14 @@ extension ScenarioParser {
             spec.maximumConcurrency = x
           }
         }
+      case "ProvisionedPollerConfig":
+        var pp = ProvisionedPollers()
+        for (k2, x) in r.mapping(v, p, keys: ["MinimumPollers", "MaximumPollers"]) ?? [] {
+          let limit = k2 == "MinimumPollers" ? Limits.Lambda.minimumPollers : Limits.Lambda.maximumPollers
+          guard let n = r.int(x, p + "." + k2, limit: limit) else { continue }
+          if k2 == "MinimumPollers" { pp.minimum = n } else { pp.maximum = n }
+        }
+        spec.provisionedPollers = pp
       default: break
       }
     }

@@ -10,7 +10,7 @@ struct ScenarioParser {
 
   static let topKeys = [
     "name", "description", "seed", "start", "region", "account", "accountConcurrency", "latency", "buckets", "topics",
-    "queues", "functions", "eventSourceMappings", "entry", "load", "timeline", "expect",
+    "queues", "functions", "eventSourceMappings", "entry", "load", "timeline", "expect", "calibration",
   ]
 
   /// What a reference names.
@@ -114,11 +114,11 @@ struct ScenarioParser {
     }
     checkReferences(t, names, d)
     checkRules(t, names)
-    var loads: [LoadSpec] = []
+    var loads: [Load] = []
     for (i, l) in (d["load"].flatMap { r.list($0, "load") } ?? []).enumerated() {
-      if let spec = load(l, "load[\(i)]") { loads.append(spec) }
+      if let spec = load(l, "load[\(i)]", names) { loads.append(spec) }
     }
-    if !loads.isEmpty, t.entryFunction == nil {
+    if loads.contains(where: { $0.target == .entry }), t.entryFunction == nil {
       r.error(d["load"], "load", "a load fires requests at the entry function: set 'entry'")
     }
     var timeline: [(SimDuration, ScenarioAction)] = []
@@ -138,7 +138,7 @@ struct ScenarioParser {
 
   func latency(_ node: Node) -> LatencySpec {
     var l = LatencySpec()
-    let keys = ["s3Get", "s3Put", "snsPublish", "snsDelivery", "sqsSend", "pollPickup"]
+    let keys = ["s3Get", "s3Put", "snsPublish", "snsDelivery", "sqsSend", "pollPickup", "pollerTurnaround"]
     for (k, v) in r.mapping(node, "latency", keys: keys) ?? [] {
       guard let m = r.durationModel(v, "latency." + k) else { continue }
       switch k {
@@ -147,6 +147,7 @@ struct ScenarioParser {
       case "snsPublish": l.snsPublish = m
       case "snsDelivery": l.snsDelivery = m
       case "sqsSend": l.sqsSend = m
+      case "pollerTurnaround": l.pollerTurnaround = m
       default: l.pollPickup = m
       }
     }

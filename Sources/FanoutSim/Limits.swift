@@ -138,6 +138,20 @@ public enum Limits {
       .lambdaConstraint(member: "maximumBatchingWindowInSeconds"))
     public static let maximumConcurrency = AWSLimit(
       "MaximumConcurrency", 2...1_000, .count, .lambdaConstraint(member: "scalingConfig.maximumConcurrency"))
+    /// ProvisionedPollerConfig for an SQS mapping: 2–200 minimum and 2–2,000 maximum pollers
+    /// (Lambda developer guide, "Lambda parameters for Amazon SQS event source mappings").
+    public static let minimumPollers = AWSLimit(
+      "MinimumPollers", 2...200, .count, .lambdaConstraint(member: "provisionedPollerConfig.minimumPollers"))
+    public static let maximumPollers = AWSLimit(
+      "MaximumPollers", 2...2_000, .count, .lambdaConstraint(member: "provisionedPollerConfig.maximumPollers"))
+    /// Each provisioned SQS poller handles up to 10 concurrent invokes (same page).
+    public static let invokesPerProvisionedPoller = 10
+    /// On demand, an SQS mapping processes at most 1,000 batches at once (Lambda developer guide,
+    /// "Configuring scaling behavior for SQS event source mappings"; older material said 1,250).
+    public static let onDemandPollerConcurrency = 1_000
+    /// Provisioned mode scales up to 1,000 concurrent invokes a minute ("up to 3x faster" than
+    /// on demand's 300; AWS launch post, 2025): 10 invokes (one poller) per 600 ms step.
+    public static let provisionedScaleStepSize = 10
     /// A batch above this many records needs a batching window of at least a second.
     public static let batchSizeWithoutWindow: Int64 = 10
     /// The invocation payload (a batch's records) for a synchronous invocation.

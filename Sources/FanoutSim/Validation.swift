@@ -125,6 +125,15 @@ extension Topology {
       if let c = m.maximumConcurrency {
         error(at("ScalingConfig.MaximumConcurrency"), Limits.Lambda.maximumConcurrency.refusal(Int64(c)))
       }
+      if let pp = m.provisionedPollers {
+        error(at("ProvisionedPollerConfig.MinimumPollers"), Limits.Lambda.minimumPollers.refusal(Int64(pp.minimum)))
+        error(at("ProvisionedPollerConfig.MaximumPollers"), Limits.Lambda.maximumPollers.refusal(Int64(pp.maximum)))
+        if pp.minimum > pp.maximum {
+          error(
+            at("ProvisionedPollerConfig"),
+            "Invalid request provided: MinimumPollers must be less than or equal to MaximumPollers")
+        }
+      }
       if Int64(m.batchSize) > Limits.Lambda.batchSizeWithoutWindow, m.maximumBatchingWindow < .seconds(1) {
         error(
           at("BatchSize"),

@@ -14,7 +14,10 @@ struct Fanout: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fanout",
     abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
-    subcommands: [DashboardCommand.self, RunCommand.self, ValidateCommand.self, TraceCommand.self, CheckCommand.self],
+    subcommands: [
+      DashboardCommand.self, RunCommand.self, ValidateCommand.self, TraceCommand.self, CheckCommand.self,
+      CalibrateCommand.self,
+    ],
     defaultSubcommand: DashboardCommand.self
   )
 }

@@ -236,6 +236,9 @@ struct RunCommandTests {
                                 in time order, with the exact events received.
         check                   Run a scenario over many seeds and check every
                                 message's books against the report.
+        calibrate               Run the calibration suite: each published AWS
+                                experiment as a scenario, fanout's figures beside
+                                AWS's.
 
         See 'fanout help <subcommand>' for detailed help.
       """

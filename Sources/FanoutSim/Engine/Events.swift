@@ -208,6 +208,8 @@ public enum EventKind: Sendable {
   case lambdaRecursiveLoop(function: String, trigger: String, invocations: Int, messageId: UUID128, records: Int)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
+  /// UpdateFunctionCode: the function's warm execution environments are retired.
+  case lambdaCodeUpdate(function: String, retired: Int)
   case lambdaFailure(function: String, failure: FailureSpec)
   /// `body` is the object's content (an interned string: passing it copies nothing); the event log
   /// does not write it.
@@ -243,6 +245,7 @@ public enum EventKind: Sendable {
     case .lambdaRecursiveLoop: return "lambda.recursive_loop"
     case .lambdaScale: return "lambda.scale"
     case .lambdaMapping: return "lambda.mapping"
+    case .lambdaCodeUpdate: return "lambda.code_update"
     case .lambdaFailure: return "lambda.failure"
     case .s3Put: return "s3.put"
     case .s3Get: return "s3.get"
@@ -406,6 +409,9 @@ extension SimEvent {
     case .lambdaMapping(let mapping, let enabled):
       w.string("mapping", mapping)
       w.bool("enabled", enabled)
+    case .lambdaCodeUpdate(let function, let retired):
+      w.string("function", function)
+      w.int("retired", retired)
     case .lambdaFailure(let function, let f):
       w.string("function", function)
       w.double("error_rate", f.errorRate)

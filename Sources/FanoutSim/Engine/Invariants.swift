@@ -55,7 +55,7 @@ extension Simulation {
     if unreservedRunning > topology.accountConcurrency - reservedTotal {
       return "\(unreservedRunning) unreserved executions above the account's unreserved concurrency"
     }
-    for m in mappings where m.busy < 0 || m.target < 1 {
+    for m in mappings where m.busy < 0 || m.target < 1 || m.wakes < 0 || m.returning < 0 {
       return "mapping \(m.name): \(m.busy) pollers busy, target \(m.target)"
     }
     if activeJobs < 0 { return "\(activeJobs) jobs keeping the run alive" }
@@ -101,7 +101,10 @@ extension Job {
     case .snsDeliver: return "SNS delivery"
     case .snsDuplicate: return "SNS duplicate delivery"
     case .queueTimer(_, let kind, _): return "queue timer (\(kind))"
-    case .pump: return "poller pump"
+    case .pump: return "poller scale step"
+    case .wake: return "long poll return"
+    case .pollerFree: return "poller free"
+    case .idleCheck: return "poller idle check"
     case .windowEnd: return "batching window end"
     case .step: return "handler step"
     case .retry: return "throttled batch retry"

@@ -22,9 +22,28 @@ public enum LoadSpec: Equatable, Sendable {
   }
 }
 
+/// Where a load's requests go.
+public enum LoadTarget: Equatable, Sendable {
+  /// "Fire a request" at the entry function.
+  case entry
+  /// SendMessage to a queue from outside the pipeline (a message generator), with this body.
+  case queue(String, body: String)
+}
+
+/// A load and where it goes.
+public struct Load: Equatable, Sendable {
+  public var spec: LoadSpec
+  public var target: LoadTarget
+  public init(_ spec: LoadSpec, target: LoadTarget = .entry) {
+    self.spec = spec
+    self.target = target
+  }
+}
+
 /// A load being fired.
 struct LoadRun {
   var spec: LoadSpec
+  var target: LoadTarget = .entry
   var rng: SimRandom
   var origin: SimTime
   var fired = 0
@@ -66,6 +85,8 @@ public enum ScenarioAction: Equatable, Sendable {
   case fire(Int)
   case setMapping(queue: String, enabled: Bool)
   case setFailure(function: String, FailureSpec)
+  /// UpdateFunctionCode: later invocations start in new execution environments.
+  case updateCode(function: String)
   case publish(topic: String, message: String, attributes: [MessageAttribute])
   case send(queue: String, body: String, attributes: [MessageAttribute])
   /// `perSecond` nil: the rate the system optimises from the backlog.

@@ -8,6 +8,9 @@ enum Job {
   case snsDuplicate(SNSNotification, topic: Int32, subscription: Int32)
   case queueTimer(queue: Int32, kind: QueueTimerKind, at: SimTime)
   case pump(mapping: Int)
+  case wake(mapping: Int)
+  case pollerFree(mapping: Int)
+  case idleCheck(mapping: Int)
   case windowEnd(mapping: Int, serial: Int)
   case step(Invocation)
   case retry(Int)
@@ -177,7 +180,8 @@ public final class Simulation {
       guard let f = functionByName[m.function] else {
         throw TopologyError("Event source mapping: function \(m.function) does not exist")
       }
-      let esm = EventSourceMapping(index: mappings.count, spec: m, queue: q, function: f, uuid: idRng.uuid())
+      let esm = EventSourceMapping(
+        index: mappings.count, spec: m, queue: q, function: f, uuid: idRng.uuid(), start: topology.startTime)
       queues[q].mappings.append(mappings.count)
       mappings.append(esm)
     }
@@ -208,6 +212,8 @@ public final class Simulation {
         default:
           throw TopologyError("Function \(f.name) must forward to exactly one topic or queue")
         }
+      case .compute:
+        f.plan = HandlerPlan(kind: .compute)
       }
     }
     if let e = topology.entryFunction {
@@ -310,6 +316,9 @@ public final class Simulation {
     case .snsDuplicate(let n, let t, let s): deliver(n, topic: Int(t), subscription: Int(s), duplicate: true)
     case .queueTimer(let q, let kind, let at): fireQueueTimer(queues[Int(q)], kind: kind, at: at)
     case .pump(let m): pump(mappings[m])
+    case .wake(let m): wake(mappings[m])
+    case .pollerFree(let m): pollerFree(mappings[m])
+    case .idleCheck(let m): idleCheck(mappings[m])
     case .windowEnd(let m, let serial): windowEnded(mappings[m], serial: serial)
     case .step(let inv): stepInvocation(inv)
     case .retry(let id): retryPending(id)
@@ -338,14 +347,15 @@ public final class Simulation {
   }
 
   /// Adds a load; its times count from the simulation's start.
-  public func addLoad(_ spec: LoadSpec) {
+  public func addLoad(_ spec: LoadSpec, target: LoadTarget = .entry) {
     let index = loads.count
-    var run = LoadRun(spec: spec, rng: SimRandom(seed: seed, stream: "load/\(index)"), origin: topology.startTime)
+    var run = LoadRun(
+      spec: spec, target: target, rng: SimRandom(seed: seed, stream: "load/\(index)"), origin: topology.startTime)
     guard spec.count > 0, let first = run.time(of: 0) else { return }
     // Room for the first requests of the load, at most `loadReservation` of them: growing the
     // tables while a run fills them costs about 15 %, but storage must grow with what exists,
     // not with what a load plans (a 10,000,000-request scenario starts under 30 MB).
-    let planned = min(spec.count, Simulation.loadReservation)
+    let planned = target == .entry ? min(spec.count, Simulation.loadReservation) : 0
     tracker.reserve(fires: planned)
     var writers = Array(repeating: 0, count: buckets.count)
     for f in functions where f.plan.writesObjects { writers[f.plan.bucket] += 1 }
@@ -356,7 +366,10 @@ public final class Simulation {
   }
 
   func loadFire(_ index: Int) {
-    fireRequest()
+    switch loads[index].target {
+    case .entry: fireRequest()
+    case .queue(let q, let body): _ = try? sendMessage(queue: q, body: body)
+    }
     loads[index].fired += 1
     if let t = loads[index].time(of: loads[index].fired) { schedule(.load(index), at: t) }
   }
@@ -378,6 +391,8 @@ public final class Simulation {
       try? setMapping(queue: queue, enabled: enabled)
     case .setFailure(let function, let failure):
       try? setFailure(function: function, failure)
+    case .updateCode(let function):
+      try? updateCode(function: function)
     case .publish(let topic, let message, let attributes):
       _ = try? publish(topic: topic, message: message, attributes: attributes)
     case .send(let queue, let body, let attributes):

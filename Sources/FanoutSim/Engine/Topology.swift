@@ -36,6 +36,9 @@ public struct LatencySpec: Sendable {
   public var sqsSend: DurationModel = .lognormal(median: .milliseconds(8), sigma: 0.3)
   /// From a message becoming visible to an idle long-polling Lambda poller picking it up.
   public var pollPickup: DurationModel = .uniform(.milliseconds(2), .milliseconds(20))
+  /// From an invocation's end to its poller's next receive: DeleteMessageBatch, then a
+  /// ReceiveMessage call.
+  public var pollerTurnaround: DurationModel = .lognormal(median: .milliseconds(25), sigma: 0.3)
   public init() {}
 }
 
@@ -136,6 +139,9 @@ public enum HandlerSpec: Sendable {
   case seedService(bucket: String, prefix: String, previous: String, stage: String, topic: String)
   /// Passes each record's message on, unchanged, to a topic or to a queue.
   case forward(topic: String?, queue: String?)
+  /// Only computes for its duration (plus its per-record time) and succeeds: the workload of a
+  /// measurement, such as a function that sleeps 50 ms.
+  case compute
 }
 
 /// The change a seed service makes: `data[field] = value` (the article: `key1` set to None).
@@ -190,9 +196,22 @@ public struct MappingSpec: Sendable {
   public var reportBatchItemFailures = false
   /// ScalingConfig.MaximumConcurrency (2–1000), nil for none.
   public var maximumConcurrency: Int?
+  /// ProvisionedPollerConfig: dedicated pollers, each up to 10 concurrent invokes; nil for the
+  /// default on-demand mode.
+  public var provisionedPollers: ProvisionedPollers?
   public init(queue: String, function: String) {
     self.queue = queue
     self.function = function
+  }
+}
+
+/// An SQS mapping's ProvisionedPollerConfig: MinimumPollers (2–200) and MaximumPollers (2–2,000).
+public struct ProvisionedPollers: Sendable, Equatable {
+  public var minimum: Int
+  public var maximum: Int
+  public init(minimum: Int = 2, maximum: Int = 200) {
+    self.minimum = minimum
+    self.maximum = maximum
   }
 }
 

@@ -65,6 +65,7 @@ extension Simulation {
     case .service(let topic, let stage): runService(inv, plan, topic: topic, stage: stage)
     case .forwardToTopic(let topic): runForward(inv, toTopic: topic, queue: nil)
     case .forwardToQueue(let queue): runForward(inv, toTopic: nil, queue: queue)
+    case .compute: finish(inv, .success)
     }
   }
 

@@ -35,9 +35,9 @@ extension Simulation {
     emit(.lambdaMapping(mapping: m.name, enabled: enabled))
     if enabled {
       // Every change of the target is an event: observers keep the target from them.
-      if m.target != m.floor { emit(.lambdaScale(mapping: m.name, from: m.target, to: m.floor)) }
-      m.target = m.floor
-      schedulePump(m)
+      setTarget(m, m.floor)
+      m.periodStart = nil
+      poll(m)
     }
   }
 
@@ -45,6 +45,16 @@ extension Simulation {
   public func setMapping(queue name: String, enabled: Bool) throws {
     guard let m = mapping(forQueue: name) else { throw UnknownName(kind: "event source mapping on queue", name: name) }
     setMapping(m.index, enabled: enabled)
+  }
+
+  /// UpdateFunctionCode: the warm environments run the old code, so they are retired; running
+  /// invocations finish, and every later one starts with a cold start until new ones are warm.
+  public func updateCode(function name: String) throws {
+    guard let f = self.function(named: name) else { throw UnknownName(kind: "function", name: name) }
+    let retired = f.warmEnvironments(now: now)
+    f.warm.removeAll()
+    f.codeVersion += 1
+    emit(.lambdaCodeUpdate(function: f.name, retired: retired))
   }
 
   /// Switches a function's injected failures.

@@ -26,6 +26,13 @@ public final class LambdaFunction {
   public let spec: FunctionSpec
   public internal(set) var failure: FailureSpec
   public internal(set) var running = 0
+  /// The most concurrent executions since the last `markPeak()`: a sampler reads it as
+  /// CloudWatch's ConcurrentExecutions Maximum for its period.
+  public internal(set) var peakRunning = 0
+  /// Counts UpdateFunctionCode calls: an environment of an older version is not reused.
+  var codeVersion = 0
+  /// Starts a new peak period at the current concurrency.
+  public func markPeak() { peakRunning = running }
   public internal(set) var counters = FunctionCounters()
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
@@ -72,8 +79,11 @@ public struct MappingCounters: Sendable, Equatable {
   public var throttles = 0
 }
 
-/// A Lambda SQS event source mapping: long-polling pollers that invoke the function with
-/// batches, scaling between 5 and 1,250 concurrent batches.
+/// A Lambda SQS event source mapping: long-polling pollers that each hold one batch at a time
+/// and invoke the function with it. The number of pollers (`target`) is the mapping's
+/// concurrency: on demand it starts at 5, grows while messages wait, backs off on errors and
+/// throttles and falls back when traffic is low (see `docs/POLLERS.md`); in provisioned mode it
+/// stays between the configured minimum and maximum.
 public final class EventSourceMapping {
   public let index: Int
   public let name: String
@@ -82,15 +92,35 @@ public final class EventSourceMapping {
   public let queue: Int
   public let function: Int
   public internal(set) var enabled: Bool
-  /// Concurrent batches the pollers aim for now.
+  /// Concurrent batches the pollers may hold now: the number of pollers.
   public internal(set) var target: Int
-  /// Batches being invoked (or retried after a throttle).
+  /// Pollers holding a batch: invoking it, waiting to retry it after a throttle, or deleting it
+  /// and polling again.
   public internal(set) var busy = 0
   public internal(set) var counters = MappingCounters()
+  /// Idle pollers whose long poll is about to return with a message that became visible.
+  var wakes = 0
+  /// Pollers whose invocation ended, deleting the batch and polling again.
+  public internal(set) var returning = 0
+  /// A scale step (or a throttle retry) is scheduled.
   var pumpScheduled = false
-  /// When the current run of scale steps started (nil while the queue has nothing visible).
-  var scaleClock: SimTime?
+  /// Whether a message became visible since the last scale step.
+  var arrivedSinceStep = false
+  /// Whether errors or throttles backed the concurrency off below the floor: it climbs back by
+  /// scale steps rather than jumping to 5.
+  var backedOff = false
+  /// When errors last backed the concurrency off.
+  var lastBackoff: SimTime?
+  /// The scale-down clock: the start of the current long poll period, the fewest idle pollers
+  /// seen in it, and whether any message arrived in it.
+  var periodStart: SimTime?
+  var periodIdleLow = Int.max
+  var periodSawMessages = false
+  var idleCheckScheduled = false
   var idleSince: SimTime?
+  /// With a batching window: the pollers not holding an invoked batch, each gathering its own.
+  var gatherers = Deque<Gatherer>()
+  var gatherSerial = 0
 
   /// Empty receives the idle pollers have made since they went idle: one per poller per 20 s
   /// long poll. Counted when they wake instead of scheduling an event per poll.
@@ -98,21 +128,51 @@ public final class EventSourceMapping {
     guard enabled, let since = idleSince else { return 0 }
     return target * Int((now - since) / longPoll)
   }
-  var gathering: Gathering?
-  var gatherSerial = 0
 
-  struct Gathering {
-    var records: [BatchRecord]
-    var bytes: Int
+  /// A poller gathering a batch: its window starts when it became free (its previous invocation
+  /// completed) and restarts each time it ends with nothing gathered.
+  struct Gatherer {
     var serial: Int
+    var freeSince: SimTime
+    var records: [BatchRecord] = []
+    var bytes = 0
+    var windowEnd: SimTime?
   }
 
-  /// The most concurrent batches this mapping may reach: 1,250, or MaximumConcurrency.
-  public var cap: Int { min(1_250, spec.maximumConcurrency ?? 1_250) }
-  /// The floor it scales back to: 5 pollers (or the cap when lower).
-  public var floor: Int { min(5, cap) }
+  /// Whether the mapping runs in provisioned mode (`ProvisionedPollerConfig`).
+  public var provisioned: Bool { spec.provisionedPollers != nil }
 
-  init(index: Int, spec: MappingSpec, queue: Int, function: Int, uuid: UUID128) {
+  /// The most concurrent batches this mapping may reach: 1,000 on demand (AWS's current guide),
+  /// 10 per provisioned poller, or MaximumConcurrency.
+  public var cap: Int {
+    let ceiling: Int
+    if let p = spec.provisionedPollers {
+      ceiling = p.maximum * Limits.Lambda.invokesPerProvisionedPoller
+    } else {
+      ceiling = Limits.Lambda.onDemandPollerConcurrency
+    }
+    return min(ceiling, spec.maximumConcurrency ?? ceiling)
+  }
+  /// The most pollers: enough to keep `cap` invocations running while others delete and poll.
+  public var pollerCap: Int { cap * 2 }
+  /// The concurrency it starts at when messages appear and keeps while they flow: 5 batches on
+  /// demand, the minimum pollers' invokes in provisioned mode (or the cap when lower).
+  public var floor: Int {
+    if let p = spec.provisionedPollers { return min(cap, p.minimum * Limits.Lambda.invokesPerProvisionedPoller) }
+    return min(5, cap)
+  }
+  /// What it falls back to when no message arrives for a whole long poll: 2 batches on demand
+  /// without MaximumConcurrency (AWS's cost optimisation), else the floor.
+  public var idleFloor: Int {
+    if provisioned || spec.maximumConcurrency != nil { return floor }
+    return min(2, floor)
+  }
+  /// How many batches it adds per scale step, and how often: +1 every 200 ms on demand (+300 a
+  /// minute), +10 every 600 ms provisioned (+1,000 a minute).
+  var stepSize: Int { provisioned ? Limits.Lambda.provisionedScaleStepSize : 1 }
+  var stepInterval: SimDuration { provisioned ? .milliseconds(600) : scaleStep }
+
+  init(index: Int, spec: MappingSpec, queue: Int, function: Int, uuid: UUID128, start: SimTime) {
     self.index = index
     self.spec = spec
     self.queue = queue
@@ -120,7 +180,14 @@ public final class EventSourceMapping {
     self.uuid = uuid
     self.enabled = spec.enabled
     name = spec.queue + "→" + spec.function
-    target = min(5, min(1_250, spec.maximumConcurrency ?? 1_250))
+    target = 0
+    target = floor
+    if spec.maximumBatchingWindow > .zero {
+      for _ in 0..<target {
+        gatherSerial += 1
+        gatherers.append(Gatherer(serial: gatherSerial, freeSince: start))
+      }
+    }
   }
 }
 
@@ -136,6 +203,8 @@ struct HandlerPlan {
     case forwardToTopic(Int)
     /// Passes each record's body on to a queue.
     case forwardToQueue(Int)
+    /// Computes, then succeeds.
+    case compute
   }
   var kind: Kind
   /// The bucket a seed handler reads and writes.
@@ -147,7 +216,7 @@ struct HandlerPlan {
   var writesObjects: Bool {
     switch kind {
     case .preprocessor, .service: return true
-    case .forwardToTopic, .forwardToQueue: return false
+    case .forwardToTopic, .forwardToQueue, .compute: return false
     }
   }
 
@@ -206,6 +275,8 @@ final class Invocation {
   var failedItems: [Int] = []
   var skip: Set<Int> = []
   var pendingOutcome: InvocationOutcome?
+  /// The function's code version when it started.
+  var codeVersion = 0
 
   init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool)
   {

@@ -1,11 +1,23 @@
 // MARK: - Lambda: event source mappings and invocations
 
-/// Scale-up pace of an SQS event source mapping: +300 concurrent invokes a minute, one every 200 ms.
+/// Scale-up pace of an on-demand SQS event source mapping: +300 concurrent batches a minute, one
+/// every 200 ms.
 let scaleStep = SimDuration.milliseconds(200)
-/// A long poll lasts 20 s; an idle poller makes one empty receive per long poll.
+/// A long poll lasts 20 s; an idle poller makes one empty receive per long poll, and a poller
+/// that found nothing for a whole long poll is let go.
 let longPoll = SimDuration.seconds(20)
 /// A Lambda payload is at most 6 MB; a batching window ends early when the batch reaches it.
 let maxPayload = Limits.Lambda.maxPayloadBytes
+/// What a function error or timeout leaves of a mapping's concurrency: Lambda "gradually backs
+/// off, reducing the amount of concurrency allocated" (Lambda developer guide, "Backoff strategy
+/// for failed invocations"); the share is calibrated against measurements (docs/POLLERS.md).
+let errorBackoffKeep = 0.75
+/// The concurrency an error backoff does not go below.
+let errorBackoffFloor = 1
+/// The shortest time between two error back-offs.
+let errorBackoffPeriod = SimDuration.milliseconds(800)
+/// How long a poller whose batch failed waits before it polls again.
+let errorPause = SimDuration.seconds(4)
 
 extension Simulation {
   func hasCapacity(_ f: LambdaFunction) -> Bool {
@@ -19,71 +31,210 @@ extension Simulation {
     m.idleSince = nil
   }
 
-  /// The pollers of a mapping: scale, receive batches and invoke while there is room.
+  /// Changes the mapping's concurrency, as an event.
+  func setTarget(_ m: EventSourceMapping, _ value: Int) {
+    guard value != m.target else { return }
+    emit(.lambdaScale(mapping: m.name, from: m.target, to: value))
+    m.target = value
+    if m.spec.maximumBatchingWindow > .zero { fitGatherers(m) }
+  }
+
+  /// Pollers free to receive now: not holding a batch, not already returning from a long poll.
+  /// Free pollers that may invoke: concurrent invocations stay within the cap (MaximumConcurrency
+  /// "limits the number of concurrent instances of the function"), pollers deleting a batch and
+  /// polling again do not count against it.
+  func freePollers(_ m: EventSourceMapping) -> Int {
+    min(m.target - m.busy - m.returning - m.wakes, m.cap - m.busy - m.wakes)
+  }
+
+  /// A message became visible in the mapping's queue: an idle poller's long poll returns with it
+  /// after the pickup latency. With every poller busy it waits (and the backlog clock runs).
+  func messageVisible(_ m: EventSourceMapping) {
+    guard m.enabled else { return }
+    m.periodSawMessages = true
+    m.arrivedSinceStep = true
+    // Back from low traffic, 5 batches at once; after a back-off it climbs step by step.
+    if m.target < m.floor, !m.backedOff { setTarget(m, m.floor) }
+    if m.spec.maximumBatchingWindow > .zero {
+      guard m.wakes == 0, !m.gatherers.isEmpty else { return }
+    } else {
+      guard freePollers(m) > 0 else {
+        scheduleScaleStep(m)
+        return
+      }
+    }
+    m.wakes += 1
+    schedule(.wake(mapping: m.index), at: now + topology.latency.pollPickup.sample(&latencyRng))
+  }
+
+  /// A long poll returns: its poller receives what is visible.
+  func wake(_ m: EventSourceMapping) {
+    m.wakes -= 1
+    poll(m, pollers: 1)
+  }
+
+  /// A scale step: with every poller busy and messages still coming, one more poller.
   func pump(_ m: EventSourceMapping) {
     m.pumpScheduled = false
     guard m.enabled else { return }
-    let q = queues[m.queue]
+    if saturated(m) {
+      setTarget(m, min(m.pollerCap, m.target + m.stepSize))
+      if m.target >= m.floor { m.backedOff = false }
+    }
+    m.arrivedSinceStep = false
+    poll(m)
+  }
+
+  /// Pollers of a mapping receive batches and invoke while messages are visible and a poller is
+  /// free — `pollers` of them (a long poll that returned, a poller back from its batch), or every
+  /// free one; then the scale clocks.
+  func poll(_ m: EventSourceMapping, pollers: Int = .max) {
+    guard m.enabled else { return }
     settleIdlePolls(m)
-    // While messages remain, +1 concurrent batch every 200 ms (+300 a minute), counted from when
-    // the pollers first found the backlog.
-    if q.visibleCount > 0 {
-      let since = m.scaleClock ?? now
-      let steps = Int((now - since) / scaleStep)
-      if steps > 0, m.target < m.cap {
-        let old = m.target
-        m.target = min(m.cap, m.target + steps)
-        emit(.lambdaScale(mapping: m.name, from: old, to: m.target))
-      }
-      m.scaleClock = since + scaleStep * steps
-    } else {
-      m.scaleClock = nil
-    }
-    let window = m.spec.maximumBatchingWindow
-    while q.visibleCount > 0 {
-      if window > .zero {
-        if m.gathering == nil {
-          guard m.busy < m.target else { break }
-          m.busy += 1
-          m.gatherSerial += 1
-          let serial = m.gatherSerial
-          m.gathering = EventSourceMapping.Gathering(records: [], bytes: 0, serial: serial)
-          schedule(.windowEnd(mapping: m.index, serial: serial), at: now + window)
-        }
-        var g = m.gathering!
-        while g.records.count < m.spec.batchSize, g.bytes < maxPayload, q.visibleCount > 0 {
-          let got = receive(q, max: min(10, m.spec.batchSize - g.records.count), consumer: m.name)
-          for r in got { g.bytes += bodySize(r.body) }
-          g.records += got
-        }
-        if g.records.count >= m.spec.batchSize || g.bytes >= maxPayload {
-          m.gathering = nil
-          invokeBatch(m, g.records, attempt: 0)
-          continue
-        }
-        m.gathering = g
-        break
+    let q = queues[m.queue]
+    var turns = pollers
+    while true {
+      if m.spec.maximumBatchingWindow > .zero {
+        gather(m)
       } else {
-        guard m.busy < m.target else { break }
-        let got = receive(q, max: min(10, m.spec.batchSize), consumer: m.name)
-        if got.isEmpty { continue }
+        while turns > 0, q.visibleCount > 0, freePollers(m) > 0 {
+          turns -= 1
+          let got = receive(q, max: min(10, m.spec.batchSize), consumer: m.name)
+          if got.isEmpty { break }
+          m.busy += 1
+          invokeBatch(m, got, attempt: 0)
+        }
+      }
+      break
+    }
+    scheduleScaleStep(m)
+    // Messages left visible with pollers free: their long polls return with them.
+    if q.visibleCount > 0, freePollers(m) > 0, m.wakes == 0, m.spec.maximumBatchingWindow == .zero {
+      m.wakes += 1
+      schedule(.wake(mapping: m.index), at: now + topology.latency.pollPickup.sample(&latencyRng))
+    }
+    scaleDown(m)
+    if q.visibleCount == 0, m.busy == 0, m.wakes == 0, m.idleSince == nil { m.idleSince = now }
+  }
+
+  /// Whether every poller is busy while messages wait or keep arriving: "If messages are still
+  /// available, Lambda increases the number of processes that are reading batches".
+  func saturated(_ m: EventSourceMapping) -> Bool {
+    let waiting = queues[m.queue].visibleCount > 0 || m.arrivedSinceStep
+    guard waiting, m.busy < m.cap, m.target < m.pollerCap else { return false }
+    if m.spec.maximumBatchingWindow > .zero { return m.gatherers.isEmpty }
+    return freePollers(m) <= 0
+  }
+
+  /// While the pollers are saturated, a scale step every 200 ms (+300 a minute on demand).
+  func scheduleScaleStep(_ m: EventSourceMapping) {
+    guard !m.pumpScheduled, saturated(m) else { return }
+    m.pumpScheduled = true
+    schedule(.pump(mapping: m.index), at: now + m.stepInterval)
+  }
+
+  /// Pollers that found nothing for a whole long poll are let go, down to 5 batches while
+  /// messages flow, and to 2 once none came for a long poll (not with MaximumConcurrency).
+  func scaleDown(_ m: EventSourceMapping) {
+    let free = max(0, m.target - m.busy - m.returning)
+    guard let start = m.periodStart else {
+      m.periodStart = now
+      m.periodIdleLow = free
+      m.periodSawMessages = false
+      scheduleIdleCheck(m)
+      return
+    }
+    m.periodIdleLow = min(m.periodIdleLow, free)
+    guard now - start >= longPoll else { return }
+    let quiet = !m.periodSawMessages || now - start >= longPoll * 2
+    let floor = quiet ? m.idleFloor : m.floor
+    let spare = quiet ? m.target : m.periodIdleLow
+    if m.target > floor, spare > 0 { setTarget(m, max(floor, m.target - spare, m.busy + m.returning)) }
+    m.periodStart = now
+    m.periodIdleLow = max(0, m.target - m.busy - m.returning)
+    m.periodSawMessages = false
+    scheduleIdleCheck(m)
+  }
+
+  /// When the pollers may be idle, a check at the end of the long poll lets go of the spare
+  /// ones. It keeps nothing alive: a drained simulation stops without it.
+  func scheduleIdleCheck(_ m: EventSourceMapping) {
+    guard !m.idleCheckScheduled, m.target > m.idleFloor, let start = m.periodStart else { return }
+    m.idleCheckScheduled = true
+    schedule(.idleCheck(mapping: m.index), at: start + longPoll, keepsAlive: false)
+  }
+
+  func idleCheck(_ m: EventSourceMapping) {
+    m.idleCheckScheduled = false
+    guard m.enabled else { return }
+    scaleDown(m)
+  }
+
+  /// A poller's invocation ended (or its throttled batch was given up): once it has deleted the
+  /// batch and polled again it is free.
+  func pollerFree(_ m: EventSourceMapping) {
+    m.returning -= 1
+    if m.spec.maximumBatchingWindow > .zero, m.busy + m.returning + m.gatherers.count < m.target {
+      m.gatherSerial += 1
+      m.gatherers.append(EventSourceMapping.Gatherer(serial: m.gatherSerial, freeSince: now))
+    }
+    poll(m, pollers: 1)
+  }
+
+  // MARK: Batching windows
+
+  /// Keeps one gatherer per poller not holding a batch: new pollers start gathering now; spare
+  /// ones go, empty ones first.
+  func fitGatherers(_ m: EventSourceMapping) {
+    while m.busy + m.returning + m.gatherers.count < m.target {
+      m.gatherSerial += 1
+      m.gatherers.append(EventSourceMapping.Gatherer(serial: m.gatherSerial, freeSince: now))
+    }
+    var i = m.gatherers.count - 1
+    while m.busy + m.returning + m.gatherers.count > m.target, i >= 0 {
+      if m.gatherers[i].records.isEmpty { m.gatherers.remove(at: i) }
+      i -= 1
+    }
+  }
+
+  /// Each gathering poller receives in turn while messages are visible; one whose batch is full
+  /// (BatchSize or 6 MB) invokes at once, the others wait for their window to end. A poller that
+  /// received goes to the back, so messages spread over the pollers as AWS's pollers share them.
+  func gather(_ m: EventSourceMapping) {
+    let q = queues[m.queue]
+    let window = m.spec.maximumBatchingWindow
+    var turns = m.gatherers.count
+    while q.visibleCount > 0, turns > 0, var g = m.gatherers.popFirst() {
+      turns -= 1
+      let got = receive(q, max: min(10, m.spec.batchSize - g.records.count), consumer: m.name)
+      for r in got { g.bytes += recordBytes(r) }
+      g.records += got
+      if g.records.count >= m.spec.batchSize || g.bytes >= maxPayload {
         m.busy += 1
-        invokeBatch(m, got, attempt: 0)
+        invokeBatch(m, g.records, attempt: 0)
+        turns = m.gatherers.count
+        continue
       }
-    }
-    if q.visibleCount > 0, m.busy >= m.target, m.target < m.cap, !m.pumpScheduled {
-      // Pollers keep polling while a backlog waits: the next scale step comes in 200 ms.
-      m.pumpScheduled = true
-      schedule(.pump(mapping: m.index), at: now + scaleStep)
-    }
-    if q.visibleCount == 0 {
-      let floor = max(m.floor, m.busy)
-      if m.target > floor {
-        emit(.lambdaScale(mapping: m.name, from: m.target, to: floor))
-        m.target = floor
+      if !g.records.isEmpty, g.windowEnd == nil {
+        // Windows follow one another from when the poller became free.
+        let k = (now - g.freeSince) / window + 1
+        let end = g.freeSince + window * Int(k)
+        g.windowEnd = end
+        schedule(.windowEnd(mapping: m.index, serial: g.serial), at: end)
       }
-      if m.busy == 0, m.gathering == nil, m.idleSince == nil { m.idleSince = now }
+      m.gatherers.append(g)
+      if got.isEmpty { break }
     }
+  }
+
+  /// A poller's batching window ended: it invokes with what it gathered.
+  func windowEnded(_ m: EventSourceMapping, serial: Int) {
+    guard let i = m.gatherers.firstIndex(where: { $0.serial == serial }) else { return }
+    let g = m.gatherers.remove(at: i)
+    guard !g.records.isEmpty else { return }
+    m.busy += 1
+    invokeBatch(m, g.records, attempt: 0)
+    poll(m)
   }
 
   func bodySize(_ b: MessageBody) -> Int {
@@ -93,21 +244,9 @@ extension Simulation {
     }
   }
 
-  func windowEnded(_ m: EventSourceMapping, serial: Int) {
-    guard let g = m.gathering, g.serial == serial else { return }
-    m.gathering = nil
-    if g.records.isEmpty {
-      m.busy -= 1
-      schedulePump(m)
-    } else {
-      invokeBatch(m, g.records, attempt: 0)
-    }
-  }
-
-  func schedulePump(_ m: EventSourceMapping) {
-    guard m.enabled, !m.pumpScheduled else { return }
-    m.pumpScheduled = true
-    schedule(.pump(mapping: m.index), at: now + topology.latency.pollPickup.sample(&latencyRng))
+  /// The size of a record in the invocation payload: its JSON text and the comma after it.
+  func recordBytes(_ r: BatchRecord) -> Int {
+    lambdaRecord(r).json.utf8.count + 1
   }
 
   /// Invokes the function with a batch, or backs off and retries when throttled. A throttled batch
@@ -118,16 +257,19 @@ extension Simulation {
       f.counters.throttles += 1
       m.counters.throttles += 1
       emit(.lambdaThrottle(function: f.name, trigger: m.name, records: records.count))
+      // Lambda backs off on throttles: the mapping drops to the concurrency it actually holds.
       let backedOff = max(1, min(m.target, m.busy - 1))
       if backedOff < m.target {
-        emit(.lambdaScale(mapping: m.name, from: m.target, to: backedOff))
-        m.target = backedOff
+        setTarget(m, backedOff)
+        m.backedOff = true
       }
       let wait = min(SimDuration.seconds(1 << min(attempt, 4)), .seconds(16))
       let earliest = records.map(\.visibleUntil).min() ?? now
       if now + wait >= earliest {
+        // Given up: the messages reappear when their visibility timeout ends.
         m.busy -= 1
-        schedulePump(m)
+        m.returning += 1
+        pollerFree(m)
         return
       }
       let id = nextPendingId
@@ -156,6 +298,7 @@ extension Simulation {
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
     f.counters.invocations += 1
     f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
+    f.peakRunning = max(f.peakRunning, f.running)
     var initDuration = SimDuration.zero
     if cold {
       f.counters.coldStarts += 1
@@ -166,6 +309,7 @@ extension Simulation {
     let inv = Invocation(
       id: id, function: f.index, trigger: trigger, records: records, start: now,
       deadline: now + initDuration + f.spec.timeout, cold: cold)
+    inv.codeVersion = f.codeVersion
     emit(
       .lambdaInvoke(
         function: f.name, invocation: id, cold: cold, trigger: triggerName(trigger),
@@ -174,8 +318,10 @@ extension Simulation {
     for _ in records { compute += f.spec.perRecord.sample(&f.rng) }
     let begin = now + initDuration
     if f.rng.chance(f.failure.errorRate) {
+      // The error is raised before the handler does anything: the invocation ends at once
+      // (1 ms, the runtime's own turnaround), not after the handler's compute time.
       inv.pendingOutcome = .error("Injected error")
-      scheduleStep(inv, at: begin + compute)
+      scheduleStep(inv, at: begin + .milliseconds(1))
     } else if f.rng.chance(f.failure.timeoutRate) {
       inv.pendingOutcome = .timeout
       schedule(.step(inv), at: inv.deadline)
@@ -221,17 +367,20 @@ extension Simulation {
   /// The exact event records, built only when an observer will read them.
   func lambdaRecords(_ records: [BatchRecord]) -> [LambdaRecord]? {
     guard observer != nil, !records.isEmpty else { return nil }
-    return records.map { r in
-      let q = queues[r.queue]
-      let m = q.messages.recordFields(r.key)
-      return LambdaRecord(
-        messageId: r.messageId, receipt: ReceiptHandle(queue: r.queue, key: r.key, receiveCount: r.receiveCount),
-        body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sent ?? now).epochMillis,
-        senderId: m?.sender.senderId ?? snsSenderId,
-        approximateFirstReceiveTimestamp: (m?.firstReceive ?? now).epochMillis,
-        messageAttributes: m?.attributes ?? [], deadLetterQueueSourceArn: m?.sourceQueue.map { queues[$0].arn },
-        eventSourceARN: q.arn, awsRegion: topology.region, requestID: r.body.requestID)
-    }
+    return records.map(lambdaRecord)
+  }
+
+  /// One record of an SQS event, exactly as Lambda writes it.
+  func lambdaRecord(_ r: BatchRecord) -> LambdaRecord {
+    let q = queues[r.queue]
+    let m = q.messages.recordFields(r.key)
+    return LambdaRecord(
+      messageId: r.messageId, receipt: ReceiptHandle(queue: r.queue, key: r.key, receiveCount: r.receiveCount),
+      body: r.body, approximateReceiveCount: r.receiveCount, sentTimestamp: (m?.sent ?? now).epochMillis,
+      senderId: m?.sender.senderId ?? snsSenderId,
+      approximateFirstReceiveTimestamp: (m?.firstReceive ?? now).epochMillis,
+      messageAttributes: m?.attributes ?? [], deadLetterQueueSourceArn: m?.sourceQueue.map { queues[$0].arn },
+      eventSourceARN: q.arn, awsRegion: topology.region, requestID: r.body.requestID)
   }
 
   /// Schedules the handler's next step, or the timeout when the step would end past the deadline.
@@ -258,7 +407,7 @@ extension Simulation {
     f.running -= 1
     if f.spec.reservedConcurrency == nil { unreservedRunning -= 1 }
     // A timed-out environment is reset; any other one stays warm.
-    if outcome != .timeout { f.warm.append(now) }
+    if outcome != .timeout, inv.codeVersion == f.codeVersion { f.warm.append(now) }
     let duration = now - inv.start
     f.counters.totalDuration += duration
     switch outcome {
@@ -284,7 +433,6 @@ extension Simulation {
       }
     case .mapping(let mi):
       let m = mappings[mi]
-      m.busy -= 1
       switch outcome {
       case .success:
         var keep = Set<UUID128>()
@@ -300,13 +448,21 @@ extension Simulation {
           delete(queues[r.queue], key: r.key, receiveCount: r.receiveCount)
         }
       case .error, .timeout:
-        let backedOff = max(min(2, m.cap), m.target / 2)
+        // At most one back-off a period: a burst of failures is one signal.
+        let due = m.lastBackoff.map { now - $0 >= errorBackoffPeriod } ?? true
+        let backedOff = due ? max(errorBackoffFloor, Int(Double(m.target) * errorBackoffKeep)) : m.target
         if backedOff < m.target {
-          emit(.lambdaScale(mapping: m.name, from: m.target, to: backedOff))
-          m.target = backedOff
+          m.lastBackoff = now
+          setTarget(m, backedOff)
+          m.backedOff = true
         }
       }
-      schedulePump(m)
+      // The poller deletes the batch and polls again before it is free; after an error it waits.
+      m.busy -= 1
+      m.returning += 1
+      var free = now + topology.latency.pollerTurnaround.sample(&latencyRng)
+      if outcome != .success { free += errorPause }
+      schedule(.pollerFree(mapping: mi), at: free)
     }
   }
 }

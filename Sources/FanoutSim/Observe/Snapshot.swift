@@ -139,6 +139,7 @@ extension Simulation {
         o.stage = stage
       case .forwardToTopic(let t): o.topics = [t]
       case .forwardToQueue(let q): o.queues = [q]
+      case .compute: break
       }
       outputs[f.index] = o
     }

@@ -207,12 +207,6 @@ extension Simulation {
 
   /// Tells the queue's pollers that a message became visible.
   func wakePollers(_ q: SQSQueue) {
-    for mi in q.mappings {
-      let m = mappings[mi]
-      if m.enabled, !m.pumpScheduled {
-        m.pumpScheduled = true
-        schedule(.pump(mapping: mi), at: now + topology.latency.pollPickup.sample(&latencyRng))
-      }
-    }
+    for mi in q.mappings { messageVisible(mappings[mi]) }
   }
 }

@@ -39,7 +39,7 @@ struct LedgerTests {
   /// reporting item failures to a trigger that honours them.
   static func faultyTopology() -> Topology {
     var t = Topology.seedPipeline()
-    t.functions[1].failure = FailureSpec(errorRate: 0.3, timeoutRate: 0.05)
+    t.functions[1].failure = FailureSpec(errorRate: 0.5, timeoutRate: 0.05)
     t.functions[2].failure = FailureSpec(itemFailureRate: 0.3, reportsItemFailures: true)
     t.mappings[1].reportBatchItemFailures = true
     t.queues[0].redrive = ("service01-dlq", 2)
