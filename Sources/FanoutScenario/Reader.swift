@@ -166,10 +166,11 @@ final class Reader {
     return v
   }
 
-  /// A duration model: a fixed span, or `{median, sigma}` (log-normal), `{fixed}`, `{uniform: [a, b]}`.
+  /// A duration model: a fixed span, or `{median, sigma}` (log-normal), `{median, sigma, tail:
+  /// {probability, median, sigma}}` (log-normal with a slow tail), `{fixed}`, `{uniform: [a, b]}`.
   func durationModel(_ node: Node, _ path: String) -> DurationModel? {
     if case .scalar = node { return duration(node, path).map { .fixed($0) } }
-    guard let m = mapping(node, path, keys: ["median", "sigma", "fixed", "uniform"]) else { return nil }
+    guard let m = mapping(node, path, keys: ["median", "sigma", "tail", "fixed", "uniform"]) else { return nil }
     let d = Dictionary(uniqueKeysWithValues: m)
     if let f = d["fixed"] { return duration(f, path + ".fixed").map { .fixed($0) } }
     if let u = d["uniform"] {
@@ -186,7 +187,21 @@ final class Reader {
       return nil
     }
     let sigma = d["sigma"].flatMap { double($0, path + ".sigma", 0...3) } ?? 0.3
-    return .lognormal(median: median, sigma: sigma)
+    guard let tn = d["tail"] else { return .lognormal(median: median, sigma: sigma) }
+    let tp = path + ".tail"
+    guard let tm = mapping(tn, tp, keys: ["probability", "median", "sigma"]) else { return nil }
+    let t = Dictionary(uniqueKeysWithValues: tm)
+    guard let pn = t["probability"], let probability = double(pn, tp + ".probability", 0...1),
+      let mn = t["median"], let tailMedian = duration(mn, tp + ".median")
+    else {
+      if t["probability"] == nil || t["median"] == nil {
+        error(tn, tp, "a tail needs probability and median (and sigma)")
+      }
+      return nil
+    }
+    let tailSigma = t["sigma"].flatMap { double($0, tp + ".sigma", 0...3) } ?? 0.3
+    return .lognormalWithTail(
+      median: median, sigma: sigma, tailProbability: probability, tailMedian: tailMedian, tailSigma: tailSigma)
   }
 
   /// A YAML value as JSON text (for filter policies written as YAML).

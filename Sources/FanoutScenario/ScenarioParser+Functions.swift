@@ -6,7 +6,7 @@ import Yams
 extension ScenarioParser {
   func function(_ node: Node, _ path: String, _ names: Names) -> FunctionSpec? {
     let keys = [
-      "name", "handler", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
+      "name", "handler", "Runtime", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
       "idleLifetime",
       "failure", "RecursiveLoop",
     ]
@@ -34,6 +34,8 @@ extension ScenarioParser {
     for (k, v) in m {
       let p = path + "." + k
       switch k {
+      // Checked against Lambda's enum with the whole topology (`Topology.problems()`).
+      case "Runtime": if let x = r.string(v, p) { f.runtime = x }
       case "Timeout": if let x = r.seconds(v, p, limit: Limits.Lambda.timeout) { f.timeout = x }
       case "ReservedConcurrentExecutions": if let x = r.int(v, p, 0...100_000) { f.reservedConcurrency = x }
       case "coldStart": if let x = r.durationModel(v, p) { f.coldStart = x }

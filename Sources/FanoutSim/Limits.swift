@@ -167,6 +167,29 @@ public enum Limits {
     /// requests, Lambda stops the next one ("approximately 16",
     /// https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html).
     public static let recursiveLoopLimit = 16
+    /// CreateFunction's `Runtime` values: the `Runtime` enum of botocore's Lambda model
+    /// (botocore 1.43.11, data/lambda/2015-03-31/service-2.json), in the model's order.
+    public static let runtimes = [
+      "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x",
+      "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
+      "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge",
+      "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2",
+      "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13",
+      "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0",
+    ]
+    /// Lambda's words (InvalidParameterValueException) refusing a `Runtime` that is neither one of
+    /// the enum nor a runtime ARN (`arn:aws:lambda:<region>::runtime:…`), or nil when it is. The
+    /// wording is what CreateFunction answers, as CloudFormation passes it on
+    /// ("… Error Code: InvalidParameterValueException") and as LocalStack reproduces it
+    /// (https://github.com/localstack/localstack/blob/master/localstack/services/lambda_/provider.py):
+    /// the value unquoted, the enum in brackets, "or be a valid ARN". AWS lists the runtimes it
+    /// accepts at the time; fanout lists botocore's enum.
+    public static func runtimeRefusal(_ runtime: String) -> String? {
+      if runtimes.contains(runtime) { return nil }
+      if runtime.hasPrefix("arn:aws"), runtime.contains(":lambda:"), runtime.contains("::runtime:") { return nil }
+      return "Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: ["
+        + runtimes.joined(separator: ", ") + "] or be a valid ARN"
+    }
   }
 
   /// Amazon S3.

@@ -98,6 +98,15 @@ extension Topology {
     var reservedTotal = 0
     for f in functions {
       error(.function(f.name, attribute: "Timeout"), Limits.Lambda.timeout.refusal(f.timeout))
+      if let refusal = Limits.Lambda.runtimeRefusal(f.runtime) {
+        error(.function(f.name, attribute: "Runtime"), refusal)
+      } else if f.coldStartOverride == nil, LambdaRuntimes.coldStart(f.runtime) == nil {
+        // A runtime AWS knows but no benchmark measures: fanout has no cold start to give it.
+        error(
+          .function(f.name, attribute: "Runtime"),
+          "fanout has no published cold start for runtime \(f.runtime): give coldStart, or use one of \(LambdaRuntimes.listed)"
+        )
+      }
       if let r = f.reservedConcurrency {
         if r < 0 {
           error(

@@ -28,7 +28,7 @@ struct ScreenTests {
     // Five panes at once: four in two rows of two, the events below.
     #expect(lines[7].hasPrefix("┌ 1 Queues (6) ─") && lines[7].contains("┐┌ 2 In flight (0) ─"))
     #expect(lines[19].hasPrefix("┌ 3 Requests (13) ─") && lines[19].contains("┐┌ 4 S3 keys (42) ─"))
-    #expect(lines[31].hasPrefix("┌ 5 Events (371) ─"))
+    #expect(lines[31].hasPrefix("┌ 5 Events (363) ─"))
     // service01 paused: its map lane says so, its queue holds the ten, the others hold nothing.
     #expect(lines[3].hasPrefix("│  │→ service01  visible   10 in flight   0 DLQ   0 → λ service01 ×0 ‖ PAUSED "))
     #expect(!lines[4].contains("PAUSED") && !lines[5].contains("PAUSED"))
@@ -89,9 +89,9 @@ struct ScreenTests {
     #expect(d.state.details == [.request(fire: 1)])
     let screen = d.screen(glyphs: .unicode)
     let lines = trimmed(screen)
-    #expect(lines[1].hasPrefix("┌ Request bf145813bbd8  (Esc closes, ↑↓ scroll) ─"))
-    #expect(lines[2].hasPrefix("│request   #1  bf145813bbd8cc5a562d78a4969fe712 "))
-    #expect(lines[5].hasPrefix("│complete  after 822ms "))
+    #expect(lines[1].hasPrefix("┌ Request ede6d277fab2  (Esc closes, ↑↓ scroll) ─"))
+    #expect(lines[2].hasPrefix("│request   #1  ede6d277fab24b6e044bff6aa667ac8a "))
+    #expect(lines[5].hasPrefix("│complete  after 375ms "))
 
     // The whole timeline, not only what fits: its hops (continuation lines aside), in time order.
     let detail = detailLines(.request(fire: 1), d.model).lines
@@ -107,14 +107,14 @@ struct ScreenTests {
       return rest.range(of: "  ").map { String(rest[$0.upperBound...]) } ?? ""
     }
     #expect(texts.first == "fired")
-    #expect(texts[1] == "request ID bf145813bbd8cc5a562d78a4969fe712")
-    #expect(texts[2].hasPrefix("s3.put fanout/preprocessor/bf145813bbd8cc5a562d78a4969fe712.json "))
+    #expect(texts[1] == "request ID ede6d277fab24b6e044bff6aa667ac8a")
+    #expect(texts[2].hasPrefix("s3.put fanout/preprocessor/ede6d277fab24b6e044bff6aa667ac8a.json "))
     #expect(texts[3].hasPrefix("sns.publish connector ") && texts[3].hasSuffix("→ service01, service02, service03"))
     // Each service: its message sent, received, its output written and published, then done, in that order.
     for service in ["service01", "service02", "service03"] {
       let sent = try #require(texts.firstIndex { $0.hasPrefix("sqs.send \(service) ") }, "\(service) send")
       let received = try #require(texts.firstIndex { $0.hasPrefix("sqs.receive \(service) receive #1") })
-      let put = try #require(texts.firstIndex { $0.hasPrefix("s3.put fanout/\(service)/bf145813") })
+      let put = try #require(texts.firstIndex { $0.hasPrefix("s3.put fanout/\(service)/ede6d277") })
       let done = try #require(texts.firstIndex { $0.hasPrefix("\(service) done after ") })
       let deleted = try #require(texts.firstIndex { $0 == "sqs.delete \(service)" })
       #expect(sent < received && received < put && put < done && done < deleted, "\(service)")

@@ -180,4 +180,53 @@ struct ValidationTests {
     #expect(s == nil)
     #expect(d.first?.message.contains("at most 1048576") == true)
   }
+
+  static let runtimeCases: [(String, String, String)] = [
+    (
+      base.replacingOccurrences(of: "Timeout: 3\n", with: "Timeout: 3\n    Runtime: python3.99\n"), "16:14",
+      "Value python3.99 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs, nodejs4.3,"
+    ),
+    (
+      base.replacingOccurrences(of: "Timeout: 3\n", with: "Timeout: 3\n    Runtime: ruby4.0\n"), "16:14",
+      "fanout has no published cold start for runtime ruby4.0: give coldStart"
+    ),
+    (
+      base.replacingOccurrences(
+        of: "Timeout: 3\n", with: "Timeout: 3\n    coldStart: { median: 9ms, tail: { median: 90ms } }\n"),
+      "16:37", "a tail needs probability and median (and sigma)"
+    ),
+  ]
+
+  @Test(
+    "An unknown Runtime is refused in Lambda's words; one without a published cold start needs coldStart",
+    arguments: runtimeCases)
+  func brokenRuntime(text: String, at: String, message: String) throws {
+    try broken(text: text, at: at, message: message)
+  }
+
+  @Test("Runtime: Lambda's enum; it selects the cold start; coldStart and a tail are read as given")
+  func runtimeAndColdStart() throws {
+    let java = base.replacingOccurrences(of: "Timeout: 3\n", with: "Timeout: 3\n    Runtime: java21\n")
+    let (s, d) = diagnose(java)
+    #expect(d.isEmpty, "\(d)")
+    let f = try #require(s?.topology.functions.first)
+    #expect(f.runtime == "java21")
+    #expect(f.coldStart == LambdaRuntimes.coldStart("java21"))
+    // A runtime AWS knows but no benchmark measures runs once the scenario gives its cold start.
+    let ruby = base.replacingOccurrences(
+      of: "Timeout: 3\n",
+      with:
+        "Timeout: 3\n    Runtime: ruby4.0\n    coldStart: { median: 200ms, sigma: 0.1, tail: { probability: 0.05, median: 400ms, sigma: 0.2 } }\n"
+    )
+    let (s2, d2) = diagnose(ruby)
+    #expect(d2.isEmpty, "\(d2)")
+    #expect(
+      s2?.topology.functions.first?.coldStart
+        == .lognormalWithTail(
+          median: .milliseconds(200), sigma: 0.1, tailProbability: 0.05, tailMedian: .milliseconds(400), tailSigma: 0.2)
+    )
+    // The seed's runtime when the file says none.
+    let (s3, _) = diagnose(base)
+    #expect(s3?.topology.functions.first?.runtime == "python3.12")
+  }
 }

@@ -143,6 +143,9 @@ nonisolated(unsafe) let ziggurat = Ziggurat()
 // MARK: - Durations
 
 /// How long something takes, drawn from the owning component's stream.
+///
+/// The defaults are calibrated against published measurements; docs/TIMINGS.md gives each source,
+/// its percentiles, the model and fanout's own percentiles.
 public enum DurationModel: Equatable, Sendable {
   /// Always the same.
   case fixed(SimDuration)
@@ -150,6 +153,12 @@ public enum DurationModel: Equatable, Sendable {
   case uniform(SimDuration, SimDuration)
   /// Log-normal with a median and a shape sigma: the usual shape of service latencies.
   case lognormal(median: SimDuration, sigma: Double)
+  /// A log-normal body and, with probability `tailProbability`, a second, slower log-normal: the
+  /// shape of measured AWS latencies, whose p99 is several times their median (a single
+  /// log-normal fitted to the median and p90 puts the p99 far too low). Two draws per sample: a
+  /// uniform picks the component, a normal places the draw in it.
+  case lognormalWithTail(
+    median: SimDuration, sigma: Double, tailProbability: Double, tailMedian: SimDuration, tailSigma: Double)
 
   /// Draws one duration (never negative).
   public func sample(_ rng: inout SimRandom) -> SimDuration {
@@ -160,10 +169,55 @@ public enum DurationModel: Equatable, Sendable {
       return lo + .microseconds(Int64(rng.next() % UInt64((hi - lo).microseconds + 1)))
     case .lognormal(let median, let sigma):
       if sigma <= 0 { return max(.zero, median) }
-      let v = Double(median.microseconds) * Foundation.exp(sigma * rng.normal())
-      // Positive, so adding one half and truncating rounds to nearest without a libm call.
-      return .microseconds(Int64(min(v, 1e15) + 0.5))
+      return Self.lognormalDraw(median, sigma, rng.normal())
+    case .lognormalWithTail(let median, let sigma, let p, let tailMedian, let tailSigma):
+      let tail = rng.unit() < p
+      let z = rng.normal()
+      return tail ? Self.lognormalDraw(tailMedian, tailSigma, z) : Self.lognormalDraw(median, sigma, z)
     }
+  }
+
+  @inline(__always) private static func lognormalDraw(_ median: SimDuration, _ sigma: Double, _ z: Double)
+    -> SimDuration
+  {
+    if sigma <= 0 { return max(.zero, median) }
+    let v = Double(median.microseconds) * Foundation.exp(sigma * z)
+    // Positive, so adding one half and truncating rounds to nearest without a libm call.
+    return .microseconds(Int64(min(v, 1e15) + 0.5))
+  }
+
+  /// The fraction of draws at or below `d` (the model's distribution function).
+  public func cdf(_ d: SimDuration) -> Double {
+    func lognormal(_ median: SimDuration, _ sigma: Double) -> Double {
+      if sigma <= 0 { return d >= median ? 1 : 0 }
+      guard d > .zero, median > .zero else { return d >= median ? 1 : 0 }
+      let z = Foundation.log(Double(d.microseconds) / Double(median.microseconds)) / sigma
+      return 0.5 * Foundation.erfc(-z / 2.0.squareRoot())
+    }
+    switch self {
+    case .fixed(let v): return d >= v ? 1 : 0
+    case .uniform(let lo, let hi):
+      if hi <= lo { return d >= lo ? 1 : 0 }
+      if d < lo { return 0 }
+      if d >= hi { return 1 }
+      return Double((d - lo).microseconds + 1) / Double((hi - lo).microseconds + 1)
+    case .lognormal(let median, let sigma): return lognormal(median, sigma)
+    case .lognormalWithTail(let median, let sigma, let p, let tailMedian, let tailSigma):
+      return (1 - p) * lognormal(median, sigma) + p * lognormal(tailMedian, tailSigma)
+    }
+  }
+
+  /// The duration below which a fraction `q` of draws fall (to the microsecond), for
+  /// documentation and validation.
+  public func quantile(_ q: Double) -> SimDuration {
+    var lo: Int64 = 0
+    var hi: Int64 = 1
+    while cdf(.microseconds(hi)) < q, hi < 1 << 52 { hi *= 2 }
+    while lo < hi {
+      let mid = lo + (hi - lo) / 2
+      if cdf(.microseconds(mid)) >= q { hi = mid } else { lo = mid + 1 }
+    }
+    return .microseconds(lo)
   }
 
   /// The median, for documentation and validation.
@@ -172,6 +226,7 @@ public enum DurationModel: Equatable, Sendable {
     case .fixed(let v): return v
     case .uniform(let lo, let hi): return (lo + hi) / 2
     case .lognormal(let m, _): return m
+    case .lognormalWithTail: return quantile(0.5)
     }
   }
 }

@@ -101,4 +101,20 @@ struct TimeAndIdentityTests {
     // exp(0.5) = 1.6487: one sigma above the median.
     #expect(abs(p84 / 100_000 - 1.6487) < 0.02)
   }
+
+  @Test("A log-normal with a tail draws its tail with the tail's probability; quantile inverts cdf")
+  func lognormalWithTailDrawsItsTail() {
+    let model = DurationModel.lognormalWithTail(
+      median: .milliseconds(10), sigma: 0.1, tailProbability: 0.05, tailMedian: .milliseconds(100), tailSigma: 0.1)
+    var rng = SimRandom(seed: 3, stream: "test/tail")
+    var draws = (0..<200_000).map { _ in model.sample(&rng) }
+    draws.sort()
+    let slow = draws.filter { $0 > .milliseconds(40) }.count
+    #expect(abs(Double(slow) / Double(draws.count) - 0.05) < 0.003)
+    // The body and the tail barely overlap, so the 97.5th percentile is the tail's median.
+    #expect(abs(model.quantile(0.975).milliseconds - 100) < 0.5)
+    #expect(abs(draws[draws.count * 975 / 1000].milliseconds - 100) < 1.5)
+    #expect(abs(draws[draws.count / 2].milliseconds - model.median.milliseconds) < 0.1)
+    #expect(abs(model.cdf(model.quantile(0.9)) - 0.9) < 0.001)
+  }
 }

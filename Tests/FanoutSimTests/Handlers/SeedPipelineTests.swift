@@ -15,9 +15,9 @@ struct SeedPipelineTests {
       Issue.record("no id")
       return
     }
-    // The ID is hashlib.md5(b"20260101000000362641").hexdigest(), computed by Python.
-    #expect(idEvent.time.pythonCompactTimestamp == "20260101000000362641")
-    #expect(id.hex == "bf145813bbd8cc5a562d78a4969fe712")
+    // The ID is hashlib.md5(b"20260101000000094798").hexdigest(), computed by Python.
+    #expect(idEvent.time.pythonCompactTimestamp == "20260101000000094798")
+    #expect(id.hex == "ede6d277fab24b6e044bff6aa667ac8a")
     let b = sim.bucket(named: "fanout-bucket")!
     #expect(
       b.allKeys == [
