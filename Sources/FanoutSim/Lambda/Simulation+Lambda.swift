@@ -16,8 +16,8 @@ let errorBackoffKeep = 0.75
 let errorBackoffFloor = 1
 /// The shortest time between two error back-offs.
 let errorBackoffPeriod = SimDuration.milliseconds(800)
-/// How long a poller whose batch failed waits before it polls again.
-let errorPause = SimDuration.seconds(4)
+/// How long a poller whose batch failed waits before it polls again (calibrated: docs/POLLERS.md).
+let errorPause = SimDuration.milliseconds(3_500)
 
 extension Simulation {
   func hasCapacity(_ f: LambdaFunction) -> Bool {
