@@ -53,8 +53,6 @@ extension Simulation {
     guard m.enabled else { return }
     m.periodSawMessages = true
     m.arrivedSinceStep = true
-    // Back from low traffic, 5 batches at once; after a back-off it climbs step by step.
-    if m.target < m.floor, !m.backedOff { setTarget(m, m.floor) }
     if m.spec.maximumBatchingWindow > .zero {
       guard m.wakes == 0, !m.gatherers.isEmpty else { return }
     } else {
@@ -92,6 +90,8 @@ extension Simulation {
     guard m.enabled else { return }
     settleIdlePolls(m)
     let q = queues[m.queue]
+    // Back from low traffic, 5 batches at once; after a back-off it climbs step by step.
+    if q.visibleCount > 0, m.target < m.floor, !m.backedOff { setTarget(m, m.floor) }
     var turns = pollers
     while true {
       if m.spec.maximumBatchingWindow > .zero {
@@ -145,8 +145,13 @@ extension Simulation {
       return
     }
     m.periodIdleLow = min(m.periodIdleLow, free)
-    guard now - start >= longPoll else { return }
-    let quiet = !m.periodSawMessages || now - start >= longPoll * 2
+    guard now - start >= longPoll else {
+      scheduleIdleCheck(m)
+      return
+    }
+    // Quiet: no message came in the whole long poll and none waits.
+    let empty = queues[m.queue].visibleCount == 0
+    let quiet = empty && (!m.periodSawMessages || now - start >= longPoll * 2)
     let floor = quiet ? m.idleFloor : m.floor
     let spare = quiet ? m.target : m.periodIdleLow
     if m.target > floor, spare > 0 { setTarget(m, max(floor, m.target - spare, m.busy + m.returning)) }
