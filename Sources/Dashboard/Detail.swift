@@ -1,4 +1,5 @@
 import FanoutSim
+import Foundation
 import TermRender
 
 // MARK: - Detail views
@@ -143,7 +144,12 @@ func queueDetail(_ qi: Int, _ m: PipelineModel) -> [String] {
     lines += [
       "", "trigger \(mp.name)",
       "  Enabled \(m.mappingEnabled[mi])  BatchSize \(mp.spec.batchSize)  window \(formatSpan(mp.spec.maximumBatchingWindow))",
-      "  pollers aiming for \(m.mappingTarget[mi]) concurrent batches, \(ms.busy) busy, \(ms.counters.throttles) throttles",
+      "  \(m.mappingTarget[mi]) pollers, \(ms.busy) invoking, \(ms.counters.throttles) throttles"
+        + (mp.spec.maximumConcurrency.map { "  MaximumConcurrency \($0)" } ?? "")
+        + (mp.spec.provisionedPollers.map { "  provisioned \($0.minimum)–\($0.maximum) pollers" } ?? ""),
+      "  \(ms.counters.batches) batches, \(ms.counters.records) records"
+        + (ms.counters.batches > 0
+          ? String(format: ", %.1f a batch", Double(ms.counters.records) / Double(ms.counters.batches)) : ""),
     ]
   }
   return lines

@@ -189,6 +189,8 @@ public struct RunReport {
           o.bool("enabled", m.enabled)
           o.int("batches", m.counters.batches)
           o.int("records", m.counters.records)
+          o.double(
+            "records_per_batch", m.counters.batches > 0 ? Double(m.counters.records) / Double(m.counters.batches) : 0)
           o.int("max_concurrent_batches", m.counters.maxBatches)
           o.int("throttles", m.counters.throttles)
         }

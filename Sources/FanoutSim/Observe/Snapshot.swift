@@ -96,9 +96,9 @@ public struct FunctionSnapshot: Sendable, Equatable {
 /// Counters of one event source mapping at an instant.
 public struct MappingSnapshot: Sendable, Equatable {
   public var enabled = true
-  /// Concurrent batches the pollers aim for.
+  /// The mapping's pollers.
   public var target = 0
-  /// Batches being gathered or invoked.
+  /// Batches being invoked (or retried after a throttle).
   public var busy = 0
   public var counters = MappingCounters()
 }
