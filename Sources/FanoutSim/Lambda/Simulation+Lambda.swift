@@ -208,16 +208,26 @@ extension Simulation {
   func gather(_ m: EventSourceMapping) {
     let q = queues[m.queue]
     let window = m.spec.maximumBatchingWindow
+    // Gathering pollers keep receiving while messages are visible: pass after pass, each poller
+    // one receive a pass.
     var turns = m.gatherers.count
-    while q.visibleCount > 0, turns > 0, var g = m.gatherers.popFirst() {
+    var received = false
+    while q.visibleCount > 0, !m.gatherers.isEmpty {
+      if turns == 0 {
+        guard received else { break }
+        turns = m.gatherers.count
+        received = false
+      }
+      var g = m.gatherers.removeFirst()
       turns -= 1
       let got = receive(q, max: min(10, m.spec.batchSize - g.records.count), consumer: m.name)
       for r in got { g.bytes += recordBytes(r) }
       g.records += got
+      if !got.isEmpty { received = true }
       if g.records.count >= m.spec.batchSize || g.bytes >= maxPayload {
         m.busy += 1
         invokeBatch(m, g.records, attempt: 0)
-        turns = m.gatherers.count
+        turns = min(turns, m.gatherers.count)
         continue
       }
       if !g.records.isEmpty, g.windowEnd == nil {
@@ -228,7 +238,6 @@ extension Simulation {
         schedule(.windowEnd(mapping: m.index, serial: g.serial), at: end)
       }
       m.gatherers.append(g)
-      if got.isEmpty { break }
     }
   }
 

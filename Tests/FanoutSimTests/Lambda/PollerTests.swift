@@ -140,4 +140,27 @@ struct PollerTests {
     #expect(size > 1_400 && size < 2_000, "record \(size) bytes")
     #expect(size > record.body.utf8.count + 500)
   }
+
+  @Test("A batching window ends early when the batch's records reach 6 MB, each counted at its size in the event")
+  func testBatchingWindowEndsEarlyAtSixMegabytes() throws {
+    let sim = try Self.worker(duration: .milliseconds(50), messages: 0) {
+      $0.batchSize = 1_000
+      $0.maximumBatchingWindow = .seconds(60)
+      $0.maximumConcurrency = 2
+    }
+    let rec = Recorder(sim)
+    let body = String(repeating: "x", count: 200_000)
+    for _ in 0..<100 { _ = try sim.sendMessage(queue: "work", body: body) }
+    sim.run(until: sim.now + .seconds(5))
+    let sizes = rec.of("lambda.invoke").compactMap { e -> Int? in
+      guard case .lambdaInvoke(_, _, _, _, _, let event?) = e.kind else { return nil }
+      return event.reduce(0) { $0 + $1.json.utf8.count + 1 }
+    }
+    // Long before the 60 s window ends, the gathered batches invoke: each just over 6 MB of records
+    // (the limit is reached by the last receive of up to 10).
+    #expect(!sizes.isEmpty)
+    for size in sizes {
+      #expect(size >= Limits.Lambda.maxPayloadBytes && size < Limits.Lambda.maxPayloadBytes + 10 * 201_000)
+    }
+  }
 }
