@@ -62,7 +62,8 @@ struct CalibrateCommand: ParsableCommand {
     } else {
       let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
       func line(_ r: [String]) -> String {
-        r.indices.map { i in r[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        r.indices.map { i in i == r.count - 1 ? r[i] : r[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+          .joined(separator: "  ")
       }
       print(line(header))
       for r in rows { print(line(r)) }

@@ -39,8 +39,8 @@ extension Simulation {
     if m.spec.maximumBatchingWindow > .zero { fitGatherers(m) }
   }
 
-  /// Pollers free to receive now: not holding a batch, not already returning from a long poll.
-  /// Free pollers that may invoke: concurrent invocations stay within the cap (MaximumConcurrency
+  /// Pollers free to receive now — not invoking, not turning around, not already returning from
+  /// a long poll — that may invoke: concurrent invocations stay within the cap (MaximumConcurrency
   /// "limits the number of concurrent instances of the function"), pollers deleting a batch and
   /// polling again do not count against it.
   func freePollers(_ m: EventSourceMapping) -> Int {
@@ -48,7 +48,7 @@ extension Simulation {
   }
 
   /// A message became visible in the mapping's queue: an idle poller's long poll returns with it
-  /// after the pickup latency. With every poller busy it waits (and the backlog clock runs).
+  /// after the pickup latency. With every poller busy it waits, and a scale step is due.
   func messageVisible(_ m: EventSourceMapping) {
     guard m.enabled else { return }
     m.periodSawMessages = true
