@@ -60,6 +60,23 @@ public enum CalibrationMeasure: Sendable {
   case throttles(function: String, CalibrationWindow, CalibrationStatistic)
   /// Seconds from the start until the function first reaches `fraction` of its peak concurrency.
   case rampUp(function: String, fraction: Double)
+  /// Seconds from the start until the function first runs `concurrency` executions at once
+  /// (one-second resolution); a run that never gets there gives its duration + 1 s.
+  case timeToConcurrency(function: String, concurrency: Int)
+  /// A queue's NumberOfEmptyReceives per minute (idle long polls of its pollers included).
+  case emptyReceives(queue: String, CalibrationWindow, CalibrationStatistic)
+  /// Messages a queue's redrive policy moved to its dead-letter queue, per minute.
+  case deadLettered(queue: String, CalibrationWindow, CalibrationStatistic)
+  /// Seconds from a message's SentTimestamp to the start of the invocation that carries it, over
+  /// the records of the invocations that start in the window: their `average` or `maximum` (not
+  /// per minute: there is no CloudWatch metric for it; a handler logs it).
+  case messageAge(function: String, CalibrationWindow, CalibrationStatistic)
+
+  /// Whether fanout must watch invocations' records to measure it.
+  var needsRecords: Bool {
+    if case .messageAge = self { return true }
+    return false
+  }
 }
 
 /// How close fanout's figure must be to the published one.
@@ -110,10 +127,17 @@ extension CalibrationExperiment {
   /// Reads a calibration file: the scenario and its `calibration` block; problems as diagnostics.
   public static func load(path: String) -> (CalibrationExperiment?, [Diagnostic]) {
     let (scenario, problems) = Scenario.load(path: path)
+    guard scenario != nil, !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return (nil, problems) }
+    return parse(text, file: path)
+  }
+
+  /// Parses a calibration file's text: the scenario and its `calibration` block.
+  public static func parse(_ text: String, file path: String) -> (CalibrationExperiment?, [Diagnostic]) {
+    let (scenario, problems) = Scenario.parse(text, file: path)
     guard let scenario, !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
     let r = Reader(file: path)
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = try? Yams.compose(yaml: text),
-      case .mapping(let top) = root, let block = top["calibration"]
+    guard let root = try? Yams.compose(yaml: text), case .mapping(let top) = root, let block = top["calibration"]
     else {
       r.error(nil, "calibration", "a calibration file needs a 'calibration' block")
       return (nil, problems + r.diagnostics)
@@ -176,14 +200,15 @@ struct CalibrationParser {
   func measure(_ node: Node, _ path: String) -> CalibrationMeasure? {
     let kinds = [
       "throughput", "throughputReduction", "concurrency", "coldStarts", "invocations", "throttles", "rampUp",
+      "timeToConcurrency", "emptyReceives", "deadLettered", "messageAge",
     ]
     guard let m = r.mapping(node, path, keys: kinds), m.count == 1, let (kind, body) = m.first else {
       r.error(node, path, "a measure is one of " + kinds.joined(separator: ", "))
       return nil
     }
     let p = path + "." + kind
-    guard let fields = r.mapping(body, p, keys: ["queue", "function", "during", "steady", "statistic", "fraction"])
-    else { return nil }
+    let fieldKeys = ["queue", "function", "during", "steady", "statistic", "fraction", "concurrency"]
+    guard let fields = r.mapping(body, p, keys: fieldKeys) else { return nil }
     let d = Dictionary(fields, uniquingKeysWith: { a, _ in a })
     func name(_ k: String) -> String? {
       guard let v = d[k], let s = r.string(v, p + "." + k) else {
@@ -217,6 +242,27 @@ struct CalibrationParser {
       guard let f = name("function") else { return nil }
       let fraction = d["fraction"].flatMap { r.double($0, p + ".fraction", 0.01...1) } ?? 0.95
       return .rampUp(function: f, fraction: fraction)
+    case "timeToConcurrency":
+      guard let f = name("function") else { return nil }
+      guard let v = d["concurrency"], let n = r.double(v, p + ".concurrency", 1...100_000) else {
+        r.error(body, p, "timeToConcurrency needs 'concurrency': the number of concurrent executions to reach")
+        return nil
+      }
+      return .timeToConcurrency(function: f, concurrency: Int(n))
+    case "emptyReceives", "deadLettered":
+      guard let q = name("queue"), let w = window(d["during"], p + ".during"), let st = statistic() else {
+        return nil
+      }
+      return kind == "emptyReceives" ? .emptyReceives(queue: q, w, st) : .deadLettered(queue: q, w, st)
+    case "messageAge":
+      guard let f = name("function"), let w = window(d["during"], p + ".during"), let st = statistic() else {
+        return nil
+      }
+      if st == .sum {
+        r.error(d["statistic"], p + ".statistic", "a message age's statistic is average or maximum")
+        return nil
+      }
+      return .messageAge(function: f, w, st)
     default:
       guard let f = name("function"), let w = window(d["during"], p + ".during"), let st = statistic() else {
         return nil
@@ -264,15 +310,34 @@ public struct CalibrationSamples: Sendable {
   public var peak: [String: [Int]] = [:]
   /// Per queue: messages deleted each second.
   public var deleted: [String: [Int]] = [:]
+  /// Per queue: empty receives (NumberOfEmptyReceives, idle long polls included) each second.
+  public var emptyReceives: [String: [Int]] = [:]
+  /// Per queue: messages its redrive policy moved to its dead-letter queue each second.
+  public var deadLettered: [String: [Int]] = [:]
+  /// Per function, when watched: for each record invoked, the invocation's start (seconds from
+  /// the run's start) and the record's age then (seconds since its SentTimestamp).
+  public var ages: [String: [(at: Double, age: Double)]] = [:]
 
-  /// Runs a simulation for `duration`, sampling every second.
-  public static func record(_ sim: Simulation, for duration: SimDuration) -> CalibrationSamples {
+  /// Runs a simulation for `duration`, sampling every second; with `records`, it also watches
+  /// each invocation's records (their ages), which costs an event per change.
+  public static func record(_ sim: Simulation, for duration: SimDuration, records: Bool = false)
+    -> CalibrationSamples
+  {
     var s = CalibrationSamples()
     let start = sim.now
     let seconds = Int(duration / .seconds(1))
     var lastF = sim.functions.map { ($0.counters.invocations, $0.counters.coldStarts, $0.counters.throttles) }
-    var lastQ = sim.queues.map { $0.counters.deleted }
+    var lastQ = sim.queues.map { ($0.counters.deleted, sim.emptyReceives($0), $0.counters.movedToDLQ) }
     for f in sim.functions { f.markPeak() }
+    let watch = AgeWatch(start: start.epochMillis)
+    if records {
+      let previous = sim.observer
+      sim.observer = { event in
+        let e = event
+        if case .lambdaInvoke(let function, _, _, _, _, let event?) = e.kind { watch.add(function, e.time, event) }
+        previous?(e)
+      }
+    }
     for k in 1...max(1, seconds) {
       sim.run(until: start + .seconds(Int64(k)))
       for (i, f) in sim.functions.enumerated() {
@@ -285,11 +350,29 @@ public struct CalibrationSamples: Sendable {
         lastF[i] = (c.invocations, c.coldStarts, c.throttles)
       }
       for (i, q) in sim.queues.enumerated() {
-        s.deleted[q.name, default: []].append(q.counters.deleted - lastQ[i])
-        lastQ[i] = q.counters.deleted
+        let now = (q.counters.deleted, sim.emptyReceives(q), q.counters.movedToDLQ)
+        s.deleted[q.name, default: []].append(now.0 - lastQ[i].0)
+        s.emptyReceives[q.name, default: []].append(now.1 - lastQ[i].1)
+        s.deadLettered[q.name, default: []].append(now.2 - lastQ[i].2)
+        lastQ[i] = now
       }
     }
+    s.ages = watch.ages
     return s
+  }
+
+  /// Collects the ages of invoked records as the events come.
+  final class AgeWatch {
+    let start: Int64
+    var ages: [String: [(at: Double, age: Double)]] = [:]
+    init(start: Int64) { self.start = start }
+    func add(_ function: String, _ time: SimTime, _ records: [LambdaRecord]) {
+      let now = time.epochMillis
+      for r in records {
+        ages[function, default: []].append(
+          (at: Double(now - start) / 1_000, age: Double(now - r.sentTimestamp) / 1_000))
+      }
+    }
   }
 
   /// Seconds [from, to) of a window.
@@ -346,6 +429,18 @@ public struct CalibrationSamples: Sendable {
       let goal = Double(top) * fraction
       let first = series.firstIndex { Double($0) >= goal } ?? 0
       return Double(first + 1)
+    case .timeToConcurrency(let f, let n):
+      let series = peak[f] ?? []
+      return Double((series.firstIndex { $0 >= n } ?? series.count) + 1)
+    case .emptyReceives(let q, let w, let st):
+      return Self.statistic(Self.minutes(emptyReceives[q] ?? [], w, max: false), st)
+    case .deadLettered(let q, let w, let st):
+      return Self.statistic(Self.minutes(deadLettered[q] ?? [], w, max: false), st)
+    case .messageAge(let f, let w, let st):
+      let from = Double(w.from.microseconds) / 1_000_000
+      let to = Double(w.to.microseconds) / 1_000_000
+      let inWindow = (ages[f] ?? []).filter { $0.at >= from && $0.at < to }.map(\.age)
+      return Self.statistic(inWindow, st)
     }
   }
 }
@@ -354,7 +449,7 @@ extension CalibrationExperiment {
   /// Runs the experiment and compares every check.
   public func run(seed: UInt64? = nil) throws -> [CalibrationResult] {
     let sim = try scenario.simulation(seed: seed)
-    let samples = CalibrationSamples.record(sim, for: duration)
+    let samples = CalibrationSamples.record(sim, for: duration, records: checks.contains { $0.measure.needsRecords })
     return checks.map { c in
       let v = samples.value(c.measure)
       return CalibrationResult(
