@@ -182,6 +182,9 @@ public final class EventSourceMapping {
     name = spec.queue + "→" + spec.function
     target = 0
     target = floor
+    // The pollers long-poll from the moment the mapping exists, messages or not: an unused queue
+    // with a trigger still gets empty receives (AWS knowledge center).
+    if spec.enabled { idleSince = start }
     if spec.maximumBatchingWindow > .zero {
       for _ in 0..<target {
         gatherSerial += 1
