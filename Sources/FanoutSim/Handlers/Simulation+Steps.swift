@@ -742,6 +742,7 @@ extension Simulation {
     }
     switch source {
     case .slot(let i):
+      if path.isEmpty { return .success(inv.slots[i]) }
       if case .json(let j) = inv.slots[i] { return walk(j) }
       return parsed(text(inv.slots[i], .str))
     case .envelope:
@@ -750,18 +751,18 @@ extension Simulation {
       case .failure(let e): return .failure(.wrongType(e))
       case .success(let m): message = m
       }
-      if case .requestRef(let id) = message {
+      if case .requestRef(let id) = message, !path.isEmpty {
         if path == [.key("request_id")] { return .success(.id(id)) }
         return walk(.object([("request_id", .string(id.hex))]))
       }
-      return parsed(message.text)
+      return textThenPath(message.text)
     case .body:
       let body = inv.records[inv.recordIndex].body
-      if case .payload(.requestRef(let id)) = body {
+      if case .payload(.requestRef(let id)) = body, !path.isEmpty {
         if path == [.key("request_id")] { return .success(.id(id)) }
         return walk(.object([("request_id", .string(id.hex))]))
       }
-      return parsed(body.text)
+      return textThenPath(body.text)
     case .attribute(let name):
       let r = inv.records[inv.recordIndex]
       let attributes = queues[r.queue].messages.recordFields(r.key)?.attributes ?? []

@@ -89,13 +89,16 @@ public enum Step: Sendable {
   ]
 }
 
-/// `read`: a value of the record into a variable, as Python code would take it.
+/// `read`: a value of the record into a variable, as Python code would take it. Without a path
+/// the value is the text itself (`record["body"]`, the Message, the attribute's value); with one,
+/// the text is parsed (`json.loads`) and the path followed.
 public struct ReadStep: Sendable {
   public enum Source: Sendable, Equatable {
     /// `json.loads(record["body"])`, then the path.
     case body
     /// `json.loads(json.loads(record["body"])["Message"])`, then the path: the message of the SNS
-    /// envelope a subscription without raw delivery writes.
+    /// envelope a subscription without raw delivery writes (a raw body is not an envelope:
+    /// `KeyError: 'Message'`).
     case envelope
     /// `record["messageAttributes"][name]["stringValue"]` (`binaryValue` for a Binary one).
     case attribute(String)
