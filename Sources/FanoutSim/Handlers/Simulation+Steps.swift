@@ -126,7 +126,7 @@ final class CompiledProgram {
 }
 
 /// An SNS publish or SQS send a program step prepared, carried out when its latency has passed.
-enum PendingCall {
+indirect enum PendingCall {
   case publish(Payload, subject: String?, attributes: [MessageAttribute])
   case send(Payload, attributes: [MessageAttribute], delay: SimDuration)
 }
