@@ -49,6 +49,8 @@ func eventSummary(_ e: SimEvent) -> String {
   case .lambdaFailure(let f, let x): return "λ \(f) failure rate \(Int(x.errorRate * 100))%"
   case .s3Put(_, let k, _, let size, _, _): return "put \(k) (\(size) B)"
   case .s3Get(_, let k, let found, _): return "get \(k)" + (found ? "" : " NoSuchKey")
+  case .s3Head(_, let k, let found, _): return "head \(k)" + (found ? "" : " 404")
+  case .s3Delete(_, let k, _, _): return "delete \(k)"
   }
 }
 
@@ -118,5 +120,7 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
   case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure, .lambdaCodeUpdate: return []
   case .s3Put(_, let key, let etag, _, _, _): return ["s3.put \(key) ETag \(etag)"]
   case .s3Get(_, let key, let found, _): return ["s3.get \(key)" + (found ? "" : " → NoSuchKey")]
+  case .s3Head(_, let key, let found, _): return ["s3.head \(key)" + (found ? "" : " → 404 Not Found")]
+  case .s3Delete(_, let key, let existed, _): return ["s3.delete \(key)" + (existed ? "" : " (no such key)")]
   }
 }

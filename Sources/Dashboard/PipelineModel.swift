@@ -621,7 +621,7 @@ public final class PipelineModel {
     case .s3Put(let bucket, let key, let etag, let size, let body, let id):
       s3.append(S3Row(bucket: bucket, objectKey: key, size: size, etag: etag, time: e.time, body: body))
       if let id { note(id, seq) }
-    case .s3Get(_, _, _, let id):
+    case .s3Get(_, _, _, let id), .s3Head(_, _, _, let id), .s3Delete(_, _, _, let id):
       if let id { note(id, seq) }
     case .sqsDuplicateRate(let queue, let rate):
       if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }

@@ -60,10 +60,13 @@ extension ScenarioParser {
   }
 
   func handler(_ node: Node, _ path: String, _ names: Names) -> HandlerSpec? {
+    if case .mapping(let hm) = node, hm["type"]?.string == "steps" {
+      return stepsHandler(node, path, names).map { .steps($0) }
+    }
     let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value", "idempotent"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
-    let types = ["seed-preprocessor", "seed-service", "forward", "compute"]
+    let types = ["seed-preprocessor", "seed-service", "forward", "compute", "steps"]
     guard let tn = d["type"], let type = r.string(tn, path + ".type") else {
       r.error(node, path, "a handler needs a type: " + types.joined(separator: ", "))
       return nil

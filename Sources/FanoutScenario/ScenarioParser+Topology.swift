@@ -182,10 +182,23 @@ extension ScenarioParser {
   func locate(_ place: TopologyPlace, _ t: Topology, _ names: Names) -> (Node?, String) {
     func attribute(_ node: Node?, _ path: String, _ key: String?) -> (Node?, String) {
       var (n, p) = (node, path)
-      // A dotted attribute (`RedrivePolicy.maxReceiveCount`) descends as far as the file goes.
-      for part in (key ?? "").split(separator: ".").map(String.init) {
-        guard case .mapping(let m)? = n, let v = m[part] else { break }
-        (n, p) = (v, p + "." + part)
+      // A dotted attribute (`RedrivePolicy.maxReceiveCount`, `handler.steps[2].s3Get.key`)
+      // descends as far as the file goes, into lists by index.
+      descent: for part in (key ?? "").split(separator: ".").map(String.init) {
+        var name = Substring(part)
+        var indices: [Int] = []
+        while name.hasSuffix("]"), let open = name.lastIndex(of: "["),
+          let i = Int(name[name.index(after: open)..<name.index(before: name.endIndex)])
+        {
+          indices.insert(i, at: 0)
+          name = name[..<open]
+        }
+        guard case .mapping(let m)? = n, let v = m[String(name)] else { break }
+        (n, p) = (v, p + "." + name)
+        for i in indices {
+          guard case .sequence(let items)? = n, i >= 0, i < items.count else { break descent }
+          (n, p) = (items[i], p + "[\(i)]")
+        }
       }
       return (n, p)
     }

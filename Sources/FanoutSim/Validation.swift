@@ -125,6 +125,34 @@ extension Topology {
         }
       }
     }
+    // Handlers: a program's own mistakes, each at its step.
+    for f in functions {
+      guard case .steps(let program) = f.handler else { continue }
+      for p in program.problems() { error(.function(f.name, attribute: "handler." + p.path), p.message) }
+    }
+    // A handler that can never do anything: the entry function is invoked with no records.
+    if let e = entryFunction, let f = functions.first(where: { $0.name == e }) {
+      let fix =
+        "give it a handler that works once per invocation (seed-preprocessor, compute, or steps with forEach: invocation), or make 'entry' the function that starts the pipeline"
+      switch f.handler {
+      case .forward:
+        error(
+          .function(e, attribute: "handler"),
+          "\(e) is the entry function, which a load or a fire invokes directly with no records, and a forward handler only passes records on: every invocation would do nothing; "
+            + fix)
+      case .seedService:
+        error(
+          .function(e, attribute: "handler"),
+          "\(e) is the entry function, which a load or a fire invokes directly with no records, and a seed-service handler works on each record: every invocation would do nothing; "
+            + fix)
+      case .steps(let p) where p.forEach == .record:
+        error(
+          .function(e, attribute: "handler.forEach"),
+          "\(e) is the entry function, which a load or a fire invokes directly with no records, and its steps run for each record (forEach: record): every invocation would do nothing; "
+            + fix)
+      default: break
+      }
+    }
     // Event source mappings.
     for (i, m) in mappings.enumerated() {
       func at(_ a: String?) -> TopologyPlace { .mapping(i, attribute: a) }

@@ -215,6 +215,11 @@ public enum EventKind: Sendable {
   /// does not write it.
   case s3Put(bucket: String, key: S3ObjectKey, etag: String, size: Int, body: String, requestID: RequestID?)
   case s3Get(bucket: String, key: S3ObjectKey, found: Bool, requestID: RequestID?)
+  /// HeadObject from a handler's `s3Head` step.
+  case s3Head(bucket: String, key: S3ObjectKey, found: Bool, requestID: RequestID?)
+  /// DeleteObject from a handler's `s3Delete` step; `existed`: whether an object was removed (S3
+  /// answers the same either way).
+  case s3Delete(bucket: String, key: S3ObjectKey, existed: Bool, requestID: RequestID?)
 
   /// `service.action`.
   public var type: String {
@@ -249,6 +254,8 @@ public enum EventKind: Sendable {
     case .lambdaFailure: return "lambda.failure"
     case .s3Put: return "s3.put"
     case .s3Get: return "s3.get"
+    case .s3Head: return "s3.head"
+    case .s3Delete: return "s3.delete"
     }
   }
 }
@@ -427,6 +434,16 @@ extension SimEvent {
       w.string("bucket", bucket)
       w.string("key", key.text)
       w.bool("found", found)
+      rid(id)
+    case .s3Head(let bucket, let key, let found, let id):
+      w.string("bucket", bucket)
+      w.string("key", key.text)
+      w.bool("found", found)
+      rid(id)
+    case .s3Delete(let bucket, let key, let existed, let id):
+      w.string("bucket", bucket)
+      w.string("key", key.text)
+      w.bool("existed", existed)
       rid(id)
     }
     return w.finished()

@@ -97,7 +97,14 @@ public final class Simulation {
   var entryFunction: Int?
 
   /// Builds the simulation, refusing what AWS would refuse.
-  public init(topology: Topology, seed: UInt64) throws {
+  public convenience init(topology: Topology, seed: UInt64) throws {
+    try self.init(topology: topology, seed: seed, interpretsSeedHandlers: false)
+  }
+
+  /// `interpretsSeedHandlers`: run the article's handlers through the step interpreter
+  /// (`Simulation+Steps.swift`) instead of their specialised code — the same events, slower; the
+  /// tests compare the two.
+  init(topology: Topology, seed: UInt64, interpretsSeedHandlers: Bool) throws {
     self.topology = topology
     self.seed = seed
     now = topology.startTime
@@ -135,7 +142,7 @@ public final class Simulation {
       if let r = f.reservedConcurrency { reservedTotal += r }
       functionByName[f.name] = functions.count
       functions.append(LambdaFunction(index: functions.count, spec: f, region: region, account: account, seed: seed))
-      if case .seedService(_, _, _, let stage, _) = f.handler, !stages.contains(stage) { stages.append(stage) }
+      for stage in f.program.stages where !stages.contains(stage) { stages.append(stage) }
     }
     for t in topology.topics {
       guard topicByName[t.name] == nil else { throw TopologyError("Topic \(t.name) is defined twice") }
@@ -188,32 +195,35 @@ public final class Simulation {
     tracker = RequestTracker(stages: stages, start: topology.startTime)
     for f in functions {
       switch f.spec.handler {
-      case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
+      case .seedPreprocessor(let bucket, let prefix, let stage, let topic) where !interpretsSeedHandlers:
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan = HandlerPlan(kind: .preprocessor(topic: t, body: buckets[b].intern(seedPreprocessorBody)), bucket: b)
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
-      case .seedService(let bucket, let prefix, let previous, let stage, let topic):
+      case .seedService(let bucket, let prefix, let previous, let stage, let topic) where !interpretsSeedHandlers:
         let (b, t) = try resolve(f, bucket: bucket, topic: topic)
         f.plan = HandlerPlan(kind: .service(topic: t, stage: stages.firstIndex(of: stage)!), bucket: b)
         f.plan.inputFolder = buckets[b].folder(pathJoin([prefix, previous]))
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
-      case .forward(let topic, let queue):
-        switch (topic, queue) {
-        case (let t?, nil):
-          guard let ti = topicByName[t] else {
-            throw TopologyError("Function \(f.name) forwards to topic \(t), which does not exist")
-          }
-          f.plan = HandlerPlan(kind: .forwardToTopic(ti))
-        case (nil, let q?):
-          guard let qi = queueByName[q] else {
-            throw TopologyError("Function \(f.name) forwards to queue \(q), which does not exist")
-          }
-          f.plan = HandlerPlan(kind: .forwardToQueue(qi))
-        default:
-          throw TopologyError("Function \(f.name) must forward to exactly one topic or queue")
-        }
       case .compute:
         f.plan = HandlerPlan(kind: .compute)
+      default:
+        if case .forward(let topic, let queue) = f.spec.handler {
+          switch (topic, queue) {
+          case (let t?, nil):
+            guard topicByName[t] != nil else {
+              throw TopologyError("Function \(f.name) forwards to topic \(t), which does not exist")
+            }
+          case (nil, let q?):
+            guard queueByName[q] != nil else {
+              throw TopologyError("Function \(f.name) forwards to queue \(q), which does not exist")
+            }
+          default:
+            throw TopologyError("Function \(f.name) must forward to exactly one topic or queue")
+          }
+        }
+        // Every other handler is a program of steps, the seed's too when they are interpreted.
+        f.plan = HandlerPlan(kind: .steps)
+        f.program = try compile(f.spec.program, for: f)
       }
     }
     if let e = topology.entryFunction {
@@ -358,7 +368,10 @@ public final class Simulation {
     let planned = target == .entry ? min(spec.count, Simulation.loadReservation) : 0
     tracker.reserve(fires: planned)
     var writers = Array(repeating: 0, count: buckets.count)
-    for f in functions where f.plan.writesObjects { writers[f.plan.bucket] += 1 }
+    for f in functions {
+      if f.plan.writesObjects { writers[f.plan.bucket] += 1 }
+      for b in f.program?.writtenBuckets ?? [] { writers[b] += 1 }
+    }
     for (b, n) in writers.enumerated() where n > 0 { buckets[b].reserve(objects: n * planned) }
     run.next = first
     loads.append(run)

@@ -164,6 +164,27 @@ public enum HandlerSpec: Sendable {
   /// Only computes for its duration (plus its per-record time) and succeeds: the workload of a
   /// measurement, such as a function that sleeps 50 ms.
   case compute
+  /// A program of steps (`Steps.swift`): what any handler does, per invocation or per record.
+  case steps(StepProgram)
+}
+
+extension FunctionSpec {
+  /// The handler as a program of steps: every handler is one (the seed's are built by
+  /// `StepProgram.seedPreprocessor` and `StepProgram.seedService`, `forward` by
+  /// `StepProgram.forward`; `compute` is the empty program).
+  public var program: StepProgram {
+    switch handler {
+    case .seedPreprocessor(let bucket, let prefix, let stage, let topic):
+      return .seedPreprocessor(bucket: bucket, prefix: prefix, stage: stage, topic: topic)
+    case .seedService(let bucket, let prefix, let previous, let stage, let topic):
+      return .seedService(
+        bucket: bucket, prefix: prefix, previous: previous, stage: stage, topic: topic, edit: seedEdit,
+        idempotent: idempotent)
+    case .forward(let topic, let queue): return .forward(topic: topic, queue: queue)
+    case .compute: return StepProgram()
+    case .steps(let p): return p
+    }
+  }
 }
 
 /// The change a seed service makes: `data[field] = value` (the article: `key1` set to None).

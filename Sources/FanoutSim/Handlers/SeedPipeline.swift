@@ -47,3 +47,77 @@ extension Topology {
 
 /// The object the seed preprocessor writes: Python's `json.dumps` of its dict.
 public let seedPreprocessorBody = "{\"key1\": \"val1\", \"key2\": \"val2\", \"key3\": \"val3\"}"
+
+// MARK: - The article's handlers as programs
+
+extension StepProgram {
+  /// The key template `<os.path.join(prefix, folder)>/{request_id}.json`: the folder is text the
+  /// code writes, the ID the variable's text.
+  static func seedKey(prefix: String, folder: String) -> TextTemplate {
+    let dir = pathJoin([prefix, folder])
+    let literal = TextTemplate.literal(dir.isEmpty ? "" : dir + "/").source
+    // Braces in the folder are escaped by `literal`, so the template always parses.
+    return (try? TextTemplate(literal + "{request_id}.json")) ?? .literal(dir)
+  }
+
+  /// The seed preprocessor as steps:
+  ///
+  /// ```python
+  /// request_id = hashlib.md5(datetime.now().strftime("%Y%m%d%H%M%S%f").encode()).hexdigest()
+  /// s3.put_object(Bucket=bucket, Key=f"{prefix}/{stage}/{request_id}.json",
+  ///               Body=json.dumps({"key1": "val1", "key2": "val2", "key3": "val3"}))
+  /// sns.publish(TopicArn=topic, Message=json.dumps({"request_id": request_id}))
+  /// ```
+  public static func seedPreprocessor(bucket: String, prefix: String, stage: String, topic: String) -> StepProgram {
+    StepProgram(
+      forEach: .invocation,
+      steps: [
+        .newID(NewIDStep(.md5Timestamp, as: "request_id")),
+        .s3Put(
+          S3PutStep(
+            bucket: bucket, key: seedKey(prefix: prefix, folder: stage),
+            body: .json(.value(JSONValue.parse(seedPreprocessorBody) ?? .null)))),
+        .publish(PublishStep(topic: topic, message: .json(.object([("request_id", .variable("request_id"))])))),
+      ])
+  }
+
+  /// A seed service as steps, for each record:
+  ///
+  /// ```python
+  /// request_id = json.loads(json.loads(record["body"])["Message"])["request_id"]
+  /// obj = s3.get_object(Bucket=bucket, Key=f"{prefix}/{previous}/{request_id}.json")
+  /// data = json.loads(obj["Body"].read()); data[field] = value
+  /// s3.put_object(Bucket=bucket, Key=f"{prefix}/{stage}/{request_id}.json", Body=json.dumps(data))
+  ///     # idempotent: IfNoneMatch="*", and a 412 skips the record
+  /// sns.publish(TopicArn=topic, Message=json.dumps({"request_id": request_id}))
+  /// ```
+  ///
+  /// then the request completes `stage`.
+  public static func seedService(
+    bucket: String, prefix: String, previous: String, stage: String, topic: String, edit: SeedEdit = SeedEdit(),
+    idempotent: Bool = false
+  ) -> StepProgram {
+    StepProgram(
+      forEach: .record,
+      steps: [
+        .read(ReadStep(source: .envelope, path: JSONPath([.key("request_id")]), as: "request_id")),
+        .s3Get(S3GetStep(bucket: bucket, key: seedKey(prefix: prefix, folder: previous), as: "obj")),
+        .s3Put(
+          S3PutStep(
+            bucket: bucket, key: seedKey(prefix: prefix, folder: stage),
+            body: .edit(variable: "obj", set: [(edit.field, .value(edit.value))]), ifNoneMatch: idempotent,
+            onExists: .skip)),
+        .publish(PublishStep(topic: topic, message: .json(.object([("request_id", .variable("request_id"))])))),
+        .complete(stage: stage),
+      ])
+  }
+
+  /// `forward`: each record's message (the SNS envelope's `Message`, or the body) passed on
+  /// unchanged to a topic or a queue.
+  public static func forward(topic: String?, queue: String?) -> StepProgram {
+    var steps: [Step] = []
+    if let topic { steps.append(.publish(PublishStep(topic: topic, message: .record(.message)))) }
+    if let queue { steps.append(.send(SendStep(queue: queue, body: .record(.message)))) }
+    return StepProgram(forEach: .record, steps: steps)
+  }
+}

@@ -7,11 +7,14 @@ public struct HandlerError: Error, Equatable {
 
 extension HandlerError {
   /// The exception boto3 raises for a failed S3 call, as Lambda reports it (`errorType:
-  /// errorMessage`): for GetObject of a missing key, `NoSuchKey: An error occurred (NoSuchKey) when
-  /// calling the GetObject operation: The specified key does not exist.` — botocore's
-  /// `ClientError` text, "An error occurred ({code}) when calling the {operation} operation:
-  /// {message}", with S3's NoSuchKey message
-  /// (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+  /// errorMessage`): botocore's `ClientError` text, "An error occurred ({code}) when calling the
+  /// {operation} operation: {message}", with S3's code and message
+  /// (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList). The type
+  /// is the modelled exception botocore raises for the code — only `NoSuchKey` for GetObject among
+  /// these (botocore's S3 model lists it in GetObject's errors) — else `ClientError`. So GetObject
+  /// of a missing key raises `NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject
+  /// operation: The specified key does not exist.`, and PutObject's 412 `ClientError: An error
+  /// occurred (PreconditionFailed) …`.
   static func boto3(_ error: S3Error, operation: String = "GetObject") -> HandlerError {
     let code: String
     let text: String
@@ -29,9 +32,124 @@ extension HandlerError {
       code = "InvalidArgument"
       text = m
     }
+    let type = code == "NoSuchKey" && operation == "GetObject" ? code : "ClientError"
     return HandlerError(
-      message: "\(code): An error occurred (\(code)) when calling the \(operation) operation: \(text)")
+      message: "\(type): An error occurred (\(code)) when calling the \(operation) operation: \(text)")
   }
+
+  /// HeadObject's errors: a HEAD response has no body, so botocore takes the HTTP status as the
+  /// code and its reason as the message — `ClientError: An error occurred (404) when calling the
+  /// HeadObject operation: Not Found` for a missing key, (400) Bad Request for a key S3 refuses
+  /// (botocore's RestXMLParser on a body-less response; https://github.com/boto/boto3/issues/2442,
+  /// https://github.com/s3fs-fuse/s3fs-fuse/pull/1602 for the too-long key's HEAD).
+  static func boto3Head(status: Int) -> HandlerError {
+    let reason = status == 404 ? "Not Found" : "Bad Request"
+    return HandlerError(
+      message: "ClientError: An error occurred (\(status)) when calling the HeadObject operation: \(reason)")
+  }
+
+  /// botocore's own check before any call: a key of no bytes
+  /// (`Parameter validation failed:\nInvalid length for parameter Key, value: 0, valid min length: 1`).
+  static let emptyKey = HandlerError(
+    message:
+      "ParamValidationError: Parameter validation failed:\nInvalid length for parameter Key, value: 0, valid min length: 1"
+  )
+
+  /// `json.loads` of text that is not JSON.
+  static let notJSON = HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)")
+}
+
+extension JSONValue {
+  /// The Python type `json.loads` gives for this value.
+  var pythonTypeName: String {
+    switch self {
+    case .null: return "NoneType"
+    case .bool: return "bool"
+    case .number(let d):
+      let t = formatJSONNumber(d)
+      return t.contains(".") || t.contains("e") || t.contains("E") ? "float" : "int"
+    case .string: return "str"
+    case .array: return "list"
+    case .object: return "dict"
+    }
+  }
+}
+
+/// Why a subscript failed: the key or index is not there (a `default` can stand in), or the value
+/// cannot be subscripted that way.
+enum SubscriptFailure: Error {
+  case missing(HandlerError)
+  case wrongType(HandlerError)
+
+  var error: HandlerError {
+    switch self {
+    case .missing(let e), .wrongType(let e): return e
+    }
+  }
+}
+
+/// `doc[c0][c1]…` as Python evaluates it on what `json.loads` gives, with Python's errors: a
+/// missing key `KeyError: 'k'`, an index past the end `IndexError: list index out of range`, a
+/// string key on a list `TypeError: list indices must be integers or slices, not str`, any
+/// subscript of a number, a boolean or None `TypeError: 'int' object is not subscriptable`. Keys
+/// compare as code points (Python's `str ==`), not by canonical equivalence.
+func pythonSubscript(_ doc: JSONValue, _ path: [JSONPath.Component]) -> Result<JSONValue, SubscriptFailure> {
+  var v = doc
+  for c in path {
+    switch (v, c) {
+    case (.object(let members), .key(let k)):
+      guard let m = members.last(where: { $0.0.unicodeScalars.elementsEqual(k.unicodeScalars) }) else {
+        return .failure(.missing(HandlerError(message: "KeyError: " + pythonStringRepr(k))))
+      }
+      v = m.1
+    case (.object, .index(let i)):
+      return .failure(.missing(HandlerError(message: "KeyError: \(i)")))
+    case (.array(let items), .index(let i)):
+      let j = i < 0 ? items.count + i : i
+      guard j >= 0, j < items.count else {
+        return .failure(.missing(HandlerError(message: "IndexError: list index out of range")))
+      }
+      v = items[j]
+    case (.array, .key):
+      return .failure(.wrongType(HandlerError(message: "TypeError: list indices must be integers or slices, not str")))
+    case (.string(let s), .index(let i)):
+      let chars = Array(s.unicodeScalars)
+      let j = i < 0 ? chars.count + i : i
+      guard j >= 0, j < chars.count else {
+        return .failure(.missing(HandlerError(message: "IndexError: string index out of range")))
+      }
+      v = .string(String(chars[j]))
+    case (.string, .key):
+      return .failure(.wrongType(HandlerError(message: "TypeError: string indices must be integers, not 'str'")))
+    default:
+      return .failure(.wrongType(HandlerError(message: "TypeError: '\(v.pythonTypeName)' object is not subscriptable")))
+    }
+  }
+  return .success(v)
+}
+
+/// `data = json.loads(text)`, each field set in order, `json.dumps(data)`, with Python's errors.
+/// A parsed object with a key twice keeps it once, where it first came, with its last value, as
+/// a `dict` does.
+func pythonEdit(_ text: String, set fields: [(String, JSONValue)]) -> Result<String, HandlerError> {
+  guard let v = JSONValue.parse(text) else { return .failure(.notJSON) }
+  guard case .object(let parsed) = v else {
+    if case .array = v {
+      return .failure(HandlerError(message: "TypeError: list indices must be integers or slices, not str"))
+    }
+    return .failure(HandlerError(message: "TypeError: '\(v.pythonTypeName)' object does not support item assignment"))
+  }
+  var members: [(String, JSONValue)] = []
+  func put(_ k: String, _ value: JSONValue) {
+    if let i = members.firstIndex(where: { $0.0.unicodeScalars.elementsEqual(k.unicodeScalars) }) {
+      members[i].1 = value
+    } else {
+      members.append((k, value))
+    }
+  }
+  for (k, value) in parsed { put(k, value) }
+  for (k, value) in fields { put(k, value) }
+  return .success(JSONValue.object(members).pythonDumps)
 }
 
 /// The `request_id` a seed service read: the preprocessor's canonical form, kept as its 16
@@ -63,9 +181,8 @@ extension Simulation {
     switch plan.kind {
     case .preprocessor(let topic, let body): runPreprocessor(inv, plan, topic: topic, body: body)
     case .service(let topic, let stage): runService(inv, plan, topic: topic, stage: stage)
-    case .forwardToTopic(let topic): runForward(inv, toTopic: topic, queue: nil)
-    case .forwardToQueue(let queue): runForward(inv, toTopic: nil, queue: queue)
     case .compute: finish(inv, .success)
+    case .steps: runProgram(inv, functions[inv.function].program!)
     }
   }
 
@@ -86,6 +203,10 @@ extension Simulation {
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
     case .s3Put:
       let b = buckets[plan.bucket]
+      if let refused = b.refusal(inv.key) {
+        finish(inv, .error(HandlerError.boto3(refused, operation: "PutObject").message))
+        return
+      }
       let size = b.put(inv.key, body: body, at: now)
       emit(
         .s3Put(
@@ -93,7 +214,7 @@ extension Simulation {
           requestID: inv.requestID))
       inv.phase = .snsPublish
       scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
-    case .snsPublish, .s3Get, .forward:
+    case .snsPublish, .s3Get, .forward, .awaiting:
       do {
         try publish(
           topics[topic], message: .requestRef(inv.requestID!), subject: nil, attributes: [],
@@ -139,6 +260,10 @@ extension Simulation {
         return
       case .s3Get:
         let b = buckets[plan.bucket]
+        if let refused = b.refusal(inv.key) {
+          finish(inv, .error(HandlerError.boto3(refused, operation: "GetObject").message))
+          return
+        }
         let body: Int32
         do {
           body = try b.getBody(inv.key)
@@ -164,6 +289,10 @@ extension Simulation {
         return
       case .s3Put:
         let b = buckets[plan.bucket]
+        if let refused = b.refusal(inv.key) {
+          finish(inv, .error(HandlerError.boto3(refused, operation: "PutObject").message))
+          return
+        }
         let size: Int
         if functions[inv.function].spec.idempotent {
           // put_object(..., IfNoneMatch="*"): a 412 means this record's work is already done.
@@ -182,7 +311,7 @@ extension Simulation {
         inv.phase = .snsPublish
         scheduleStep(inv, at: now + topology.latency.snsPublish.sample(&latencyRng))
         return
-      case .snsPublish, .forward:
+      case .snsPublish, .forward, .awaiting:
         // sns.publish(Message=json.dumps({"request_id": request_id}))
         let message: Payload
         if let id = inv.requestID {
@@ -211,80 +340,44 @@ extension Simulation {
     finish(inv, .success)
   }
 
-  /// Passes each record's message on: the published message (or the raw body) to a topic, or the
-  /// body as it came to a queue.
-  private func runForward(_ inv: Invocation, toTopic topic: Int?, queue: Int?) {
-    while inv.recordIndex < inv.records.count {
-      if !inv.skip.isEmpty, inv.skip.contains(inv.recordIndex) {
-        inv.failedItems.append(inv.recordIndex)
-        inv.recordIndex += 1
-        continue
-      }
-      if inv.phase == .start {
-        inv.phase = .forward
-        let model = topic != nil ? topology.latency.snsPublish : topology.latency.sqsSend
-        scheduleStep(inv, at: now + model.sample(&latencyRng))
-        return
-      }
-      let body = inv.records[inv.recordIndex].body
-      let message: Payload
-      switch body {
-      case .envelope(let n, _): message = n.message
-      case .payload(let p): message = p
-      }
-      do {
-        if let topic {
-          try publish(
-            topics[topic], message: message, subject: nil, attributes: [],
-            chain: outgoingChain(inv, record: inv.recordIndex))
-        } else if let queue {
-          let q = queues[queue]
-          let size = message.byteCount
-          if size > q.spec.maximumMessageSize { throw SQSError.messageTooLong(size, q.spec.maximumMessageSize) }
-          enqueue(
-            q, messageId: idRng.uuid(), body: .payload(message), attributes: [], size: size, delay: q.spec.delay,
-            sentTime: now, enqueueTime: now, sender: .api, chain: outgoingChain(inv, record: inv.recordIndex),
-            source: functions[inv.function].sendSource)
+  /// The message of a record, as `json.loads(json.loads(record["body"])["Message"])` reads it:
+  /// the envelope's message, or the Python error it raises on a body that is no envelope.
+  func recordMessage(_ body: MessageBody) -> Result<Payload, HandlerError> {
+    switch body {
+    case .envelope(let n, _): return .success(n.message)
+    case .payload(let p):
+      if case .requestRef = p { return .failure(HandlerError(message: "KeyError: 'Message'")) }
+      guard let v = JSONValue.parse(p.text) else { return .failure(.notJSON) }
+      switch pythonSubscript(v, [.key("Message")]) {
+      case .failure(let f): return .failure(f.error)
+      case .success(let m):
+        guard let s = m.stringValue else {
+          return .failure(
+            HandlerError(message: "TypeError: the JSON object must be str, bytes or bytearray, not \(m.pythonTypeName)")
+          )
         }
-      } catch {
-        finish(inv, .error("\(error)"))
-        return
+        return .success(Payload.from(text: s))
       }
-      inv.phase = .start
-      inv.recordIndex += 1
     }
-    finish(inv, .success)
   }
 
   /// The `request_id` a seed service reads from a record body, or the Python error it would raise.
   func serviceRequestID(_ body: MessageBody) -> Result<ServiceRequestID, HandlerError> {
     let message: Payload
-    switch body {
-    case .envelope(let n, _): message = n.message
-    case .payload(let p):
-      if case .requestRef = p { return .failure(HandlerError(message: "KeyError: 'Message'")) }
-      guard let v = JSONValue.parse(p.text) else {
-        return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
-      }
-      guard case .object = v, let m = v["Message"] else {
-        return .failure(HandlerError(message: "KeyError: 'Message'"))
-      }
-      guard let s = m.stringValue else {
-        return .failure(HandlerError(message: "TypeError: the JSON object must be str"))
-      }
-      message = Payload.from(text: s)
+    switch recordMessage(body) {
+    case .failure(let e): return .failure(e)
+    case .success(let m): message = m
     }
     if case .requestRef(let id) = message { return .success(.id(id)) }
-    guard let v = JSONValue.parse(message.text) else {
-      return .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+    guard let v = JSONValue.parse(message.text) else { return .failure(.notJSON) }
+    switch pythonSubscript(v, [.key("request_id")]) {
+    case .failure(let f): return .failure(f.error)
+    case .success(let r):
+      // The preprocessor's form (32 lower-case hex digits) is kept as the 16-byte ID; anything
+      // else is the key text Python's f-string makes of it.
+      if let s = r.stringValue, let id = RequestID(canonicalHex: s) { return .success(.id(id)) }
+      return .success(.other(r))
     }
-    guard case .object = v, let r = v["request_id"] else {
-      return .failure(HandlerError(message: "KeyError: 'request_id'"))
-    }
-    // The preprocessor's form (32 lower-case hex digits) is kept as the 16-byte ID; anything else
-    // is the key text Python's f-string makes of it.
-    if let s = r.stringValue, let id = RequestID(canonicalHex: s) { return .success(.id(id)) }
-    return .success(.other(r))
   }
 
   /// `data = json.loads(body); data[field] = value; json.dumps(data)` (the seed: `key1`, None),
@@ -297,20 +390,8 @@ extension Simulation {
       return cached
     }
     let edit = f.spec.seedEdit
-    let result: Result<Int32, HandlerError>
-    if let v = JSONValue.parse(buckets[bucket].body(body)) {
-      if case .object(var members) = v {
-        if let i = members.lastIndex(where: { $0.0 == edit.field }) {
-          members[i].1 = edit.value
-        } else {
-          members.append((edit.field, edit.value))
-        }
-        result = .success(buckets[bucket].intern(JSONValue.object(members).pythonDumps))
-      } else {
-        result = .failure(HandlerError(message: "TypeError: object does not support item assignment"))
-      }
-    } else {
-      result = .failure(HandlerError(message: "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+    let result = pythonEdit(buckets[bucket].body(body), set: [(edit.field, edit.value)]).map {
+      buckets[bucket].intern($0)
     }
     if f.transformCache.count < 1_024 { f.transformCache[cacheKey] = result }
     f.lastTransform = (cacheKey, result)

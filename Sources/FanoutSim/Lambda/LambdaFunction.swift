@@ -43,7 +43,9 @@ public final class LambdaFunction {
   var lastTransform: (Int64, Result<Int32, HandlerError>)?
   /// Where the handler's names point, resolved once when the simulation is built.
   /// The handler resolved against the topology; set by the simulation once every component exists.
-  var plan = HandlerPlan(kind: .forwardToQueue(0))
+  var plan = HandlerPlan(kind: .compute)
+  /// The program a `.steps` plan runs.
+  var program: CompiledProgram?
 
   init(index: Int, spec: FunctionSpec, region: String, account: String, seed: UInt64) {
     self.index = index
@@ -202,12 +204,10 @@ struct HandlerPlan {
     /// A seed service: gets, edits and puts the object, publishes to `topic`, completes `stage` (its
     /// index in the request tracker).
     case service(topic: Int, stage: Int)
-    /// Passes each record's message on to a topic.
-    case forwardToTopic(Int)
-    /// Passes each record's body on to a queue.
-    case forwardToQueue(Int)
     /// Computes, then succeeds.
     case compute
+    /// Runs the function's program of steps (`LambdaFunction.program`).
+    case steps
   }
   var kind: Kind
   /// The bucket a seed handler reads and writes.
@@ -219,7 +219,7 @@ struct HandlerPlan {
   var writesObjects: Bool {
     switch kind {
     case .preprocessor, .service: return true
-    case .forwardToTopic, .forwardToQueue, .compute: return false
+    case .compute, .steps: return false
     }
   }
 
@@ -241,6 +241,8 @@ enum HandlerPhase: UInt8 {
   case snsPublish
   /// A forward's publish or send takes effect.
   case forward
+  /// The call (or wait) of the program step at `Invocation.pc` completes.
+  case awaiting
 }
 
 /// One received message in a batch.
@@ -277,6 +279,10 @@ final class Invocation {
   var output: Int32 = 0
   var failedItems: [Int] = []
   var skip: Set<Int> = []
+  /// A program's step, its variables and the publish or send it prepared.
+  var pc = 0
+  var slots: [StepValue] = []
+  var call: PendingCall?
   var pendingOutcome: InvocationOutcome?
   /// The function's code version when it started.
   var codeVersion = 0

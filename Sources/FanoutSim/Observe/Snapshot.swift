@@ -137,8 +137,13 @@ extension Simulation {
         o.topics = [t]
         o.buckets = [f.plan.bucket]
         o.stage = stage
-      case .forwardToTopic(let t): o.topics = [t]
-      case .forwardToQueue(let q): o.queues = [q]
+      case .steps:
+        if let p = f.program {
+          o.topics = p.topics
+          o.queues = p.queues
+          o.buckets = p.buckets
+          o.stage = p.stage.flatMap { $0 >= 0 ? $0 : nil }
+        }
       case .compute: break
       }
       outputs[f.index] = o

@@ -142,6 +142,8 @@ public final class S3Bucket {
   public private(set) var puts = 0
   public private(set) var gets = 0
   public private(set) var getMisses = 0
+  public private(set) var heads = 0
+  public private(set) var deletes = 0
   /// Total bytes of the current objects.
   public private(set) var totalBytes = 0
 
@@ -189,6 +191,23 @@ public final class S3Bucket {
 
   /// A key's text.
   func text(_ key: Key) -> String { objectKey(key).text }
+
+  /// The length of a key's text in UTF-8 bytes, without building it.
+  func keyBytes(_ key: Key) -> Int {
+    switch key {
+    case .text(let t): return t.utf8.count
+    case .id(let f, _, _):
+      let n = folders[Int(f)].utf8.count
+      return n == 0 ? 37 : n + 38
+    }
+  }
+
+  /// S3's refusal of a key a call names: longer than 1,024 bytes is `KeyTooLongError`
+  /// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
+  func refusal(_ key: Key) -> S3Error? {
+    let n = keyBytes(key)
+    return n > Limits.S3.maxKeyBytes ? .keyTooLong(n) : nil
+  }
 
   /// A key as events carry it: a value whose text is made when read.
   func objectKey(_ key: Key) -> S3ObjectKey {
@@ -275,6 +294,23 @@ public final class S3Bucket {
 
   /// The body without counting a GET (for views and tests).
   public func peek(key: String) -> String? { objects[self.key(key)].map { bodies[Int($0.body)] } }
+
+  /// HeadObject of a key, counted: the object's size and ETag, or nil when there is none.
+  func head(_ key: Key) -> (size: Int, etag: String)? {
+    heads += 1
+    guard let o = objects[key] else { return nil }
+    return (bodies[Int(o.body)].utf8.count, etag(o.body))
+  }
+
+  /// DeleteObject of a key, counted: whether an object was there (S3 answers 204 either way).
+  @discardableResult
+  func delete(_ key: Key) -> Bool {
+    deletes += 1
+    guard let o = objects.removeValue(forKey: key) else { return false }
+    totalBytes -= bodies[Int(o.body)].utf8.count
+    sortedKeys = nil
+    return true
+  }
 
   /// DeleteObject.
   public func delete(key: String) {
