@@ -523,6 +523,36 @@ struct ImportTests {
     #expect(accepted > 25, "accepted \(accepted)")
   }
 
+  @Test func testCorruptedOverlaysGiveDiagnosticsNeverATrap() throws {
+    var rng = SimRandom(seed: 13, stream: "test/overlay-fuzz")
+    let template = try String(contentsOfFile: repoFile("examples/seed-pipeline.sam.yaml"), encoding: .utf8)
+    let original = Array(
+      try String(contentsOfFile: repoFile("examples/seed-pipeline.behaviour.yaml"), encoding: .utf8).utf8)
+    var rejected = 0
+    var accepted = 0
+    for _ in 0..<150 {
+      var bytes = original
+      for _ in 0..<(1 + Int(rng.next() % 3)) {
+        let i = Int(rng.next() % UInt64(bytes.count))
+        switch rng.next() % 3 {
+        case 0: bytes.remove(at: i)
+        case 1: bytes.insert(Array(":-[]{}&*!|>'\"#,? \n0aZ".utf8)[Int(rng.next() % 20)], at: i)
+        default: bytes[i] = UInt8(rng.next() % 128)
+        }
+        if bytes.isEmpty { bytes = [0x20] }
+      }
+      let r = importText(template, file: "seed.sam.yaml", behaviour: String(decoding: bytes, as: UTF8.self))
+      if r.scenario == nil {
+        rejected += 1
+        #expect(r.hasErrors)
+      } else {
+        accepted += 1
+        #expect(!r.hasErrors, "\(r.diagnostics)")
+      }
+    }
+    #expect(rejected > 20 && accepted > 10, "rejected \(rejected), accepted \(accepted)")
+  }
+
   @Test func testPathologicalTemplatesAreRefusedWithAMessage() {
     let deep = String(repeating: "[", count: 5_000)
     #expect(importText(deep, file: "d.json").hasErrors)

@@ -227,6 +227,14 @@ final class CloudFormationImporter {
     guard !log.hasErrors else { return nil }
     p.region = t.region
     p.account = t.account
+    for (section, why) in [
+      ("Rules", "not evaluated: fanout does not check the template's rule assertions on its parameters"),
+      ("Outputs", "not modelled: outputs are values for people and other stacks (their references are checked)"),
+    ] {
+      if let n = root[section] {
+        p.reports.append(ResourceReport(origin: origin(n.keyOrPlace), subject: section, outcome: why))
+      }
+    }
     mapResources()
     guard !log.hasErrors else { return nil }
     finish()
