@@ -7,7 +7,7 @@ extension ScenarioParser {
   func queue(_ node: Node, _ path: String, _ names: Names) -> QueueSpec? {
     let keys = [
       "name", "VisibilityTimeout", "DelaySeconds", "MessageRetentionPeriod", "MaximumMessageSize",
-      "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "duplicateRate",
+      "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "Policy", "duplicateRate",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "queue", &names.queues) else {
       return nil
@@ -26,6 +26,7 @@ extension ScenarioParser {
       case "ReceiveMessageWaitTimeSeconds":
         if let x = r.seconds(v, p, limit: Limits.SQS.receiveMessageWaitTimeSeconds) { q.receiveMessageWaitTime = x }
       case "duplicateRate": if let x = r.double(v, p, 0...1) { q.duplicateRate = x }
+      case "Policy": q.policy = policy(v, p)
       case "RedrivePolicy":
         guard let rp = r.mapping(v, p, keys: ["deadLetterTargetArn", "maxReceiveCount"]) else { continue }
         let rd = Dictionary(rp, uniquingKeysWith: { a, _ in a })
@@ -47,6 +48,23 @@ extension ScenarioParser {
       }
     }
     return q
+  }
+
+  /// A queue's `Policy`: `none` (the queue has no policy), or the policy document as YAML or as
+  /// a JSON string.
+  func policy(_ node: Node, _ path: String) -> QueuePolicy? {
+    let text: String?
+    if case .scalar(let sc) = node {
+      if sc.string == "none", sc.style == .plain || sc.style == .any { return QueuePolicy.none }
+      text = sc.string
+    } else {
+      text = r.json(node, path)
+    }
+    guard let text else { return nil }
+    do { return try QueuePolicy(json: text) } catch {
+      r.error(node, path, error.description + " (or write 'none' for a queue without a policy)")
+      return nil
+    }
   }
 
   func topic(_ node: Node, _ path: String, _ names: Names) -> TopicSpec? {

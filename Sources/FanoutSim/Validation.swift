@@ -94,6 +94,28 @@ extension Topology {
         }
       }
     }
+    // Queue policies: a subscription whose queue's policy denies SNS loses every delivery.
+    for t in topics {
+      for (i, s) in t.subscriptions.enumerated() {
+        guard case .queue(let name) = s.endpoint, let q = queues.first(where: { $0.name == name }),
+          let policy = q.policy
+        else { continue }
+        let topicArn = "arn:aws:sns:\(region):\(account):\(t.name)"
+        let queueArn = "arn:aws:sqs:\(region):\(account):\(q.name)"
+        let decision = policy.decision(topicArn: topicArn, topicAccount: account, queueArn: queueArn)
+        guard decision != .allowed else { continue }
+        let why =
+          policy.document == nil
+          ? "\(q.name) has no queue policy"
+          : decision == .explicitDeny
+            ? "\(q.name)'s Policy denies it" : "\(q.name)'s Policy does not allow it"
+        out.append(
+          TopologyProblem(
+            .warning, .subscription(topic: t.name, index: i, attribute: nil),
+            "SNS cannot deliver \(t.name) to \(q.name): \(why) (sns.amazonaws.com, sqs:SendMessage, aws:SourceArn \(topicArn)), so every delivery fails with AccessDenied"
+          ))
+      }
+    }
     // Functions.
     var reservedTotal = 0
     for f in functions {

@@ -25,6 +25,13 @@ struct DashboardCommand: ParsableCommand {
   @Option(name: .long, help: "Record the session (every command, at its exact point) to FILE on exit, or on w.")
   var record: String?
 
+  func validate() throws {
+    if pipeline.template != nil, record != nil {
+      throw ValidationError(
+        "--record needs a scenario file to name: write the template's with fanout import -o FILE, then --scenario FILE")
+    }
+  }
+
   func run() throws {
     let (sim, _, scenarioPath, session) = try pipeline.load()
     let writer = try events.map(EventFileWriter.init(path:))

@@ -16,7 +16,7 @@ struct Fanout: ParsableCommand {
     abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
     subcommands: [
       DashboardCommand.self, RunCommand.self, ValidateCommand.self, TraceCommand.self, CheckCommand.self,
-      CalibrateCommand.self,
+      CalibrateCommand.self, ImportCommand.self,
     ],
     defaultSubcommand: DashboardCommand.self
   )
@@ -99,14 +99,34 @@ struct PipelineOptions: ParsableArguments {
   @Option(name: .long, help: "A session recorded by the dashboard (--record): its scenario, seed and commands.")
   var replay: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A CloudFormation or SAM template, or Terraform's JSON (terraform show -json), imported as fanout import does.",
+      valueName: "FILE"))
+  var template: String?
+
+  @OptionGroup var templateOptions: TemplateOptions
+
   /// The simulation, with the scenario and recorded session behind it.
   func validate() throws {
     if replay != nil, seed != nil {
       throw ValidationError("--seed cannot be combined with --replay: the recorded session names its seed")
     }
+    if template != nil, scenario != nil || replay != nil {
+      throw ValidationError("--template cannot be combined with --scenario or --replay: it is the pipeline")
+    }
+    if template == nil, templateOptions.given {
+      throw ValidationError("--parameter, --behaviour, --entry and --assume-policies go with --template")
+    }
   }
 
   func load() throws -> (sim: Simulation, scenario: Scenario?, scenarioPath: String?, session: ReplayLog?) {
+    if let template {
+      let imported = try templateOptions.load(template)
+      guard let scenario = imported.scenario else { throw CLIFailure(message: "\(template) could not be imported") }
+      return (try simulation(of: scenario, seed: seed), scenario, nil, nil)
+    }
     let session = try replay.map(loadReplay)
     if let session, let scenario, scenario != session.scenario {
       throw CLIFailure(

@@ -17,7 +17,8 @@ struct RunCommand: ParsableCommand {
     discussion: """
       Fires N requests at the preprocessor (R per second of virtual time), runs until all work has \
       drained or the time limit, and prints what every queue, function, topic and the bucket did. \
-      The same seed gives the same events, byte for byte.
+      The same seed gives the same events, byte for byte. With --template, the imported pipeline \
+      runs its overlay's load and timeline; --requests or --rate fire its entry function.
       """
   )
 
@@ -91,7 +92,17 @@ struct RunCommand: ParsableCommand {
       _ = player.advance(sim, to: .distantFuture)
       drained = !sim.hasPendingWork
     } else {
-      if loaded == nil || requests != nil { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
+      // A template's pipeline has no load of its own: --requests or --rate fire its entry function.
+      let fire = pipeline.template != nil ? requests != nil || rate != nil : loaded == nil || requests != nil
+      if fire {
+        if pipeline.template != nil, sim.topology.entryFunction == nil {
+          throw CLIFailure(
+            message:
+              "--requests and --rate fire the entry function: name it with --entry NAME or in the behaviour overlay (entry: NAME)"
+          )
+        }
+        sim.startLoad(count: requests ?? 10, rate: rate ?? 100)
+      }
       if let model {
         // A snapshot every 10,000 jobs, about as often as a dashboard's frame at ×1000.
         var jobs = 0

@@ -239,6 +239,8 @@ struct RunCommandTests {
         calibrate               Run the calibration suite: each published AWS
                                 experiment as a scenario, fanout's figures beside
                                 AWS's.
+        import                  Import a CloudFormation or SAM template, or
+                                Terraform's JSON, as a scenario.
 
         See 'fanout help <subcommand>' for detailed help.
       """
@@ -255,9 +257,10 @@ struct RunCommandTests {
       Fires N requests at the preprocessor (R per second of virtual time), runs until
       all work has drained or the time limit, and prints what every queue, function,
       topic and the bucket did. The same seed gives the same events, byte for byte.
+      With --template, the imported pipeline runs its overlay's load and timeline;
+      --requests or --rate fire its entry function.
 
-      USAGE: fanout run [--scenario <scenario>] [--seed <seed>] [--replay <replay>] \
-      [--requests <requests>] [--rate <rate>] [--until <until>] [--events <events>] [--json]
+      USAGE: fanout run <options>
 
       OPTIONS:
         --scenario <scenario>   A scenario file (YAML) instead of the built-in
@@ -266,6 +269,20 @@ struct RunCommandTests {
                                 or 1).
         --replay <replay>       A session recorded by the dashboard (--record): its
                                 scenario, seed and commands.
+        --template <FILE>       A CloudFormation or SAM template, or Terraform's JSON
+                                (terraform show -json), imported as fanout import
+                                does.
+        --parameter <KEY=VALUE> A template parameter (repeatable); AWS::Region,
+                                AWS::AccountId and AWS::StackName set the pseudo
+                                parameters.
+        --behaviour <FILE>      A YAML overlay saying what the template's functions
+                                do (handlers), the entry function, load, timeline and
+                                expectations (docs/import.md).
+        --entry <NAME>          The function --requests (and the dashboard's p) fire;
+                                over the overlay's entry.
+        --assume-policies       Let SNS deliver to every queue, whatever its queue
+                                policy says (AWS drops deliveries a policy does not
+                                allow).
         --requests <requests>   Requests to fire (0 to 100000000; default 10, or the
                                 scenario's load).
         --rate <rate>           Requests per second of virtual time (above 0, at most

@@ -64,6 +64,29 @@ struct ValidationTests {
     #expect(d.isEmpty, "\(d)")
   }
 
+  @Test func testQueuePolicyIsReadAsYAMLOrJSONTextAndAllowsTheTopic() throws {
+    let yaml = base.replacingOccurrences(
+      of: "VisibilityTimeout: 30",
+      with:
+        "Policy: { Version: '2012-10-17', Statement: [{ Effect: Allow, Principal: { Service: sns.amazonaws.com }, Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:work', Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:us-east-1:123456789012:in' } } }] }"
+    )
+    let (s, d) = diagnose(yaml)
+    #expect(d.isEmpty, "\(d)")
+    let policy = try #require(s?.topology.queues[0].policy)
+    #expect(policy.document?.hasPrefix("{\"Version\":\"2012-10-17\"") == true)
+    #expect(
+      policy.allowsSNS(
+        topicArn: "arn:aws:sns:us-east-1:123456789012:in", topicAccount: "123456789012",
+        queueArn: "arn:aws:sqs:us-east-1:123456789012:work"))
+    let json = base.replacingOccurrences(
+      of: "VisibilityTimeout: 30",
+      with: #"Policy: '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}]}'"#)
+    #expect(diagnose(json).0?.topology.queues[0].policy?.statements.count == 1)
+    #expect(
+      diagnose(base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "Policy: none")).0?.topology.queues[0]
+        .policy == QueuePolicy.none)
+  }
+
   @Test(
     "Broken files: each gives the expected message at the expected line:column",
     arguments: [
@@ -109,6 +132,14 @@ struct ValidationTests {
       ),
       (base + "expect:\n  maxInQueue: { wrk: 0 }\n", "20:17", "queue 'wrk' is not defined (did you mean 'work'?)"),
       ("name: a\nname: b\nqueues: [{ name: q }]\n", "1:1", "duplicated key(s): 'name'"),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "Policy: { Statement: [{ Effect: Allow }] }"),
+        "9:13", "Invalid value for the parameter Policy. Reason: Statement[0] needs exactly one of Principal"
+      ),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "Policy: nothing"), "9:13",
+        "Invalid value for the parameter Policy. Reason: the policy is not valid JSON"
+      ),
     ])
   func broken(text: String, at: String, message: String) throws {
     let (s, d) = diagnose(text)
@@ -137,6 +168,17 @@ struct ValidationTests {
       ),
       (
         noDLQCase, "has no dead-letter queue"
+      ),
+      (
+        base.replacingOccurrences(of: "VisibilityTimeout: 30", with: "Policy: none"),
+        "SNS cannot deliver in to work: work has no queue policy"
+      ),
+      (
+        base.replacingOccurrences(
+          of: "VisibilityTimeout: 30",
+          with:
+            "Policy: { Statement: [{ Effect: Allow, Principal: '*', Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:us-east-1:123456789012:other' } } }] }"
+        ), "SNS cannot deliver in to work: work's Policy does not allow it"
       ),
     ])
   func warnings(text: String, message: String) {

@@ -151,6 +151,7 @@ public final class Simulation {
       for s in t.subscriptions {
         var queue: Int?
         var sink: Int?
+        var denied = false
         let endpointName: String
         switch s.endpoint {
         case .queue(let name):
@@ -159,6 +160,9 @@ public final class Simulation {
           }
           queue = q
           endpointName = name
+          if let policy = queues[q].spec.policy {
+            denied = !policy.allowsSNS(topicArn: topic.arn, topicAccount: account, queueArn: queues[q].arn)
+          }
         case .sink(let name):
           sink = sinks.count
           sinks.append(Sink(name: name))
@@ -174,7 +178,7 @@ public final class Simulation {
         topic.subscriptions.append(
           Subscription(
             index: topic.subscriptions.count, id: u, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
-            queue: queue, sink: sink, filter: filter,
+            queue: queue, sink: sink, filter: filter, deniedByPolicy: denied,
             duplicateRng: SimRandom(seed: seed, stream: "sns/\(t.name)/\(topic.subscriptions.count)/at-least-once")))
       }
       topic.endpointNames = topic.subscriptions.map(\.endpointName)

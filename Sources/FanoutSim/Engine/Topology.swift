@@ -121,6 +121,11 @@ public struct QueueSpec: Sendable {
   /// MessageId, its own receipt handle) is delivered again. 0 (the default) draws nothing. See
   /// `AtLeastOnce.swift`.
   public var duplicateRate = 0.0
+  /// The queue's `Policy` attribute: nil when the topology does not say (fanout then lets every
+  /// SNS subscription deliver, as before policies were modelled); `.none` for a queue without a
+  /// policy (every SNS delivery to it is denied, as AWS denies it); else the document, which SNS
+  /// deliveries must be allowed by (`QueuePolicy`). Checked once, when the simulation is built.
+  public var policy: QueuePolicy?
   public init(name: String) { self.name = name }
 }
 

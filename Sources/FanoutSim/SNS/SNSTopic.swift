@@ -28,6 +28,9 @@ public struct Subscription: Sendable {
   let queue: Int?
   let sink: Int?
   public let filter: FilterPolicy?
+  /// Whether the queue's policy denies SNS sending for this topic (`QueueSpec.policy`): every
+  /// delivery then fails with AccessDenied.
+  public let deniedByPolicy: Bool
   public internal(set) var delivered = 0
   public internal(set) var filteredOut = 0
   public internal(set) var failed = 0

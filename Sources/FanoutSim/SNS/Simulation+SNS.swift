@@ -57,6 +57,11 @@ extension Simulation {
     let t = topics[ti]
     if let qi = t.subscriptions[si].queue {
       let q = queues[qi]
+      if t.subscriptions[si].deniedByPolicy {
+        // A client-side error: SNS does not retry it and discards the message (`QueuePolicy`).
+        failDelivery(t, si, n, reason: "AccessDenied: Access to the resource \(q.url) is denied.")
+        return
+      }
       let body: MessageBody
       var attributes: [MessageAttribute] = []
       var size: Int
