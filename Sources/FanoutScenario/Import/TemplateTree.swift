@@ -423,14 +423,6 @@ struct LocatedJSONParser {
         let e = bytes[i]
         i += 1
         switch e {
-        case UInt8(ascii: "\""): out.append(0x22)
-        case UInt8(ascii: "\\"): out.append(0x5C)
-        case UInt8(ascii: "/"): out.append(0x2F)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
         case UInt8(ascii: "u"):
           guard var u = hex4() else {
             _ = fail("a bad \\u escape", path)
@@ -449,8 +441,11 @@ struct LocatedJSONParser {
           let scalar = Unicode.Scalar(u) ?? "\u{FFFD}"
           out.append(contentsOf: Array(String(Character(scalar)).utf8))
         default:
-          _ = fail("a bad escape", path)
-          return nil
+          guard let b = jsonEscapedByte(e) else {
+            _ = fail("a bad escape", path)
+            return nil
+          }
+          out.append(b)
         }
         continue
       }

@@ -110,9 +110,7 @@ extension Simulation {
         function: f.name, trigger: m.name, invocations: recursionChain(r).count(of: f.index),
         messageId: r.messageId, records: records.count))
     // The poller's invoke call fails at once: it polls again after its turnaround.
-    m.busy -= 1
-    m.returning += 1
-    schedule(.pollerFree(mapping: mi), at: now + topology.latency.pollerTurnaround.sample(&latencyRng))
+    pollerReturns(m)
     return true
   }
 }

@@ -175,6 +175,15 @@ extension Simulation {
     scaleDown(m)
   }
 
+  /// A poller's invocation ended: it turns around (deletes the batch, polls again), and waits
+  /// `extra` more, before it is free.
+  func pollerReturns(_ m: EventSourceMapping, after extra: SimDuration = .zero) {
+    m.busy -= 1
+    m.returning += 1
+    let free = now + topology.latency.pollerTurnaround.sample(&latencyRng) + extra
+    schedule(.pollerFree(mapping: m.index), at: free)
+  }
+
   /// A poller's invocation ended (or its throttled batch was given up): once it has deleted the
   /// batch and polled again it is free.
   func pollerFree(_ m: EventSourceMapping) {
@@ -472,11 +481,7 @@ extension Simulation {
         }
       }
       // The poller deletes the batch and polls again before it is free; after an error it waits.
-      m.busy -= 1
-      m.returning += 1
-      var free = now + topology.latency.pollerTurnaround.sample(&latencyRng)
-      if outcome != .success { free += errorPause }
-      schedule(.pollerFree(mapping: mi), at: free)
+      pollerReturns(m, after: outcome == .success ? .zero : errorPause)
     }
   }
 }

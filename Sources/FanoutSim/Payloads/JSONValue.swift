@@ -214,14 +214,6 @@ private struct JSONParser {
       let e = bytes[i]
       i += 1
       switch e {
-      case UInt8(ascii: "\""): out.append(0x22)
-      case UInt8(ascii: "\\"): out.append(0x5C)
-      case UInt8(ascii: "/"): out.append(0x2F)
-      case UInt8(ascii: "b"): out.append(0x08)
-      case UInt8(ascii: "f"): out.append(0x0C)
-      case UInt8(ascii: "n"): out.append(0x0A)
-      case UInt8(ascii: "r"): out.append(0x0D)
-      case UInt8(ascii: "t"): out.append(0x09)
       case UInt8(ascii: "u"):
         guard var code = hex4() else { return nil }
         if (0xD800..<0xDC00).contains(code), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
@@ -233,7 +225,9 @@ private struct JSONParser {
         }
         let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
         out.append(contentsOf: Array(String(Character(scalar)).utf8))
-      default: return nil
+      default:
+        guard let b = jsonEscapedByte(e) else { return nil }
+        out.append(b)
       }
     }
     return nil
@@ -275,4 +269,20 @@ func pythonStringRepr(_ s: String) -> String {
   }
   out.append(quote)
   return out
+}
+
+/// The byte a one-character JSON escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`) stands
+/// for, or nil when `e` is none of them (`u` and anything invalid).
+public func jsonEscapedByte(_ e: UInt8) -> UInt8? {
+  switch e {
+  case UInt8(ascii: "\""): return 0x22
+  case UInt8(ascii: "\\"): return 0x5C
+  case UInt8(ascii: "/"): return 0x2F
+  case UInt8(ascii: "b"): return 0x08
+  case UInt8(ascii: "f"): return 0x0C
+  case UInt8(ascii: "n"): return 0x0A
+  case UInt8(ascii: "r"): return 0x0D
+  case UInt8(ascii: "t"): return 0x09
+  default: return nil
+  }
 }
