@@ -126,10 +126,10 @@ public struct CalibrationResult: Sendable {
 extension CalibrationExperiment {
   /// Reads a calibration file: the scenario and its `calibration` block; problems as diagnostics.
   public static func load(path: String) -> (CalibrationExperiment?, [Diagnostic]) {
-    let (scenario, problems) = Scenario.load(path: path)
-    guard scenario != nil, !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return (nil, problems) }
-    return parse(text, file: path)
+    switch Scenario.readText(path: path) {
+    case .success(let text): return parse(text, file: path)
+    case .failure(let d): return (nil, [d])
+    }
   }
 
   /// Parses a calibration file's text: the scenario and its `calibration` block.

@@ -17,6 +17,9 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
+/// A diagnostic can stop reading a file.
+extension Diagnostic: Error {}
+
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo: the
 /// simulation's own did-you-mean, so a scenario and a step program suggest alike.
 func suggestion(_ word: String, _ candidates: [String]) -> String? { closestName(word, candidates) }

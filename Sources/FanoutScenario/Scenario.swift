@@ -43,8 +43,17 @@ public let maxScenarioBytes = 1_048_576
 extension Scenario {
   /// Reads and validates a scenario file: the scenario, or nil, and every problem found.
   public static func load(path: String) -> (Scenario?, [Diagnostic]) {
-    func fail(_ m: String) -> (Scenario?, [Diagnostic]) {
-      (nil, [Diagnostic(severity: .error, file: path, line: 1, column: 1, path: "", message: m)])
+    switch readText(path: path) {
+    case .success(let text): return parse(text, file: path)
+    case .failure(let d): return (nil, [d])
+    }
+  }
+
+  /// A scenario file's text, or the problem that stops it being read: unreadable, over
+  /// `maxScenarioBytes`, not UTF-8.
+  static func readText(path: String) -> Result<String, Diagnostic> {
+    func fail(_ m: String) -> Result<String, Diagnostic> {
+      .failure(Diagnostic(severity: .error, file: path, line: 1, column: 1, path: "", message: m))
     }
     guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
       return fail("cannot read the file")
@@ -54,7 +63,7 @@ extension Scenario {
     }
     guard let data = FileManager.default.contents(atPath: path) else { return fail("cannot read the file") }
     guard let text = String(data: data, encoding: .utf8) else { return fail("the file is not UTF-8 text") }
-    return parse(text, file: path)
+    return .success(text)
   }
 
   /// Parses and validates scenario text.
