@@ -43,6 +43,14 @@ func eventSummary(_ e: SimEvent) -> String {
   case .lambdaThrottle(let f, let t, _): return "λ \(f) THROTTLED (\(t))"
   case .lambdaRecursiveLoop(let f, _, let n, let mid, _):
     return "λ \(f) RECURSIVE LOOP stopped: \(mid.text.prefix(8)) after \(n) invocations"
+  case .lambdaAsync(let f, let awsId, let stage, let detail, _, _):
+    let id = awsId.text.prefix(8)
+    switch stage {
+    case .accepted: return "λ \(f) async event \(id) queued (\(detail))"
+    case .retry: return "λ \(f) async event \(id) retry: \(detail)"
+    case .succeeded: return "λ \(f) async event \(id) done"
+    case .discarded: return "λ \(f) async event \(id) DISCARDED: \(detail)"
+    }
   case .lambdaScale(let m, let a, let b): return "\(m) pollers \(a) → \(b)"
   case .lambdaMapping(let m, let on): return "\(m) trigger \(on ? "enabled" : "DISABLED")"
   case .lambdaCodeUpdate(let f, let n): return "\(f) code updated: \(n) warm environments retired"
@@ -61,6 +69,7 @@ func copyTag(_ copy: UInt16) -> String { copy == 0 ? "" : " copy \(copy)" }
 func eventStyleIsAlarm(_ e: SimEvent) -> Bool {
   switch e.kind {
   case .requestCollision, .requestFailed, .sqsDLQ, .sqsDuplicate, .snsDuplicate, .lambdaRecursiveLoop: return true
+  case .lambdaAsync(_, _, let stage, _, _, _): return stage == .discarded
   case .lambdaResult(_, _, let outcome, _, _): return outcome != .success
   default: return false
   }
@@ -117,6 +126,16 @@ func timelineLines(_ e: SimEvent, request id: RequestID?) -> [String] {
     return lines
   case .lambdaRecursiveLoop(let function, _, let n, _, _):
     return ["λ \(function) not invoked: a recursive loop (\(n) invocations in this chain; Terminate)"]
+  case .lambdaAsync(let function, let awsId, let stage, let detail, _, let event):
+    switch stage {
+    case .accepted:
+      var lines = ["λ \(function) accepted an asynchronous invocation from \(detail) (request \(awsId.text))"]
+      if let event { lines.append("  event: " + event) }
+      return lines
+    case .retry: return ["λ \(function) will retry the asynchronous invocation: \(detail)"]
+    case .succeeded: return ["λ \(function) asynchronous invocation done"]
+    case .discarded: return ["λ \(function) discarded the asynchronous invocation: \(detail)"]
+    }
   case .lambdaThrottle, .lambdaScale, .lambdaMapping, .lambdaFailure, .lambdaCodeUpdate: return []
   case .s3Put(_, let key, let etag, _, _, _): return ["s3.put \(key) ETag \(etag)"]
   case .s3Get(_, let key, let found, _): return ["s3.get \(key)" + (found ? "" : " → NoSuchKey")]

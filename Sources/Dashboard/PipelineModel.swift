@@ -625,6 +625,8 @@ public final class PipelineModel {
       if let id { note(id, seq) }
     case .sqsDuplicateRate(let queue, let rate):
       if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }
+    case .lambdaAsync(_, _, _, _, let id, _):
+      if let id { note(id, seq) }
     case .snsDeliveryFailed, .snsDuplicate, .lambdaRecursiveLoop:
       break
     }

@@ -8,7 +8,7 @@ extension ScenarioParser {
     let keys = [
       "name", "handler", "Runtime", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
       "idleLifetime",
-      "failure", "RecursiveLoop",
+      "failure", "RecursiveLoop", "EventInvokeConfig", "DeadLetterConfig", "SNSInvokePermissions",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "function", &names.functions) else {
       return nil
@@ -43,6 +43,21 @@ extension ScenarioParser {
       case "perRecord": if let x = r.durationModel(v, p) { f.perRecord = x }
       case "idleLifetime": if let x = r.duration(v, p) { f.idleLifetime = x }
       case "failure": if let x = failure(v, p) { f.failure = x }
+      case "EventInvokeConfig": if let x = eventInvokeConfig(v, p, names) { f.eventInvokeConfig = x }
+      case "DeadLetterConfig":
+        guard let dm = r.mapping(v, p, keys: ["TargetArn"]) else { continue }
+        guard let tn = dm.first(where: { $0.0 == "TargetArn" })?.1 else {
+          r.error(v, p, "a DeadLetterConfig needs a TargetArn (an SQS queue or SNS topic)")
+          continue
+        }
+        f.deadLetter = asyncTarget(tn, p + ".TargetArn", names)
+      case "SNSInvokePermissions":
+        // The topics the function's resource-based policy lets SNS invoke it from: ARN patterns
+        // or topic names, `*` for any, `[]` for none.
+        guard let list = r.list(v, p) else { continue }
+        f.snsInvokePermissions = list.enumerated().compactMap { i, n in
+          r.string(n, p + "[\(i)]").map { $0.hasPrefix("arn:") || $0.contains("*") ? $0 : "arn:aws:sns:*:*:" + $0 }
+        }
       case "RecursiveLoop":
         guard let x = r.string(v, p) else { continue }
         if let loop = RecursiveLoop(rawValue: x) {
@@ -57,6 +72,61 @@ extension ScenarioParser {
       }
     }
     return f
+  }
+
+  /// PutFunctionEventInvokeConfig's settings: MaximumRetryAttempts, MaximumEventAgeInSeconds and
+  /// DestinationConfig (OnSuccess / OnFailure, each `{Destination: <queue or topic>}`).
+  func eventInvokeConfig(_ node: Node, _ path: String, _ names: Names) -> EventInvokeConfig? {
+    guard
+      let m = r.mapping(node, path, keys: ["MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"])
+    else { return nil }
+    var c = EventInvokeConfig()
+    for (k, v) in m {
+      let p = path + "." + k
+      switch k {
+      case "MaximumRetryAttempts":
+        if let x = r.int(v, p, limit: Limits.Lambda.maximumRetryAttempts) { c.maximumRetryAttempts = Int(x) }
+      case "MaximumEventAgeInSeconds":
+        if let x = r.seconds(v, p, limit: Limits.Lambda.maximumEventAge) { c.maximumEventAge = x }
+      case "DestinationConfig":
+        guard let dm = r.mapping(v, p, keys: ["OnSuccess", "OnFailure"]) else { continue }
+        for (dk, dv) in dm {
+          guard let om = r.mapping(dv, p + "." + dk, keys: ["Destination"]),
+            let tn = om.first(where: { $0.0 == "Destination" })?.1
+          else {
+            r.error(dv, p + "." + dk, "a destination needs a Destination (an SQS queue or SNS topic)")
+            continue
+          }
+          let target = asyncTarget(tn, p + "." + dk + ".Destination", names)
+          if dk == "OnSuccess" { c.onSuccess = target } else { c.onFailure = target }
+        }
+      default: break
+      }
+    }
+    return c
+  }
+
+  /// A destination or dead-letter target: `queue: NAME`, `topic: NAME`, or an SQS or SNS ARN.
+  func asyncTarget(_ node: Node, _ path: String, _ names: Names) -> AsyncTarget? {
+    if case .mapping = node {
+      guard let m = r.mapping(node, path, keys: ["queue", "topic"]), m.count == 1, let (k, v) = m.first,
+        let name = r.string(v, path + "." + k)
+      else {
+        r.error(node, path, "a target names exactly one queue or topic")
+        return nil
+      }
+      names.refs.append((name, k == "queue" ? .queue : .topic, v, path + "." + k))
+      return k == "queue" ? .queue(name) : .topic(name)
+    }
+    guard let text = r.string(node, path) else { return nil }
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard text.hasPrefix("arn:"), parts.count == 6, parts[2] == "sqs" || parts[2] == "sns" else {
+      r.error(node, path, "expected an SQS queue or SNS topic ARN, or {queue: NAME} / {topic: NAME}; got '\(text)'")
+      return nil
+    }
+    let name = String(parts[5])
+    names.refs.append((name, parts[2] == "sqs" ? .queue : .topic, node, path))
+    return parts[2] == "sqs" ? .queue(name) : .topic(name)
   }
 
   func handler(_ node: Node, _ path: String, _ names: Names) -> HandlerSpec? {

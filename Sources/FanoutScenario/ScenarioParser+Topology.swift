@@ -75,20 +75,40 @@ extension ScenarioParser {
     for (k, v) in m where k == "subscriptions" {
       for (i, s) in (r.list(v, path + ".subscriptions") ?? []).enumerated() {
         let p = path + ".subscriptions[\(i)]"
-        let keys = ["queue", "sink", "RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "duplicateRate"]
+        let keys = [
+          "queue", "function", "sink", "RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy",
+          "duplicateRate",
+        ]
         guard let sm = r.mapping(s, p, keys: keys) else { continue }
         let sd = Dictionary(sm, uniquingKeysWith: { a, _ in a })
         let endpoint: SubscriptionEndpoint
-        switch (sd["queue"].flatMap { r.string($0, p + ".queue") }, sd["sink"].flatMap { r.string($0, p + ".sink") }) {
-        case (let q?, nil):
-          endpoint = .queue(q)
-          names.refs.append((q, .queue, sd["queue"]!, p + ".queue"))
-        case (nil, let k?): endpoint = .sink(k)
-        default:
-          r.error(s, p, "a subscription names exactly one endpoint: queue or sink")
+        let named = ["queue", "function", "sink"].compactMap { k in
+          sd[k].flatMap { r.string($0, p + "." + k) }.map { (k, $0) }
+        }
+        guard named.count == 1 else {
+          r.error(s, p, "a subscription names exactly one endpoint: queue, function or sink")
           continue
         }
+        switch named[0] {
+        case ("queue", let q):
+          endpoint = .queue(q)
+          names.refs.append((q, .queue, sd["queue"]!, p + ".queue"))
+        case ("function", let f):
+          endpoint = .function(f)
+          names.refs.append((f, .function, sd["function"]!, p + ".function"))
+        default: endpoint = .sink(named[0].1)
+        }
         var spec = SubscriptionSpec(endpoint: endpoint)
+        if let rp = sd["RedrivePolicy"], let m = r.mapping(rp, p + ".RedrivePolicy", keys: ["deadLetterTargetArn"]) {
+          let rd = Dictionary(m, uniquingKeysWith: { a, _ in a })
+          if let tn = rd["deadLetterTargetArn"], let target = r.string(tn, p + ".RedrivePolicy.deadLetterTargetArn") {
+            let dlq = target.hasPrefix("arn:") ? String(target.split(separator: ":").last ?? "") : target
+            spec.deadLetterQueue = dlq
+            names.refs.append((dlq, .deadLetterQueue, tn, p + ".RedrivePolicy.deadLetterTargetArn"))
+          } else if rd["deadLetterTargetArn"] == nil {
+            r.error(rp, p + ".RedrivePolicy", "Invalid parameter: RedrivePolicy: deadLetterTargetArn is required")
+          }
+        }
         if let raw = sd["RawMessageDelivery"].flatMap({ r.bool($0, p + ".RawMessageDelivery") }) {
           spec.rawMessageDelivery = raw
         }

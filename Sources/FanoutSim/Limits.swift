@@ -138,6 +138,16 @@ public enum Limits {
       .lambdaConstraint(member: "maximumBatchingWindowInSeconds"))
     public static let maximumConcurrency = AWSLimit(
       "MaximumConcurrency", 2...1_000, .count, .lambdaConstraint(member: "scalingConfig.maximumConcurrency"))
+    /// PutFunctionEventInvokeConfig (botocore's Lambda model: MaximumRetryAttempts 0–2,
+    /// MaximumEventAgeInSeconds 60–21,600).
+    public static let maximumRetryAttempts = AWSLimit(
+      "MaximumRetryAttempts", 0...2, .count, .lambdaConstraint(member: "maximumRetryAttempts"))
+    public static let maximumEventAge = AWSLimit(
+      "MaximumEventAgeInSeconds", 60...21_600, .seconds, .lambdaConstraint(member: "maximumEventAgeInSeconds"))
+    /// The payload of an asynchronous invocation (Invoke with InvocationType Event): 1 MB since
+    /// October 2025, 256 KB before
+    /// (https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb).
+    public static let maxAsyncPayloadBytes = 1_048_576
     /// ProvisionedPollerConfig for an SQS mapping: 2–200 minimum and 2–2,000 maximum pollers
     /// (Lambda developer guide, "Lambda parameters for Amazon SQS event source mappings").
     public static let minimumPollers = AWSLimit(

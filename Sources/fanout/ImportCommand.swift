@@ -93,14 +93,16 @@ struct ImportCommand: ParsableCommand {
       printError("\(file): not imported (\(errors) errors)")
       throw ExitCode(2)
     }
+    // A text file ends with a newline.
+    let text = result.scenarioText.hasSuffix("\n") ? result.scenarioText : result.scenarioText + "\n"
     if let output {
       do {
-        try result.scenarioText.write(toFile: output, atomically: true, encoding: .utf8)
+        try text.write(toFile: output, atomically: true, encoding: .utf8)
       } catch {
         throw CLIFailure(message: "cannot write \(output): \(error.localizedDescription)")
       }
     } else {
-      print(result.scenarioText, terminator: "")
+      print(text, terminator: "")
     }
   }
 }

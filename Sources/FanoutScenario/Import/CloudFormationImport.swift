@@ -45,7 +45,6 @@ enum NotModelled {
     "SignatureVersion": "envelopes carry SignatureVersion 1 and a simulated signature",
   ]
   static let subscription: [String: String] = [
-    "RedrivePolicy": "subscription dead-letter queues are not modelled: a delivery that fails is discarded",
     "DeliveryPolicy": "HTTP/S delivery retry policies are not modelled",
     "ReplayPolicy": "message replay from a FIFO topic's archive is not modelled",
     "SubscriptionRoleArn": "Amazon Data Firehose subscriptions are not modelled",
@@ -58,7 +57,6 @@ enum NotModelled {
     "Role": "IAM is not modelled: the function may make every call its behaviour makes",
     "Architectures": "x86_64 and arm64 get the same cold start and duration",
     "VpcConfig": "VPC networking adds nothing in fanout",
-    "DeadLetterConfig": "asynchronous invocation is not modelled",
     "EphemeralStorage": nothing, "FileSystemConfigs": nothing, "KmsKeyArn": encryption,
     "CodeSigningConfigArn": nothing, "LoggingConfig": "logs are fanout's event log",
     "TracingConfig": "X-Ray tracing is not modelled",
@@ -99,7 +97,6 @@ enum NotModelled {
 
   /// Types fanout reads only to resolve references, and why they change nothing.
   static let ignoredTypes: [String: String] = [
-    "AWS::Lambda::Permission": "permissions are assumed: who may invoke a function is not checked",
     "AWS::Lambda::Version": "a version runs its function's code",
     "AWS::Lambda::Alias": "invocations through an alias run the function",
     "AWS::SNS::TopicPolicy": "who may publish to a topic is not checked",
@@ -130,6 +127,9 @@ final class CloudFormationImporter {
   var queueByURL: [String: String] = [:]
   var topicByArn: [String: String] = [:]
   var functionNames: Set<String> = []
+  var functionByArn: [String: String] = [:]
+  /// AWS::Lambda::EventInvokeConfig entries waiting for their function: (function, entry).
+  var invokeConfigs: [(String, Entry)] = []
   /// Subscriptions waiting for their topic: (topic, subscription), in template order.
   var standalone: [(String, ImportedSubscription)] = []
   /// The SAM resources (and Globals) the transform replaced: their references are checked as
@@ -360,7 +360,11 @@ final class CloudFormationImporter {
           queueByURL[t.queueURL(n)] = n
         }
       case "AWS::SNS::Topic": if let n = t.name(of: r.id) { topicByArn[t.topicArn(n)] = n }
-      case "AWS::Lambda::Function": if let n = t.name(of: r.id) { functionNames.insert(n) }
+      case "AWS::Lambda::Function":
+        if let n = t.name(of: r.id) {
+          functionNames.insert(n)
+          functionByArn[t.functionArn(n)] = n
+        }
       default: break
       }
     }
@@ -382,6 +386,8 @@ final class CloudFormationImporter {
       case "AWS::SNS::Subscription": subscription(m)
       case "AWS::Lambda::Function": function(m)
       case "AWS::Lambda::EventSourceMapping": mapping(m)
+      case "AWS::Lambda::EventInvokeConfig": eventInvokeConfig(m)
+      case "AWS::Lambda::Permission": permission(m)
       case "AWS::S3::Bucket": bucket(m)
       default:
         let why: String
@@ -599,6 +605,20 @@ final class CloudFormationImporter {
       }
       return ImportedSubscription(endpointKey: "queue", endpoint: q, component: c)
     }
+    if proto == "lambda" {
+      guard let arn = endpoint?.text else {
+        log.error(eNode.place, "a lambda subscription's Endpoint is the function's ARN (!GetAtt Function.Arn)")
+        return nil
+      }
+      let f = functionName(arn)
+      guard functionNames.contains(f) else {
+        var msg = "Endpoint \(arn) is not the ARN of a function of this template"
+        if let s = suggestion(f, functionNames.sorted()) { msg += " (did you mean \(s)?)" }
+        log.error(eNode.place, msg)
+        return nil
+      }
+      return ImportedSubscription(endpointKey: "function", endpoint: f, component: c)
+    }
     // Every other protocol delivers outside the pipeline: a recording sink named after it.
     var sink = proto
     var k = 2
@@ -609,12 +629,6 @@ final class CloudFormationImporter {
     var s = ImportedSubscription(endpointKey: "sink", endpoint: sink, component: c)
     let address = endpoint?.text ?? endpoint?.unknownReason ?? "?"
     s.component.comments.append("\(proto) subscription to \(address): a recording sink")
-    if proto == "lambda" {
-      log.warning(
-        pNode.place,
-        "\(owner): an SNS → Lambda subscription (an asynchronous invocation) is not modelled: fanout records the deliveries at a sink named '\(sink)'; the function is not invoked"
-      )
-    }
     return s
   }
 
@@ -622,6 +636,7 @@ final class CloudFormationImporter {
     m.known(
       [
         "TopicArn", "Protocol", "Endpoint", "RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "Region",
+        "RedrivePolicy",
       ] + Array(NotModelled.subscription.keys))
     guard let (topicArn, topicNode) = m.require("TopicArn"), m.require("Protocol") != nil else { return }
     guard let arn = topicArn.text, let topic = topicByArn[arn] else {
@@ -661,11 +676,23 @@ final class CloudFormationImporter {
           "\(m.r.id): Region \(v.text ?? "?") differs from \(t.region): cross-region delivery is not modelled")
       }
     }
-    if let (_, node) = m.value("RedrivePolicy") {
-      log.warning(
-        node.place,
-        "\(m.r.id): subscription dead-letter queues are not modelled: a delivery that fails (AccessDenied, too large) is discarded, not sent to the RedrivePolicy's queue"
-      )
+    if let (v, node) = m.value("RedrivePolicy") {
+      m.mapped("RedrivePolicy")
+      guard let doc = v.jsonDocument, let arn = doc["deadLetterTargetArn"]?.text else {
+        log.error(node.place, "RedrivePolicy is an object (or a JSON string) with deadLetterTargetArn (a queue's ARN)")
+        return
+      }
+      guard let q = queueByArn[arn] else {
+        var msg = "RedrivePolicy.deadLetterTargetArn \(arn) is not a queue of this template"
+        if let s = suggestion(arn, queueByArn.keys.sorted()) { msg += " (did you mean \(s)?)" }
+        log.error(node["deadLetterTargetArn"]?.place ?? node.place, msg)
+        return
+      }
+      s.component.set(
+        Entry(
+          "RedrivePolicy", nil, origin(node.place),
+          below: [ScenarioLine(text: "  deadLetterTargetArn: " + yamlScalar(q), origin: origin(node.place))]))
+      s.deadLetterQueue = q
     }
     m.unmodelled(NotModelled.subscription)
     standalone.append((topic, s))
@@ -679,7 +706,7 @@ final class CloudFormationImporter {
       return
     }
     m.known(
-      ["FunctionName", "Timeout", "ReservedConcurrentExecutions", "Runtime", "RecursiveLoop"]
+      ["FunctionName", "Timeout", "ReservedConcurrentExecutions", "Runtime", "RecursiveLoop", "DeadLetterConfig"]
         + Array(NotModelled.function.keys))
     m.mapped("FunctionName")
     var c = Component(name: name, origin: origin(m.r.node.place))
@@ -693,6 +720,15 @@ final class CloudFormationImporter {
     if let e = m.number("Timeout") { c.set(e) }
     if let e = m.number("ReservedConcurrentExecutions") { c.set(e) }
     if let e = m.string("RecursiveLoop") { c.set(e) }
+    if let (v, node) = m.value("DeadLetterConfig"), let target = v["TargetArn"] {
+      m.mapped("DeadLetterConfig")
+      if let arn = asyncTarget(target, node["TargetArn"] ?? node, what: "DeadLetterConfig.TargetArn") {
+        c.set(
+          Entry(
+            "DeadLetterConfig", nil, origin(node.place),
+            below: [ScenarioLine(text: "  TargetArn: " + yamlScalar(arn), origin: origin(node.place))]))
+      }
+    }
     if let (v, _) = m.value("MemorySize") {
       c.comments.append("MemorySize \(v.text ?? "?") MB: not modelled (durations do not scale with memory)")
     }
@@ -705,6 +741,110 @@ final class CloudFormationImporter {
     m.unmodelled(NotModelled.function)
     p.functions.append(c)
     m.report("function '\(name)'")
+  }
+
+  /// A destination or dead-letter target: the ARN of a queue or topic of this template.
+  func asyncTarget(_ v: CValue, _ node: TNode, what: String) -> String? {
+    guard let arn = v.text else {
+      log.error(node.place, "\(what) is an SQS queue's or SNS topic's ARN, found \(t.describe(v))")
+      return nil
+    }
+    if queueByArn[arn] != nil || topicByArn[arn] != nil { return arn }
+    let service = arn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(2).first ?? ""
+    guard service == "sqs" || service == "sns" else {
+      log.error(
+        node.place,
+        "\(what) \(arn): fanout models SQS queue and SNS topic targets only (a function, event bus or bucket is not modelled)"
+      )
+      return nil
+    }
+    var msg = "\(what) \(arn) is not a queue or topic of this template"
+    if let s = suggestion(arn, (Array(queueByArn.keys) + Array(topicByArn.keys)).sorted()) {
+      msg += " (did you mean \(s)?)"
+    }
+    log.error(node.place, msg)
+    return nil
+  }
+
+  /// AWS::Lambda::EventInvokeConfig: the retries, event age and destinations of a function's
+  /// asynchronous invocations.
+  func eventInvokeConfig(_ m: PropertyReader) {
+    m.known(["FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"])
+    guard let (fn, fnNode) = m.require("FunctionName"), m.require("Qualifier") != nil else { return }
+    let f = functionName(fn.text ?? "")
+    guard functionNames.contains(f) else {
+      var msg = "FunctionName \(fn.text ?? t.describe(fn)) is not a function of this template"
+      if let s = suggestion(f, functionNames.sorted()) { msg += " (did you mean \(s)?)" }
+      log.error(fnNode.place, msg)
+      return
+    }
+    m.mapped("FunctionName")
+    if let (q, _) = m.value("Qualifier") {
+      m.mapped("Qualifier")
+      if q.text != "$LATEST" {
+        m.notes.append("Qualifier \(q.text ?? "?"): versions and aliases run the function: the config is applied to it")
+      }
+    }
+    var below: [ScenarioLine] = []
+    for key in ["MaximumRetryAttempts", "MaximumEventAgeInSeconds"] {
+      if let e = m.number(key), let v = e.value {
+        below.append(ScenarioLine(text: "  \(key): " + yamlText(v), origin: e.origin))
+      }
+    }
+    if let (v, node) = m.value("DestinationConfig") {
+      m.mapped("DestinationConfig")
+      var dest: [ScenarioLine] = []
+      for key in ["OnSuccess", "OnFailure"] {
+        guard let target = v[key]?["Destination"] else { continue }
+        let place = node[key]?.place ?? node.place
+        if let arn = asyncTarget(
+          target, node[key]?["Destination"] ?? node, what: "DestinationConfig.\(key).Destination")
+        {
+          dest.append(ScenarioLine(text: "    \(key): { Destination: \(yamlScalar(arn)) }", origin: origin(place)))
+        }
+      }
+      if !dest.isEmpty { below.append(ScenarioLine(text: "  DestinationConfig:", origin: origin(node.place))) }
+      below += dest
+    }
+    invokeConfigs.append((f, Entry("EventInvokeConfig", nil, origin(m.r.node.place), below: below)))
+    m.report("the asynchronous invocation config of function '\(f)'")
+  }
+
+  /// AWS::Lambda::Permission: who may invoke a function. fanout checks the ones that let SNS
+  /// (principal `sns.amazonaws.com`) invoke a subscribed function.
+  func permission(_ m: PropertyReader) {
+    m.known(
+      ["Action", "FunctionName", "Principal", "SourceArn", "SourceAccount", "EventSourceToken"]
+        + ["FunctionUrlAuthType", "PrincipalOrgID", "InvokedViaFunctionUrl"])
+    guard let (fn, fnNode) = m.require("FunctionName"), let (principal, _) = m.require("Principal"),
+      let (action, _) = m.require("Action")
+    else { return }
+    let f = functionName(fn.text ?? "")
+    guard functionNames.contains(f) else {
+      var msg = "FunctionName \(fn.text ?? t.describe(fn)) is not a function of this template"
+      if let s = suggestion(f, functionNames.sorted()) { msg += " (did you mean \(s)?)" }
+      log.error(fnNode.place, msg)
+      return
+    }
+    guard principal.text == "sns.amazonaws.com" || principal.text == "*",
+      ["lambda:InvokeFunction", "lambda:*", "*"].contains(action.text ?? "")
+    else {
+      m.report("ignored: it does not let SNS invoke '\(f)' (only SNS's invocations are checked)")
+      return
+    }
+    for key in ["FunctionName", "Principal", "Action"] { m.mapped(key) }
+    var source = "*"
+    if let (v, node) = m.value("SourceArn") {
+      m.mapped("SourceArn")
+      guard let arn = v.text else {
+        log.error(node.place, "SourceArn: \(t.describe(v))")
+        return
+      }
+      source = arn
+    }
+    if m.value("SourceAccount") != nil { m.notes.append("SourceAccount: every topic is in the stack's account") }
+    p.snsPermissions[f, default: []].append((source, m.r.id))
+    m.report("lets SNS invoke '\(f)' from \(source == "*" ? "any topic" : source)")
   }
 
   /// A function's name from FunctionName as an event source mapping gives it: a name, an ARN
@@ -796,6 +936,10 @@ final class CloudFormationImporter {
       guard let ti = p.topicIndex(topic) else { continue }
       p.topics[ti].subscriptions.append(s)
     }
+    for (f, e) in invokeConfigs {
+      guard let fi = p.functionIndex(f) else { continue }
+      p.functions[fi].set(e)
+    }
     checkPolicies(&p, log: log, assumePolicies: options.assumePolicies)
   }
 }
@@ -808,10 +952,20 @@ enum CloudformationProtocol {
 /// template gives no policy gets `Policy: none`; each delivery the policy denies is a warning
 /// (AWS drops them) — unless `--assume-policies`, which leaves such queues unchecked.
 func checkPolicies(_ p: inout ImportedPipeline, log: ImportLog, assumePolicies: Bool) {
+  checkPermissions(&p, log: log, assumePolicies: assumePolicies)
   for ti in p.topics.indices {
     let topic = p.topics[ti].component.name
     let topicArn = "arn:aws:sns:\(p.region):\(p.account):\(topic)"
-    for s in p.topics[ti].subscriptions where s.endpointKey == "queue" {
+    // Subscribed queues, and subscriptions' dead-letter queues: SNS sends to both.
+    var targets = p.topics[ti].subscriptions.filter { $0.endpointKey == "queue" }
+    for s in p.topics[ti].subscriptions {
+      guard let q = s.deadLetterQueue else { continue }
+      targets.append(ImportedSubscription(endpointKey: "dead-letter queue", endpoint: q, component: s.component))
+    }
+    for s in targets {
+      let what =
+        s.endpointKey == "queue"
+        ? "SNS → SQS \(topic) → \(s.endpoint)" : "SNS \(topic) → its subscription's dead-letter queue \(s.endpoint)"
       guard let qi = p.queueIndex(s.endpoint) else { continue }
       let q = p.queues[qi]
       let why: String
@@ -837,14 +991,54 @@ func checkPolicies(_ p: inout ImportedPipeline, log: ImportLog, assumePolicies: 
           "--assume-policies: SNS deliveries are not checked against this queue's policy (\(why))")
         log.warning(
           place.place,
-          "SNS → SQS \(topic) → \(s.endpoint): \(why); --assume-policies lets the deliveries through", file: place.file)
+          "\(what): \(why); --assume-policies lets the deliveries through", file: place.file)
         continue
       }
       if case .unchecked = q.policy { p.queues[qi].policy = .none }
       log.warning(
         place.place,
-        "SNS → SQS \(topic) → \(s.endpoint): \(why): AWS drops every delivery (AccessDenied), and so does the run; let sns.amazonaws.com sqs:SendMessage on the queue with aws:SourceArn \(topicArn) (an AWS::SQS::QueuePolicy), or run with --assume-policies",
+        "\(what): \(why): AWS drops every delivery (AccessDenied), and so does the run; let sns.amazonaws.com sqs:SendMessage on the queue with aws:SourceArn \(topicArn) (an AWS::SQS::QueuePolicy), or run with --assume-policies",
         file: place.file)
+    }
+  }
+}
+
+/// Every subscribed function's resource-based policy, for each topic that invokes it: without an
+/// AWS::Lambda::Permission letting sns.amazonaws.com invoke it from the topic, AWS's invocations
+/// fail, and so do the run's (the function gets `SNSInvokePermissions`) — unless
+/// `--assume-policies`.
+func checkPermissions(_ p: inout ImportedPipeline, log: ImportLog, assumePolicies: Bool) {
+  var written: Set<String> = []
+  for t in p.topics {
+    let topic = t.component.name
+    let topicArn = "arn:aws:sns:\(p.region):\(p.account):\(topic)"
+    for s in t.subscriptions where s.endpointKey == "function" {
+      guard let fi = p.functionIndex(s.endpoint) else { continue }
+      let grants = p.snsPermissions[s.endpoint] ?? []
+      let allowed = grants.contains { arnLike($0.0, topicArn) }
+      let place = s.component.origin
+      if assumePolicies {
+        if !allowed {
+          log.warning(
+            place.place,
+            "SNS → Lambda \(topic) → \(s.endpoint): no AWS::Lambda::Permission lets sns.amazonaws.com invoke it from \(topicArn); --assume-policies lets the invocations through",
+            file: place.file)
+        }
+        continue
+      }
+      if !written.contains(s.endpoint) {
+        written.insert(s.endpoint)
+        let list = "[" + grants.map { jsonString($0.0) }.joined(separator: ", ") + "]"
+        var e = Entry("SNSInvokePermissions", .flow(list), p.functions[fi].origin)
+        if !grants.isEmpty { e.comment = "from " + grants.map(\.1).joined(separator: ", ") }
+        p.functions[fi].set(e)
+      }
+      if !allowed {
+        log.warning(
+          place.place,
+          "SNS → Lambda \(topic) → \(s.endpoint): no AWS::Lambda::Permission lets sns.amazonaws.com invoke it from \(topicArn): AWS's invocations fail, and so do the run's; add one (Principal sns.amazonaws.com, SourceArn the topic), or run with --assume-policies",
+          file: place.file)
+      }
     }
   }
 }

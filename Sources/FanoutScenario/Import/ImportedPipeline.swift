@@ -63,10 +63,18 @@ struct Component: Sendable {
 }
 
 struct ImportedSubscription: Sendable {
-  /// `queue` or `sink`, and the name.
+  /// `queue`, `function` or `sink`, and the name.
   var endpointKey: String
   var endpoint: String
   var component: Component
+  /// The subscription's dead-letter queue (RedrivePolicy), if any.
+  var deadLetterQueue: String?
+  init(endpointKey: String, endpoint: String, component: Component, deadLetterQueue: String? = nil) {
+    self.endpointKey = endpointKey
+    self.endpoint = endpoint
+    self.component = component
+    self.deadLetterQueue = deadLetterQueue
+  }
 }
 
 struct ImportedTopic: Sendable {
@@ -123,6 +131,8 @@ struct ImportedPipeline: Sendable {
   var functions: [Component] = []
   var mappings: [ImportedMapping] = []
   var reports: [ResourceReport] = []
+  /// Who may invoke each function through SNS: (source ARN pattern, the resource that said so).
+  var snsPermissions: [String: [(String, String)]] = [:]
   /// Top-level sections the overlay gives (entry, load, timeline, expect, …), in order.
   var top: [Entry] = []
 

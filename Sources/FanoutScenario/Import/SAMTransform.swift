@@ -90,7 +90,6 @@ struct SAMTransform {
     "VersionDeletionPolicy": "versions run the function's code",
     "DeploymentPreference": "gradual deployments (CodeDeploy) are not modelled",
     "ProvisionedConcurrencyConfig": "provisioned concurrency is not modelled: every new environment starts cold",
-    "EventInvokeConfig": "asynchronous invocation is not modelled",
     "FunctionUrlConfig": "function URLs are not modelled", "PropagateTags": NotModelled.tags,
     "SourceKMSKeyArn": NotModelled.encryption,
   ]
@@ -230,10 +229,14 @@ struct SAMTransform {
       origin: imp.origin(at), subject: "Resources.\(r.id) (AWS::Serverless::Function)", outcome: "")
     report.mapped = (props.entries ?? []).map(\.key).filter {
       SAMTransform.passThrough.contains($0)
-        || ["InlineCode", "CodeUri", "ImageUri", "Tracing", "DeadLetterQueue", "Events"].contains($0)
+        || ["InlineCode", "CodeUri", "ImageUri", "Tracing", "DeadLetterQueue", "Events", "EventInvokeConfig"].contains(
+          $0)
     }
     for x in props.entries ?? [] {
       if let why = SAMTransform.samOnly[x.key] { report.notModelled.append((x.key, why)) }
+    }
+    if let eic = props["EventInvokeConfig"] {
+      out += eventInvokeConfig(r.id, eic, condition: condition, madeBy: madeBy + ".Properties.EventInvokeConfig")
     }
     let events = (props["Events"]?.entries ?? []).sorted { $0.key < $1.key }
     if let e = props["Events"], e.entries == nil {
@@ -256,6 +259,51 @@ struct SAMTransform {
     }
     report.outcome = "expanded by the SAM transform into " + out.map { "\($0.id) (\($0.type))" }.joined(separator: ", ")
     imp.p.reports.append(report)
+    return out
+  }
+
+  /// A function's `EventInvokeConfig`, as SAM expands it: an AWS::Lambda::EventInvokeConfig
+  /// `<Function>EventInvokeConfig` (Qualifier `$LATEST`), and for an SQS or SNS destination
+  /// without `Destination` the queue `<Function>EventInvokeConfig<OnSuccess|OnFailure>Queue` or
+  /// topic `…Topic` SAM creates for it (checked against aws-sam-translator's output).
+  func eventInvokeConfig(_ function: String, _ props: TNode, condition: TNode?, madeBy: String) -> [CFNResource] {
+    let at = props.place
+    var out: [CFNResource] = []
+    var cfg: [(String, TNode)] = []
+    for x in props.entries ?? []
+    where !["MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig"].contains(x.key) {
+      log.error(x.value.keyOrPlace, "property \(x.key) is not defined for EventInvokeConfig (\(madeBy))")
+    }
+    if let d = props["DestinationConfig"] {
+      var dest: [(String, TNode)] = []
+      for key in ["OnSuccess", "OnFailure"] {
+        guard let o = d[key] else { continue }
+        let type = o["Type"]?.string ?? ""
+        if let target = o["Destination"] {
+          dest.append((key, map([("Destination", target)], o.place)))
+        } else if type == "SQS" || type == "SNS" {
+          let id = function + "EventInvokeConfig" + key + (type == "SQS" ? "Queue" : "Topic")
+          out.append(
+            resource(
+              id, type == "SQS" ? "AWS::SQS::Queue" : "AWS::SNS::Topic", [], o.place, condition: condition,
+              madeBy: madeBy))
+          let target = type == "SQS" ? getAtt(id, "Arn", o.place) : ref(id, o.place)
+          dest.append((key, map([("Destination", target)], o.place)))
+        } else {
+          log.error(o.place, "a \(key) destination of Type \(type.isEmpty ? "(none)" : type) needs a Destination")
+        }
+      }
+      cfg.append(("DestinationConfig", map(dest, d.place)))
+    }
+    cfg.append(("FunctionName", ref(function, at)))
+    for key in ["MaximumEventAgeInSeconds", "MaximumRetryAttempts"] {
+      if let v = props[key] { cfg.append((key, v)) }
+    }
+    cfg.append(("Qualifier", str("$LATEST", at)))
+    out.append(
+      resource(
+        function + "EventInvokeConfig", "AWS::Lambda::EventInvokeConfig", cfg, at, condition: condition, madeBy: madeBy)
+    )
     return out
   }
 

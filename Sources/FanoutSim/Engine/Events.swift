@@ -10,6 +10,17 @@ public struct SimEvent: Sendable {
 }
 
 /// Why a message became visible.
+/// Where an asynchronous invocation's event is (`AsyncInvoke.swift`).
+public enum AsyncStage: String, Sendable {
+  /// Lambda accepted it into the function's queue.
+  case accepted
+  /// An attempt failed; Lambda retries it.
+  case retry
+  case succeeded
+  /// Lambda gave up on it (`detail`: RetriesExhausted or EventAgeExceeded).
+  case discarded
+}
+
 public enum VisibleReason: String, Sendable {
   case visibilityTimeout = "visibility_timeout"
   case delayEnded = "delay_ended"
@@ -206,6 +217,11 @@ public enum EventKind: Sendable {
   /// Lambda stopped an invocation as a recursive loop (RecursiveInvocationsDropped): `messageId`'s
   /// chain had invoked the function `invocations` times; the batch of `records` stays in flight.
   case lambdaRecursiveLoop(function: String, trigger: String, invocations: Int, messageId: UUID128, records: Int)
+  /// An asynchronous invocation's event moved on: accepted (with the event JSON when observed, and
+  /// who sent it in `detail`), retried, succeeded or discarded. `awsRequestId` is Lambda's request
+  /// ID (the same on every attempt); `requestID` the tracked request the event carries.
+  case lambdaAsync(
+    function: String, awsRequestId: UUID128, stage: AsyncStage, detail: String, requestID: RequestID?, event: String?)
   case lambdaScale(mapping: String, from: Int, to: Int)
   case lambdaMapping(mapping: String, enabled: Bool)
   /// UpdateFunctionCode: the function's warm execution environments are retired.
@@ -248,6 +264,7 @@ public enum EventKind: Sendable {
     case .lambdaResult: return "lambda.result"
     case .lambdaThrottle: return "lambda.throttle"
     case .lambdaRecursiveLoop: return "lambda.recursive_loop"
+    case .lambdaAsync: return "lambda.async"
     case .lambdaScale: return "lambda.scale"
     case .lambdaMapping: return "lambda.mapping"
     case .lambdaCodeUpdate: return "lambda.code_update"
@@ -409,6 +426,13 @@ extension SimEvent {
       w.int("invocations", invocations)
       w.string("message_id", mid.text)
       w.int("records", records)
+    case .lambdaAsync(let function, let awsId, let stage, let detail, let id, let event):
+      w.string("function", function)
+      w.string("aws_request_id", awsId.text)
+      w.string("stage", stage.rawValue)
+      if !detail.isEmpty { w.string("detail", detail) }
+      rid(id)
+      if let event { w.raw("event", event) }
     case .lambdaScale(let mapping, let from, let to):
       w.string("mapping", mapping)
       w.int("from", from)

@@ -58,6 +58,18 @@ extension Simulation {
     for m in mappings where m.busy < 0 || m.target < 1 || m.wakes < 0 || m.returning < 0 {
       return "mapping \(m.name): \(m.busy) pollers busy, target \(m.target)"
     }
+    var queuedAsync = 0
+    for f in functions {
+      let a = f.async
+      if a.queued < 0 || a.succeeded < 0 || a.dropped < 0 {
+        return
+          "function \(f.name): asynchronous events received \(a.received) < succeeded \(a.succeeded) + dropped \(a.dropped)"
+      }
+      queuedAsync += a.queued
+    }
+    if queuedAsync != asyncEvents.count {
+      return "asynchronous events: \(asyncEvents.count) held, but the counters say \(queuedAsync) are queued"
+    }
     if activeJobs < 0 { return "\(activeJobs) jobs keeping the run alive" }
     return nil
   }
@@ -111,6 +123,7 @@ extension Job {
     case .load: return "load fire"
     case .action: return "timeline action"
     case .moveTask: return "message move"
+    case .asyncDispatch: return "asynchronous invocation"
     }
   }
 }

@@ -17,6 +17,8 @@ enum Job {
   case load(Int)
   case action(Int)
   case moveTask(Int)
+  /// The reader of a function's asynchronous queue takes an event (`AsyncInvoke.swift`).
+  case asyncDispatch(Int)
 }
 
 /// A job with its time and sequence; `JobHeap` orders jobs by (time, sequence).
@@ -74,6 +76,10 @@ public final class Simulation {
   var nextInvocationId = 1
   var pending: [Int: PendingBatch] = [:]
   var nextPendingId = 1
+  /// Asynchronous invocations accepted and not yet done, by ID (only looked up, never iterated
+  /// into output).
+  var asyncEvents: [Int: AsyncEvent] = [:]
+  var nextAsyncId = 1
   var unreservedRunning = 0
   /// Whether the invariants (`Invariants.swift`) are checked after every job: by default in debug
   /// builds; the property tests and `fanout check` turn it on in any build.
@@ -151,6 +157,7 @@ public final class Simulation {
       for s in t.subscriptions {
         var queue: Int?
         var sink: Int?
+        var function: Int?
         var denied = false
         let endpointName: String
         switch s.endpoint {
@@ -167,6 +174,24 @@ public final class Simulation {
           sink = sinks.count
           sinks.append(Sink(name: name))
           endpointName = name
+        case .function(let name):
+          guard let fi = functionByName[name] else {
+            throw TopologyError("Topic \(t.name) subscribes function \(name), which does not exist")
+          }
+          function = fi
+          endpointName = name
+          if let allowed = functions[fi].spec.snsInvokePermissions {
+            denied = !allowed.contains { arnLike($0, topic.arn) }
+          }
+        }
+        var deadLetterQueue: Int?
+        if let d = s.deadLetterQueue {
+          guard let q = queueByName[d] else {
+            throw TopologyError(
+              "Invalid parameter: RedrivePolicy: deadLetterTargetArn: arn:aws:sqs:\(region):\(account):\(d) does not exist (subscription of \(endpointName) to \(t.name))"
+            )
+          }
+          deadLetterQueue = q
         }
         var filter: FilterPolicy?
         if let p = s.filterPolicy {
@@ -178,11 +203,27 @@ public final class Simulation {
         topic.subscriptions.append(
           Subscription(
             index: topic.subscriptions.count, id: u, arn: topic.arn + ":" + u.text, spec: s, endpointName: endpointName,
-            queue: queue, sink: sink, filter: filter, deniedByPolicy: denied,
+            queue: queue, sink: sink, function: function, deadLetterQueue: deadLetterQueue, filter: filter,
+            deniedByPolicy: denied,
             duplicateRng: SimRandom(seed: seed, stream: "sns/\(t.name)/\(topic.subscriptions.count)/at-least-once")))
       }
       topic.endpointNames = topic.subscriptions.map(\.endpointName)
       topics.append(topic)
+    }
+    for f in topology.functions {
+      let targets = [
+        ("DestinationConfig.OnSuccess", f.eventInvokeConfig.onSuccess),
+        ("DestinationConfig.OnFailure", f.eventInvokeConfig.onFailure), ("DeadLetterConfig", f.deadLetter),
+      ]
+      for (what, target) in targets {
+        switch target {
+        case .queue(let q)? where queueByName[q] == nil:
+          throw TopologyError("Function \(f.name): \(what) names queue \(q), which does not exist")
+        case .topic(let t)? where topicByName[t] == nil:
+          throw TopologyError("Function \(f.name): \(what) names topic \(t), which does not exist")
+        default: break
+        }
+      }
     }
     for m in topology.mappings {
       guard let q = queueByName[m.queue] else {
@@ -339,6 +380,7 @@ public final class Simulation {
     case .load(let i): loadFire(i)
     case .action(let i): perform(i)
     case .moveTask(let i): moveOne(i)
+    case .asyncDispatch(let id): dispatchAsync(id)
     }
   }
 

@@ -61,6 +61,14 @@ public struct LatencySpec: Sendable {
   /// bookkeeping. 25 ms at the median reproduces the cold starts a minute that the ramp
   /// experiments measured (calibration/esm-ramp-*.yaml, docs/POLLERS.md).
   public var pollerTurnaround: DurationModel = .lognormal(median: .milliseconds(25), sigma: 0.3)
+  /// From an asynchronous invocation being accepted (SNS invoking a subscribed function, or
+  /// Invoke with InvocationType Event) to the handler starting: Lambda's internal queue and its
+  /// reader. Fitted so that Publish → SNS → Lambda handler (`snsPublish` + `snsDelivery` + this)
+  /// reproduces the SNS standard → Lambda row of
+  /// https://bitesizedserverless.com/bite/serverless-messaging-latency-compared/ (p10 62 ms,
+  /// p50 73 ms, p90 125 ms, p99 225 ms; docs/TIMINGS.md).
+  public var asyncPickup: DurationModel = .lognormalWithTail(
+    median: .milliseconds(50), sigma: 0.15, tailProbability: 0.15, tailMedian: .milliseconds(100), tailSigma: 0.4)
   public init() {}
 }
 
@@ -80,6 +88,9 @@ public enum SubscriptionEndpoint: Equatable, Sendable {
   case queue(String)
   /// A recording endpoint that stands for an e-mail or HTTP subscriber.
   case sink(String)
+  /// A Lambda function of the topology, by name (protocol `lambda`): SNS invokes it
+  /// asynchronously (`AsyncInvoke.swift`).
+  case function(String)
 }
 
 /// An SNS subscription.
@@ -93,6 +104,9 @@ public struct SubscriptionSpec: Sendable {
   /// subscription's queue twice, as two SQS messages with the same SNS MessageId in the envelope.
   /// 0 (the default) draws nothing. See `AtLeastOnce.swift`.
   public var duplicateRate = 0.0
+  /// The subscription's RedrivePolicy: the SQS queue (by name) that holds the messages SNS could
+  /// not deliver to the endpoint (https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
+  public var deadLetterQueue: String?
   public init(
     endpoint: SubscriptionEndpoint, rawMessageDelivery: Bool = false, filterPolicy: String? = nil,
     filterPolicyScope: FilterPolicyScope = .messageAttributes
@@ -248,10 +262,40 @@ public struct FunctionSpec: Sendable {
   public var idempotent = false
   /// Recursive loop detection (PutFunctionRecursionConfig): Terminate (AWS's default) or Allow.
   public var recursiveLoop = RecursiveLoop.terminate
+  /// How Lambda retries asynchronous invocations and where it sends their records
+  /// (PutFunctionEventInvokeConfig).
+  public var eventInvokeConfig = EventInvokeConfig()
+  /// DeadLetterConfig.TargetArn: the SQS queue or SNS topic that gets the events of asynchronous
+  /// invocations Lambda discards.
+  public var deadLetter: AsyncTarget?
+  /// The function's resource-based policy as far as SNS is concerned: nil when the topology does
+  /// not say (every SNS subscription may invoke it, as before permissions were modelled); else the
+  /// topics allowed to invoke it (`AWS::Lambda::Permission` with principal `sns.amazonaws.com`):
+  /// ARN patterns, `*` for any, empty for none (every SNS delivery to it is denied).
+  public var snsInvokePermissions: [String]?
   public init(name: String, handler: HandlerSpec) {
     self.name = name
     self.handler = handler
   }
+}
+
+/// Where Lambda sends an asynchronous invocation's record or discarded event.
+public enum AsyncTarget: Sendable, Equatable {
+  case queue(String)
+  case topic(String)
+}
+
+/// A function's event invoke config (PutFunctionEventInvokeConfig), with AWS's defaults:
+/// https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html.
+public struct EventInvokeConfig: Sendable, Equatable {
+  /// MaximumRetryAttempts: 0–2, default 2 (retries after a function error).
+  public var maximumRetryAttempts = 2
+  /// MaximumEventAgeInSeconds: 60–21,600, default 21,600 (6 hours).
+  public var maximumEventAge: SimDuration = .seconds(21_600)
+  /// DestinationConfig.OnSuccess / OnFailure.
+  public var onSuccess: AsyncTarget?
+  public var onFailure: AsyncTarget?
+  public init() {}
 }
 
 /// A Lambda SQS event source mapping (the queue's "trigger").

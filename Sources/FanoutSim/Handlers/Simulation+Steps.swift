@@ -757,6 +757,11 @@ extension Simulation {
       }
       return textThenPath(message.text)
     case .body:
+      // An SNS record (an asynchronous invocation) has no `body`: `record["Sns"]["Message"]` is
+      // what `envelope` reads.
+      if inv.records[inv.recordIndex].queue < 0 {
+        return .failure(.missing(HandlerError(message: "KeyError: 'body'")))
+      }
       let body = inv.records[inv.recordIndex].body
       if case .payload(.requestRef(let id)) = body, !path.isEmpty {
         if path == [.key("request_id")] { return .success(.id(id)) }
@@ -765,6 +770,7 @@ extension Simulation {
       return textThenPath(body.text)
     case .attribute(let name):
       let r = inv.records[inv.recordIndex]
+      if r.queue < 0 { return .failure(.missing(HandlerError(message: "KeyError: 'messageAttributes'"))) }
       let attributes = queues[r.queue].messages.recordFields(r.key)?.attributes ?? []
       guard let a = attributes.first(where: { $0.name.unicodeScalars.elementsEqual(name.unicodeScalars) }) else {
         return .failure(.missing(HandlerError(message: "KeyError: " + pythonStringRepr(name))))
@@ -776,8 +782,11 @@ extension Simulation {
       switch body {
       case .envelope(let n, _):
         attributes = n.attributes
-        // SNS leaves MessageAttributes out of an envelope that has none.
-        if attributes.isEmpty { return .failure(.missing(HandlerError(message: "KeyError: 'MessageAttributes'"))) }
+        // SNS leaves MessageAttributes out of an envelope that has none (an SNS record of an
+        // asynchronous invocation has `{}`).
+        if attributes.isEmpty, inv.records[inv.recordIndex].queue >= 0 {
+          return .failure(.missing(HandlerError(message: "KeyError: 'MessageAttributes'")))
+        }
       case .payload(let p):
         guard let doc = JSONValue.parse(p.text) else { return .failure(.wrongType(.notJSON)) }
         switch pythonSubscript(doc, [.key("MessageAttributes"), .key(name), .key("Value")]) {

@@ -34,6 +34,8 @@ public final class LambdaFunction {
   /// Starts a new peak period at the current concurrency.
   public func markPeak() { peakRunning = running }
   public internal(set) var counters = FunctionCounters()
+  /// Its asynchronous invocations (SNS subscriptions): `AsyncInvoke.swift`.
+  public internal(set) var async = AsyncCounters()
   /// When each idle, warm environment became free, oldest first.
   var warm = Deque<SimTime>()
   var rng: SimRandom
@@ -260,6 +262,13 @@ struct BatchRecord {
 enum Trigger {
   case direct(fire: Int?)
   case mapping(Int)
+  /// An asynchronous invocation: the event's ID (`Simulation.asyncEvents`).
+  case async(Int)
+
+  var isAsync: Bool {
+    if case .async = self { return true }
+    return false
+  }
 }
 
 /// A running invocation and where its handler is.

@@ -85,7 +85,12 @@ public struct RecursionChain: Sendable, Equatable {
 extension Simulation {
   /// The chain a stored message carries (empty once it is gone).
   func recursionChain(_ r: BatchRecord) -> RecursionChain {
-    queues[r.queue].messages.recursionChain(r.key) ?? RecursionChain()
+    // An SNS record of an asynchronous invocation carries its notification's chain.
+    if r.queue < 0 {
+      if case .envelope(let n, _) = r.body { return n.chain }
+      return RecursionChain()
+    }
+    return queues[r.queue].messages.recursionChain(r.key) ?? RecursionChain()
   }
 
   /// The chain of what an invocation sends for record `i` (for the preprocessor, invoked
@@ -100,8 +105,25 @@ extension Simulation {
   /// When it does, the event is emitted, the metric counted and the mapping's poller freed; the
   /// messages stay in flight until their visibility timeout.
   func stopsRecursiveLoop(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) -> Bool {
-    guard f.spec.recursiveLoop == .terminate, case .mapping(let mi) = trigger else { return false }
+    guard f.spec.recursiveLoop == .terminate else { return false }
     let limit = Limits.Lambda.recursiveLoopLimit
+    if case .async(let id) = trigger {
+      // SNS → Lambda loops are detected too; the event is dropped, to the on-failure destination
+      // or dead-letter queue if there is one.
+      guard let r = records.first, recursionChain(r).count(of: f.index) >= limit else { return false }
+      f.counters.recursiveInvocationsDropped += 1
+      emit(
+        .lambdaRecursiveLoop(
+          function: f.name, trigger: "async", invocations: recursionChain(r).count(of: f.index), messageId: r.messageId,
+          records: 1))
+      if var e = asyncEvents[id] {
+        e.invocations -= 1
+        asyncEvents[id] = e
+      }
+      discardAsync(id, condition: "RecursiveInvocationDropped")
+      return true
+    }
+    guard case .mapping(let mi) = trigger else { return false }
     guard let r = records.first(where: { recursionChain($0).count(of: f.index) >= limit }) else { return false }
     f.counters.recursiveInvocationsDropped += 1
     let m = mappings[mi]

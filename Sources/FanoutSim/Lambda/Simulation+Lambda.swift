@@ -336,7 +336,7 @@ extension Simulation {
     emit(
       .lambdaInvoke(
         function: f.name, invocation: id, cold: cold, trigger: triggerName(trigger),
-        requestIDs: records.compactMap { $0.body.requestID }, event: lambdaRecords(records)))
+        requestIDs: records.compactMap { $0.body.requestID }, event: trigger.isAsync ? nil : lambdaRecords(records)))
     var compute = f.spec.duration.sample(&f.rng)
     for _ in records { compute += f.spec.perRecord.sample(&f.rng) }
     let begin = now + initDuration
@@ -384,6 +384,7 @@ extension Simulation {
     switch t {
     case .direct: return "direct"
     case .mapping(let m): return mappings[m].name
+    case .async: return "async"
     }
   }
 
@@ -482,6 +483,8 @@ extension Simulation {
       }
       // The poller deletes the batch and polls again before it is free; after an error it waits.
       pollerReturns(m, after: outcome == .success ? .zero : errorPause)
+    case .async(let id):
+      finishAsync(id, inv, outcome)
     }
   }
 }

@@ -162,6 +162,7 @@ public struct RunReport {
           o.int("filtered_out", topic.counters.filteredOut)
           o.int("failed", topic.counters.failed)
           if topic.counters.duplicated > 0 { o.int("duplicated", topic.counters.duplicated) }
+          if topic.counters.deadLettered > 0 { o.int("dead_lettered", topic.counters.deadLettered) }
         }
       }
     }
@@ -177,6 +178,23 @@ public struct RunReport {
           o.int("max_concurrency", c.maxConcurrency)
           // RecursiveInvocationsDropped, only when Lambda stopped a loop (every other report unchanged).
           if c.recursiveInvocationsDropped > 0 { o.int("recursive_invocations_dropped", c.recursiveInvocationsDropped) }
+          // Asynchronous invocations (SNS subscriptions), only for a function that had some.
+          let a = f.async
+          if a.received > 0 {
+            o.object("async") { x in
+              x.int("events_received", a.received)
+              x.int("succeeded", a.succeeded)
+              x.int("retries", a.retries)
+              x.int("events_dropped", a.dropped)
+              x.int("expired", a.expired)
+              x.int("queued", a.queued)
+              x.int("dead_lettered", a.deadLettered)
+              x.int("destination_records", a.destinationRecords)
+              x.int("dead_letter_errors", a.deadLetterErrors)
+              x.int("destination_delivery_failures", a.destinationDeliveryFailures)
+              x.double("max_event_age_seconds", a.maxEventAge.seconds)
+            }
+          }
           o.double(
             "avg_duration_ms",
             c.invocations == 0 ? 0 : Double(c.totalDuration.microseconds) / Double(c.invocations) / 1_000)
@@ -257,26 +275,39 @@ public struct RunReport {
     for (i, s) in t.stages.enumerated() { line(s, LatencySummary(t.stageLatencies[i])) }
     line("end to end", LatencySummary(t.endToEnd))
     out.append("")
+    let qw = max(16, (sim.queues.map(\.name.count).max() ?? 0) + 2)
     out.append(
-      pad("queue", 16) + pad("sent", 9) + pad("received", 10) + pad("deleted", 9) + pad("to DLQ", 8)
+      pad("queue", qw) + pad("sent", 9) + pad("received", 10) + pad("deleted", 9) + pad("to DLQ", 8)
         + pad("expired", 9) + pad("max depth", 11) + pad("now", 7) + "oldest")
     for q in sim.queues {
       out.append(
-        pad(q.name, 16) + pad(String(q.counters.sent + q.counters.movedIn), 9) + pad(String(q.counters.received), 10)
+        pad(q.name, qw) + pad(String(q.counters.sent + q.counters.movedIn), 9) + pad(String(q.counters.received), 10)
           + pad(String(q.counters.deleted), 9) + pad(String(q.counters.movedToDLQ), 8)
           + pad(String(q.counters.expired), 9) + pad(String(q.counters.maxDepth), 11) + pad(String(q.depth), 7)
           + formatSpan(q.ageOfOldestMessage(now: sim.now)))
     }
     out.append("")
+    let fw = max(16, (sim.functions.map(\.name.count).max() ?? 0) + 2)
     out.append(
-      pad("function", 16) + pad("invokes", 9) + pad("errors", 8) + pad("timeouts", 10) + pad("throttles", 11)
+      pad("function", fw) + pad("invokes", 9) + pad("errors", 8) + pad("timeouts", 10) + pad("throttles", 11)
         + pad("cold", 7) + pad("max conc", 10) + "avg duration")
     for f in sim.functions {
       let avg = f.counters.invocations == 0 ? .zero : f.counters.totalDuration / f.counters.invocations
       out.append(
-        pad(f.name, 16) + pad(String(f.counters.invocations), 9) + pad(String(f.counters.errors), 8)
+        pad(f.name, fw) + pad(String(f.counters.invocations), 9) + pad(String(f.counters.errors), 8)
           + pad(String(f.counters.timeouts), 10) + pad(String(f.counters.throttles), 11)
           + pad(String(f.counters.coldStarts), 7) + pad(String(f.counters.maxConcurrency), 10) + formatSpan(avg))
+    }
+    for f in sim.functions where f.async.received > 0 {
+      let a = f.async
+      var line =
+        "          \(f.name) async: \(a.received) events, \(a.succeeded) succeeded, \(a.retries) retries, "
+        + "\(a.dropped) dropped"
+      if a.expired > 0 { line += " (\(a.expired) too old)" }
+      if a.queued > 0 { line += ", \(a.queued) queued" }
+      if a.deadLettered > 0 { line += ", \(a.deadLettered) to DLQ" }
+      if a.destinationRecords > 0 { line += ", \(a.destinationRecords) destination records" }
+      out.append(line + ", oldest \(formatSpan(a.maxEventAge))")
     }
     for f in sim.functions where f.counters.recursiveInvocationsDropped > 0 {
       out.append(
@@ -284,10 +315,11 @@ public struct RunReport {
           + "(RecursiveInvocationsDropped)")
     }
     out.append("")
-    out.append(pad("topic", 16) + pad("published", 11) + pad("delivered", 11) + pad("filtered", 10) + "failed")
+    let tw = max(16, (sim.topics.map(\.name.count).max() ?? 0) + 2)
+    out.append(pad("topic", tw) + pad("published", 11) + pad("delivered", 11) + pad("filtered", 10) + "failed")
     for topic in sim.topics {
       out.append(
-        pad(topic.name, 16) + pad(String(topic.counters.published), 11) + pad(String(topic.counters.delivered), 11)
+        pad(topic.name, tw) + pad(String(topic.counters.published), 11) + pad(String(topic.counters.delivered), 11)
           + pad(String(topic.counters.filteredOut), 10) + String(topic.counters.failed))
     }
     out.append("")

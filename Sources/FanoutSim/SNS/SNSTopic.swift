@@ -27,6 +27,10 @@ public struct Subscription: Sendable {
   public let endpointName: String
   let queue: Int?
   let sink: Int?
+  /// A subscribed function (protocol `lambda`).
+  let function: Int?
+  /// The subscription's dead-letter queue (RedrivePolicy).
+  let deadLetterQueue: Int?
   public let filter: FilterPolicy?
   /// Whether the queue's policy denies SNS sending for this topic (`QueueSpec.policy`): every
   /// delivery then fails with AccessDenied.
@@ -36,6 +40,8 @@ public struct Subscription: Sendable {
   public internal(set) var failed = 0
   /// Deliveries SNS made twice (at-least-once delivery, `SubscriptionSpec.duplicateRate`).
   public internal(set) var duplicated = 0
+  /// Failed deliveries SNS moved to the subscription's dead-letter queue.
+  public internal(set) var deadLettered = 0
   var envelopeBase = -1
   /// The subscription's own stream for duplicates, drawn only while its duplicateRate is above 0.
   var duplicateRng: SimRandom
@@ -49,6 +55,8 @@ public struct TopicCounters: Sendable, Equatable {
   public var failed = 0
   /// Deliveries made a second time (at-least-once delivery).
   public var duplicated = 0
+  /// Failed deliveries moved to a subscription's dead-letter queue.
+  public var deadLettered = 0
 }
 
 /// An SNS standard topic.

@@ -88,6 +88,21 @@ extension Simulation {
         sentTime: now, enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId,
         chain: n.chain, source: t.sendSource)
       if !duplicate, t.subscriptions[si].spec.duplicateRate > 0 { maybeDeliverTwice(n, t, si) }
+    } else if let fi = t.subscriptions[si].function {
+      let f = functions[fi]
+      if t.subscriptions[si].deniedByPolicy {
+        // The function's resource-based policy does not let SNS invoke it: a client-side error.
+        failDelivery(
+          t, si, n,
+          reason:
+            "AccessDeniedException: The resource-based policy of function \(f.name) does not allow sns.amazonaws.com to invoke it from \(t.arn)"
+        )
+        return
+      }
+      t.subscriptions[si].delivered += 1
+      t.counters.delivered += 1
+      invokeAsync(f, .sns(n, subscription: t.subscriptions[si].id), source: t.name)
+      if !duplicate, t.subscriptions[si].spec.duplicateRate > 0 { maybeDeliverTwice(n, t, si) }
     } else if let si2 = t.subscriptions[si].sink {
       t.subscriptions[si].delivered += 1
       t.counters.delivered += 1
@@ -133,11 +148,42 @@ extension Simulation {
     return base + jsonEscapedLength(n.message)
   }
 
+  /// A delivery failed with a client-side error: SNS does not retry it. With a RedrivePolicy the
+  /// message moves to the subscription's dead-letter queue ("When Amazon SNS receives a
+  /// client-side error … Amazon SNS moves the message into the dead-letter queue",
+  /// https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html), else it is discarded.
   func failDelivery(_ t: SNSTopic, _ si: Int, _ n: SNSNotification, reason: String) {
     t.subscriptions[si].failed += 1
     t.counters.failed += 1
     emit(
       .snsDeliveryFailed(
         topic: t.name, endpoint: t.subscriptions[si].endpointName, messageId: n.messageId, reason: reason))
+    guard let di = t.subscriptions[si].deadLetterQueue else { return }
+    let q = queues[di]
+    // SNS sends to its dead-letter queue as to any subscribed queue: the queue's policy must let
+    // it, or the message is lost.
+    if let policy = q.spec.policy, !policy.allowsSNS(topicArn: t.arn, topicAccount: topology.account, queueArn: q.arn) {
+      emit(
+        .snsDeliveryFailed(
+          topic: t.name, endpoint: q.name, messageId: n.messageId,
+          reason: "AccessDenied: Access to the resource \(q.url) is denied. (the subscription's dead-letter queue)"))
+      return
+    }
+    // The message as SNS would have delivered it: the envelope (or, with raw delivery, the
+    // message and its attributes).
+    let raw = t.subscriptions[si].spec.rawMessageDelivery && n.attributes.count <= 10
+    let body: MessageBody = raw ? .payload(n.message) : .envelope(n, subscription: t.subscriptions[si].id)
+    let attributes = raw ? n.attributes : []
+    let size =
+      raw
+      ? n.message.byteCount + attributes.reduce(0) { $0 + $1.byteCount }
+      : envelopeSize(n, topic: t.index, subscription: si)
+    guard size <= q.spec.maximumMessageSize else { return }
+    t.subscriptions[si].deadLettered += 1
+    t.counters.deadLettered += 1
+    enqueue(
+      q, messageId: idRng.uuid(), body: body, attributes: attributes, size: size, delay: q.spec.delay, sentTime: now,
+      enqueueTime: now, sender: .sns, injected: n.injected, snsMessageId: n.messageId, chain: n.chain,
+      source: t.sendSource)
   }
 }

@@ -289,7 +289,7 @@ func wildcardMatch(_ pattern: String, _ text: String) -> Bool {
 }
 
 /// `ArnLike`/`ArnEquals`: each of the six colon-separated parts matched on its own, with wildcards.
-func arnLike(_ pattern: String, _ arn: String) -> Bool {
+public func arnLike(_ pattern: String, _ arn: String) -> Bool {
   if pattern == "*" { return true }
   let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
   let a = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
