@@ -22,7 +22,8 @@ public func render(_ s: AppState, _ m: PipelineModel, glyphs g: Glyphs) -> Buffe
     return g.isASCII ? buf.asciified() : buf
   }
   let full = s.width >= 120 && s.height >= 40
-  let lanes = mapLanes(m).count
+  let lanes =
+    mapLanes(m).count + m.layout.topics.reduce(0) { $0 + $1.subscriptions.filter { $0.function != nil }.count }
   let mapHeight = min(3 + max(1, lanes), full ? 10 : 6)
   let area = buf.area
   let parts = area.rows([1, mapHeight, nil, 1])
@@ -154,22 +155,52 @@ func drawMap(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineModel, 
   // The other topics, with what they did.
   for (ti, t) in l.topics.enumerated() where !fedByEntry.contains(ti) {
     let c = snap.topics[ti]
-    let sinks = t.subscriptions.contains { $0.queue == nil }
+    let sinks = t.subscriptions.contains { $0.queue == nil && $0.function == nil }
     head +=
       "    \(t.name) [\(c.published) published" + (sinks ? ", \(m.notifications(topic: ti)) notified" : "") + "]"
   }
   buf.put(head, x: inner.x, y: inner.y, clip: inner)
   let lanes = mapLanes(m)
+  // Functions a topic invokes asynchronously (protocol lambda): a lane each, after the queues'.
+  var asyncLanes: [(topic: Int, function: Int)] = []
+  for (ti, t) in l.topics.enumerated() {
+    for sub in t.subscriptions {
+      if let f = sub.function { asyncLanes.append((ti, f)) }
+    }
+  }
   // The feeding topic is named when lanes come from more than one place.
-  let namesTopic = Set(lanes.map(\.topic)).count > 1
+  let namesTopic = Set(lanes.map(\.topic) + asyncLanes.map { Optional($0.topic) }).count > 1
   let room = inner.height - 1
-  for (i, lane) in lanes.enumerated() where i < room {
+  let total = lanes.count + asyncLanes.count
+  for (j, a) in asyncLanes.enumerated() where lanes.count + j < room {
+    let i = lanes.count + j
     let y = inner.y + 1 + i
-    if i == room - 1, lanes.count > room {
-      buf.put("  … \(lanes.count - i) more lanes", x: inner.x, y: y, style: .fg(.gray), clip: inner)
+    if i == room - 1, total > room {
+      buf.put("  … \(total - i) more lanes", x: inner.x, y: y, style: .fg(.gray), clip: inner)
       break
     }
-    let last = i == lanes.count - 1
+    var x = buf.put(
+      "  " + (i == total - 1 ? g.bottomLeft : g.vertical) + g.arrow + " ", x: inner.x, y: y, style: .fg(.gray),
+      clip: inner)
+    if namesTopic {
+      x = buf.put(fit(l.topics[a.topic].name, 10) + " " + g.arrow + " ", x: x, y: y, style: .fg(.gray), clip: inner)
+    }
+    let f = l.functions[a.function]
+    let c = snap.functions[a.function].async
+    let failing = m.failing[a.function]
+    x = buf.put(
+      "λ \(f.name) ×\(m.running[a.function])", x: x, y: y, style: failing ? .fg(.red) : .fg(.green), clip: inner)
+    buf.put(
+      " async: queued \(pad(c.queued, 4)) retries \(pad(c.retries, 3)) dropped \(pad(c.dropped, 3))", x: x, y: y,
+      style: c.dropped > 0 ? .fg(.red) : .plain, clip: inner)
+  }
+  for (i, lane) in lanes.enumerated() where i < room {
+    let y = inner.y + 1 + i
+    if i == room - 1, total > room {
+      buf.put("  … \(total - i) more lanes", x: inner.x, y: y, style: .fg(.gray), clip: inner)
+      break
+    }
+    let last = i == total - 1
     var x = buf.put(
       "  " + (last ? g.bottomLeft : g.vertical) + g.arrow + " ", x: inner.x, y: y, style: .fg(.gray), clip: inner)
     if namesTopic {

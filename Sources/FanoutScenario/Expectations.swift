@@ -24,6 +24,9 @@ extension Expectation {
     case .maxInQueue(let name, let n):
       let d = sim.queue(named: name)?.depth ?? 0
       return Verdict(held: d <= n, text: "at most \(n) messages in \(name): \(d)")
+    case .minInQueue(let name, let n):
+      let d = sim.queue(named: name)?.depth ?? 0
+      return Verdict(held: d >= n, text: "at least \(n) messages in \(name): \(d)")
     case .p99LatencyBelow(let bound):
       let p99 = LatencySummary(t.endToEnd).p99
       return Verdict(held: p99 < bound, text: "p99 end-to-end latency below \(formatSpan(bound)): \(formatSpan(p99))")

@@ -10,6 +10,9 @@ public enum Expectation: Equatable, Sendable {
   case maxFailedRequests(Int)
   case maxInDeadLetterQueues(Int)
   case maxInQueue(String, Int)
+  /// At least N messages stay in this queue at the end (a dead-letter queue or destination that
+  /// must have caught something).
+  case minInQueue(String, Int)
   case p99LatencyBelow(SimDuration)
   case maxAgeOfOldestMessage(String, SimDuration)
   /// At least N stage completions of this stage were repeats (a non-idempotent handler, at-least-once delivery).

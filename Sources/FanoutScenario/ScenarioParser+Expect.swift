@@ -6,7 +6,8 @@ import Yams
 extension ScenarioParser {
   func expect(_ node: Node, _ names: Names) -> [Expectation] {
     let keys = [
-      "allRequestsComplete", "maxFailedRequests", "maxInDeadLetterQueues", "maxInQueue", "p99LatencyBelow",
+      "allRequestsComplete", "maxFailedRequests", "maxInDeadLetterQueues", "maxInQueue", "minInQueue",
+      "p99LatencyBelow",
       "maxAgeOfOldestMessage", "minDuplicateStageCompletions", "maxDuplicateStageCompletions",
     ]
     var out: [Expectation] = []
@@ -28,7 +29,7 @@ extension ScenarioParser {
             k == "minDuplicateStageCompletions"
               ? .minDuplicateStageCompletions(stage, n) : .maxDuplicateStageCompletions(stage, n))
         }
-      case "maxInQueue", "maxAgeOfOldestMessage":
+      case "maxInQueue", "minInQueue", "maxAgeOfOldestMessage":
         guard case .mapping(let m) = v else {
           r.error(v, p, "expected a mapping of queue names to limits")
           continue
@@ -36,8 +37,10 @@ extension ScenarioParser {
         for (qk, qv) in m {
           guard let q = qk.string else { continue }
           refer(qk, p + "." + q, q, names, .queue)
-          if k == "maxInQueue" {
-            if let n = r.int(qv, p + "." + q, 0...100_000_000) { out.append(.maxInQueue(q, n)) }
+          if k == "maxInQueue" || k == "minInQueue" {
+            if let n = r.int(qv, p + "." + q, 0...100_000_000) {
+              out.append(k == "maxInQueue" ? .maxInQueue(q, n) : .minInQueue(q, n))
+            }
           } else if let d = r.duration(qv, p + "." + q) {
             out.append(.maxAgeOfOldestMessage(q, d))
           }

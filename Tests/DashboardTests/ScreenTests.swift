@@ -79,6 +79,24 @@ struct ScreenTests {
     #expect(lines[10].hasPrefix("|service01       10      0   0   3.9s   2.0     0     0    ####  "))
   }
 
+  @Test("A function subscribed to a topic gets a lane of its own: its asynchronous queue, retries and drops")
+  func asyncLane() throws {
+    var t = Topology.seedPipeline(services: 2)
+    let service = t.mappings.removeLast()
+    t.queues.removeAll { $0.name == service.queue }
+    t.topics[0].subscriptions.removeLast()
+    t.topics[0].subscriptions.append(SubscriptionSpec(endpoint: .function(service.function)))
+    t.functions[t.functions.firstIndex { $0.name == service.function }!].failure.errorRate = 1
+    let sim = try Simulation(topology: t, seed: 1)
+    let d = Dashboard(sim: sim)
+    d.handle(.resize(120, 40))
+    for _ in 0..<3 { d.handle(.fire) }
+    sim.run(until: sim.now + .seconds(90))
+    let lines = trimmed(d.screen(glyphs: .unicode))
+    #expect(lines[3].hasPrefix("│  │→ service01  visible    0 in flight   0 DLQ   0 → λ service01 ×0"), "\(lines[3])")
+    #expect(lines[4].hasPrefix("│  └→ λ service02 ×0 async: queued    3 retries   6 dropped   0"), "\(lines[4])")
+  }
+
   @Test("A request's timeline: every hop in time order")
   func requestDetail() throws {
     let d = try scriptedDashboard(width: 120, height: 40)

@@ -60,14 +60,14 @@ func summary(_ t: Topology) -> [String] {
       }
       let filter = s.filterPolicy.flatMap { JSONValue.parse($0)?.compact } ?? "-"
       out.append(
-        "subscription \(topic.name) → \(s.endpoint) raw \(s.rawMessageDelivery) filter \(filter) scope \(s.filterPolicyScope) \(denied)"
+        "subscription \(topic.name) → \(s.endpoint) raw \(s.rawMessageDelivery) filter \(filter) scope \(s.filterPolicyScope) dlq \(s.deadLetterQueue ?? "-") \(denied)"
       )
     }
     if topic.subscriptions.isEmpty { out.append("topic \(topic.name)") }
   }
   for f in t.functions {
     out.append(
-      "function \(f.name) runtime \(f.runtime) timeout \(f.timeout) reserved \(f.reservedConcurrency.map(String.init) ?? "-") handler \(f.handler)"
+      "function \(f.name) runtime \(f.runtime) timeout \(f.timeout) reserved \(f.reservedConcurrency.map(String.init) ?? "-") handler \(f.handler) async \(f.eventInvokeConfig) dlq \(f.deadLetter.map { "\($0)" } ?? "-") sns \(f.snsInvokePermissions.map { $0.joined(separator: ",") } ?? "-")"
     )
   }
   for m in t.mappings {
@@ -194,16 +194,132 @@ struct ImportTests {
       })
   }
 
-  @Test func testLambdaSubscriptionIsARecordingSinkWithAWarning() throws {
+  @Test func testLambdaSubscriptionSubscribesTheFunctionItself() throws {
     let r = TemplateImport.load(path: templatePath("sam-existing-queue.yaml"))
     let t = try #require(r.scenario, "\(r.diagnostics)").topology
     let subs = t.topics[0].subscriptions.map(\.endpoint)
-    #expect(subs.contains(.sink("lambda")))
-    #expect(
-      r.diagnostics.contains {
-        $0.severity == .warning
-          && $0.message.contains("an SNS → Lambda subscription (an asynchronous invocation) is not modelled")
-      })
+    #expect(subs.contains { if case .function = $0 { return true } else { return false } })
+    #expect(!subs.contains(.sink("lambda")))
+  }
+
+  @Test func testSAMSNSEventWithoutSqsSubscriptionIsAnAsynchronousInvocationWithSAMsPermission() throws {
+    let r = TemplateImport.load(
+      path: templatePath("sam-sns-lambda.yaml"), behaviour: templatePath("sam-sns-lambda.behaviour.yaml"))
+    let t = try #require(r.scenario, "\(r.diagnostics)").topology
+    #expect(t.topics[0].subscriptions.map(\.endpoint) == [.function("auditor")])
+    #expect(t.topics[0].subscriptions[0].deadLetterQueue == "audit-undeliverable")
+    let f = try #require(t.functions.first)
+    #expect(f.snsInvokePermissions == ["arn:aws:sns:us-east-1:123456789012:audit-events"])
+    #expect(f.eventInvokeConfig.maximumRetryAttempts == 1)
+    #expect(f.eventInvokeConfig.maximumEventAge == .seconds(3_600))
+    // SAM creates the on-failure queue a destination of Type SQS without Destination names.
+    #expect(f.eventInvokeConfig.onFailure == .queue("AuditorEventInvokeConfigOnFailureQueue"))
+    #expect(f.deadLetter == .queue("audit-discarded"))
+    #expect(!r.diagnostics.contains { $0.severity == .warning })
+    let sim = try #require(r.scenario).simulation()
+    sim.runUntilDrained()
+    let a = sim.function(named: "auditor")!.async
+    #expect(a.received == 4 && a.succeeded + a.dropped == 4)
+  }
+
+  @Test func testLambdaSubscriptionWithoutPermissionWarnsAndTheRunFailsTheDeliveriesAsAWSDoes() throws {
+    let text = """
+      Resources:
+        T:
+          Type: AWS::SNS::Topic
+        F:
+          Type: AWS::Lambda::Function
+          Properties:
+            Runtime: python3.12
+            Handler: app.handler
+            Role: arn:aws:iam::123456789012:role/r
+            Code: { ZipFile: "def handler(e, c): pass" }
+        S:
+          Type: AWS::SNS::Subscription
+          Properties: { TopicArn: !Ref T, Protocol: lambda, Endpoint: !GetAtt F.Arn }
+      """
+    let r = importText(text, behaviour: "timeline:\n  - at: 1s\n    publish: { topic: T, message: hi }\n")
+    let w = try #require(r.diagnostics.first { $0.message.contains("SNS → Lambda T → F") })
+    #expect(w.severity == .warning && w.line == 12)
+    #expect(w.message.contains("no AWS::Lambda::Permission lets sns.amazonaws.com invoke it"))
+    #expect(r.scenarioText.contains("SNSInvokePermissions: []"))
+    let sim = try #require(r.scenario).simulation()
+    sim.runUntilDrained()
+    #expect(sim.topic(named: "T")!.counters.failed == 1)
+    #expect(sim.function(named: "F")!.counters.invocations == 0)
+    // With the permission, or --assume-policies, SNS invokes it.
+    let permitted = importText(
+      text
+        + "\n  P:\n    Type: AWS::Lambda::Permission\n    Properties: { Action: lambda:InvokeFunction, FunctionName: !Ref F, Principal: sns.amazonaws.com, SourceArn: !Ref T }\n",
+      behaviour: "timeline:\n  - at: 1s\n    publish: { topic: T, message: hi }\n")
+    let ps = try #require(permitted.scenario, "\(permitted.diagnostics)").simulation()
+    ps.runUntilDrained()
+    #expect(ps.function(named: "F")!.counters.invocations == 1)
+    let assumed = importText(
+      text, behaviour: "timeline:\n  - at: 1s\n    publish: { topic: T, message: hi }\n",
+      options: ImportOptions(assumePolicies: true))
+    let asim = try #require(assumed.scenario).simulation()
+    asim.runUntilDrained()
+    #expect(asim.function(named: "F")!.counters.invocations == 1)
+  }
+
+  @Test func testEventInvokeConfigAndDeadLetterConfigResourcesAreImported() throws {
+    let text = """
+      Resources:
+        T:
+          Type: AWS::SNS::Topic
+        Q:
+          Type: AWS::SQS::Queue
+        F:
+          Type: AWS::Lambda::Function
+          Properties:
+            Role: arn:aws:iam::123456789012:role/r
+            Code: { ZipFile: "x" }
+            Handler: app.handler
+            Runtime: python3.12
+            DeadLetterConfig: { TargetArn: !Ref T }
+        C:
+          Type: AWS::Lambda::EventInvokeConfig
+          Properties:
+            FunctionName: !Ref F
+            Qualifier: $LATEST
+            MaximumRetryAttempts: 0
+            MaximumEventAgeInSeconds: 120
+            DestinationConfig: { OnSuccess: { Destination: !GetAtt Q.Arn } }
+      """
+    let r = importText(text)
+    let f = try #require(r.scenario, "\(r.diagnostics)").topology.functions[0]
+    #expect(f.deadLetter == .topic("T"))
+    #expect(f.eventInvokeConfig.maximumRetryAttempts == 0 && f.eventInvokeConfig.maximumEventAge == .seconds(120))
+    #expect(f.eventInvokeConfig.onSuccess == .queue("Q"))
+    let bad = importText(text.replacingOccurrences(of: "!GetAtt Q.Arn", with: "arn:aws:events:us-east-1:1:event-bus/b"))
+    #expect(errors(bad).contains { $0.message.contains("fanout models SQS queue and SNS topic targets only") })
+  }
+
+  @Test func testTerraformLambdaSubscriptionPermissionAndInvokeConfig() throws {
+    let text = """
+      {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_sns_topic.t", "mode": "managed", "type": "aws_sns_topic", "name": "t", "values": {"name": "t"}},
+        {"address": "aws_sqs_queue.d", "mode": "managed", "type": "aws_sqs_queue", "name": "d", "values": {"name": "d"}},
+        {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+         "values": {"function_name": "f", "runtime": "python3.12", "dead_letter_config": [{"target_arn": "arn:aws:sqs:us-east-1:123456789012:d"}]}},
+        {"address": "aws_sns_topic_subscription.s", "mode": "managed", "type": "aws_sns_topic_subscription", "name": "s",
+         "values": {"topic_arn": "arn:aws:sns:us-east-1:123456789012:t", "protocol": "lambda", "endpoint": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    "redrive_policy": "{\\"deadLetterTargetArn\\":\\"arn:aws:sqs:us-east-1:123456789012:d\\"}"}},
+        {"address": "aws_lambda_permission.p", "mode": "managed", "type": "aws_lambda_permission", "name": "p",
+         "values": {"function_name": "f", "principal": "sns.amazonaws.com", "action": "lambda:InvokeFunction", "source_arn": "arn:aws:sns:us-east-1:123456789012:t"}},
+        {"address": "aws_lambda_function_event_invoke_config.c", "mode": "managed", "type": "aws_lambda_function_event_invoke_config", "name": "c",
+         "values": {"function_name": "f", "maximum_retry_attempts": 1, "destination_config": [{"on_failure": [{"destination": "arn:aws:sqs:us-east-1:123456789012:d"}]}]}}
+      ]}}}
+      """
+    let r = importText(text, file: "state.json")
+    let t = try #require(r.scenario, "\(r.diagnostics)").topology
+    #expect(t.topics[0].subscriptions.map(\.endpoint) == [.function("f")])
+    #expect(t.topics[0].subscriptions[0].deadLetterQueue == "d")
+    let f = t.functions[0]
+    #expect(f.snsInvokePermissions == ["arn:aws:sns:us-east-1:123456789012:t"])
+    #expect(f.deadLetter == .queue("d"))
+    #expect(f.eventInvokeConfig.maximumRetryAttempts == 1 && f.eventInvokeConfig.onFailure == .queue("d"))
   }
 
   // MARK: SAM, expanded as SAM expands it

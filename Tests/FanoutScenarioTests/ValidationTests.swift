@@ -150,6 +150,49 @@ struct ValidationTests {
     #expect("\(hit.line):\(hit.column)".hasPrefix(at), "\(hit)")
   }
 
+  /// SNS → Lambda and asynchronous invocation settings, broken one at a time.
+  static let asyncCases: [(String, String, String)] = [
+    (
+      base.replacingOccurrences(
+        of: "    Timeout: 3\n", with: "    Timeout: 3\n    EventInvokeConfig: { MaximumRetryAttempts: 3 }\n"),
+      "16:", "at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 2"
+    ),
+    (
+      base.replacingOccurrences(
+        of: "    Timeout: 3\n", with: "    Timeout: 3\n    EventInvokeConfig: { MaximumEventAgeInSeconds: 30 }\n"),
+      "16:", "at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value between 60 and 21600"
+    ),
+    (
+      base.replacingOccurrences(of: "      - queue: work\n", with: "      - queue: work\n        function: worker\n"),
+      "6:",
+      "a subscription names exactly one endpoint: queue, function or sink"
+    ),
+    (
+      base.replacingOccurrences(of: "      - queue: work\n", with: "      - function: wrker\n"), "6:",
+      "function 'wrker' is not defined (did you mean 'worker'?)"
+    ),
+    (
+      base.replacingOccurrences(
+        of: "    Timeout: 3\n",
+        with: "    Timeout: 3\n    DeadLetterConfig: { TargetArn: arn:aws:events:us-east-1:1:event-bus/b }\n"),
+      "16:", "expected an SQS queue or SNS topic ARN"
+    ),
+    (
+      base.replacingOccurrences(
+        of: "    Timeout: 3\n",
+        with:
+          "    Timeout: 3\n    EventInvokeConfig: { DestinationConfig: { OnFailure: { Destination: { queue: wrk } } } }\n"
+      ),
+      "16:", "queue 'wrk' is not defined (did you mean 'work'?)"
+    ),
+  ]
+
+  @Test(
+    "Broken asynchronous invocation settings: each gives Lambda's or fanout's message, located", arguments: asyncCases)
+  func brokenAsync(text: String, at: String, message: String) throws {
+    try broken(text: text, at: at, message: message)
+  }
+
   @Test("Every problem is reported at once, not only the first")
   func allAtOnce() {
     let text =

@@ -95,7 +95,7 @@ final class TerraformImporter {
     let rank = [
       "aws_s3_bucket": 0, "aws_sqs_queue": 1, "aws_sns_topic": 2, "aws_lambda_function": 3,
       "aws_sns_topic_subscription": 4, "aws_sqs_queue_policy": 5, "aws_sqs_queue_redrive_policy": 5,
-      "aws_lambda_event_source_mapping": 6,
+      "aws_lambda_event_source_mapping": 6, "aws_lambda_permission": 6, "aws_lambda_function_event_invoke_config": 6,
     ]
     let ordered = resources.enumerated().sorted {
       (rank[$0.element.type] ?? 7, $0.offset) < (rank[$1.element.type] ?? 7, $1.offset)
@@ -210,7 +210,8 @@ final class TerraformImporter {
     case ("aws_sqs_queue", "name"): return name
     case ("aws_sns_topic", "arn"), ("aws_sns_topic", "id"): return "arn:aws:sns:\(p.region):\(p.account):\(name)"
     case ("aws_sns_topic", "name"): return name
-    case ("aws_lambda_function", "arn"): return "arn:aws:lambda:\(p.region):\(p.account):function:\(name)"
+    case ("aws_lambda_function", "arn"), ("aws_lambda_function", "qualified_arn"):
+      return "arn:aws:lambda:\(p.region):\(p.account):function:\(name)"
     case ("aws_lambda_function", "function_name"), ("aws_lambda_function", "id"): return name
     case ("aws_s3_bucket", "bucket"), ("aws_s3_bucket", "id"): return name
     case ("aws_s3_bucket", "arn"): return "arn:aws:s3:::\(name)"
@@ -324,6 +325,8 @@ final class TerraformImporter {
     case "aws_sns_topic_subscription": subscription(r)
     case "aws_lambda_function": function(r)
     case "aws_lambda_event_source_mapping": mapping(r)
+    case "aws_lambda_permission": permission(r)
+    case "aws_lambda_function_event_invoke_config": eventInvokeConfig(r)
     case "aws_s3_bucket":
       guard let n = physicalName(r) else { return }
       p.buckets.append(Component(name: n, origin: origin(r.node.place)))
@@ -332,8 +335,8 @@ final class TerraformImporter {
       let why: String
       if r.type.hasPrefix("aws_iam_") {
         why = "IAM is not modelled: functions may make the calls their behaviour makes"
-      } else if ["aws_lambda_permission", "aws_sns_topic_policy"].contains(r.type) {
-        why = "permissions are assumed"
+      } else if r.type == "aws_sns_topic_policy" {
+        why = "who may publish to a topic is not checked"
       } else if r.type == "aws_s3_bucket_notification" {
         why = "S3 event notifications are not modelled"
         log.warning(r.node.place, "\(r.address): S3 event notifications are not modelled: no event leaves the bucket")
@@ -540,6 +543,17 @@ final class TerraformImporter {
         return
       }
       s = ImportedSubscription(endpointKey: "queue", endpoint: q, component: c)
+    } else if proto == "lambda" {
+      guard let (arn, ePlace) = text(r, "endpoint") else {
+        log.error(r.node.place, "\(r.address): the endpoint is not known")
+        return
+      }
+      let f = functionName(arn)
+      guard functionNames.contains(f) else {
+        log.error(ePlace, "\(r.address): endpoint \(arn) is not a function of this configuration")
+        return
+      }
+      s = ImportedSubscription(endpointKey: "function", endpoint: f, component: c)
     } else {
       var sink = proto
       var k = 2
@@ -549,12 +563,6 @@ final class TerraformImporter {
       }
       s = ImportedSubscription(endpointKey: "sink", endpoint: sink, component: c)
       s.component.comments.append("\(proto) subscription to \(text(r, "endpoint")?.0 ?? "?"): a recording sink")
-      if proto == "lambda" {
-        log.warning(
-          pPlace,
-          "\(r.address): an SNS → Lambda subscription (an asynchronous invocation) is not modelled: fanout records the deliveries at a sink named '\(sink)'; the function is not invoked"
-        )
-      }
     }
     if case .value(let v) = attr(r, "raw_message_delivery"), v.value.isTrue || v.string == "true" {
       mapped.append("raw_message_delivery")
@@ -579,15 +587,22 @@ final class TerraformImporter {
       mapped.append("filter_policy_scope")
       s.component.set(Entry("FilterPolicyScope", .string(scope), origin(place)))
     }
-    if let rp = r.values["redrive_policy"], rp.value.isMeaningful {
-      log.warning(
-        rp.place, "\(r.address): subscription dead-letter queues are not modelled: a delivery that fails is discarded")
+    if let (text, place) = text(r, "redrive_policy"), !text.isEmpty {
+      guard let arn = JSONValue.parse(text)?["deadLetterTargetArn"]?.stringValue, let q = queueByArn[arn] else {
+        log.error(place, "\(r.address): redrive_policy's deadLetterTargetArn is not a queue of this configuration")
+        return
+      }
+      mapped.append("redrive_policy")
+      s.component.set(
+        Entry(
+          "RedrivePolicy", nil, origin(place),
+          below: [ScenarioLine(text: "  deadLetterTargetArn: " + yamlScalar(q), origin: origin(place))]))
+      s.deadLetterQueue = q
     }
     p.topics[ti].subscriptions.append(s)
     report(
       r, "a subscription of '\(topic)' to \(s.endpointKey) '\(s.endpoint)'", mapped: mapped,
       reasons: [
-        "redrive_policy": NotModelled.subscription["RedrivePolicy"]!,
         "delivery_policy": NotModelled.subscription["DeliveryPolicy"]!,
         "replay_policy": NotModelled.subscription["ReplayPolicy"]!,
         "subscription_role_arn": NotModelled.subscription["SubscriptionRoleArn"]!,
@@ -619,6 +634,15 @@ final class TerraformImporter {
     if let vars = r.values["environment"]?.items?.first?["variables"]?.entries, !vars.isEmpty {
       c.comments.append("environment: " + vars.map { "\($0.key)=\($0.value.string ?? "…")" }.joined(separator: ", "))
     }
+    if let d = r.values["dead_letter_config"]?.items?.first?["target_arn"], let arn = d.string {
+      if let target = asyncTarget(arn, d.place, r.address + ": dead_letter_config.target_arn") {
+        mapped.append("dead_letter_config")
+        c.set(
+          Entry(
+            "DeadLetterConfig", nil, origin(d.place),
+            below: [ScenarioLine(text: "  TargetArn: " + yamlScalar(target), origin: origin(d.place))]))
+      }
+    }
     p.functions.append(c)
     var reasons: [String: String] = [:]
     for (k, v) in [
@@ -632,6 +656,79 @@ final class TerraformImporter {
     }
     reasons["publish"] = "versions run the function's code"
     report(r, "function '\(name)'", mapped: mapped, reasons: reasons)
+  }
+
+  /// A destination or dead-letter target: the ARN of a queue or topic of this configuration.
+  func asyncTarget(_ arn: String, _ place: Place, _ what: String) -> String? {
+    if queueByArn[arn] != nil || topicByArn[arn] != nil { return arn }
+    log.error(
+      place, "\(what): \(arn) is not a queue or topic of this configuration (fanout models SQS and SNS targets)")
+    return nil
+  }
+
+  /// aws_lambda_permission: fanout checks the ones that let SNS invoke a subscribed function.
+  func permission(_ r: TFResource) {
+    guard let (fn, fPlace) = text(r, "function_name") else {
+      log.error(r.node.place, "\(r.address): function_name is not known")
+      return
+    }
+    let f = functionName(fn)
+    guard functionNames.contains(f) else {
+      log.error(fPlace, "\(r.address): function_name \(fn) is not a function of this configuration")
+      return
+    }
+    let principal = text(r, "principal")?.0 ?? ""
+    let action = text(r, "action")?.0 ?? ""
+    guard principal == "sns.amazonaws.com" || principal == "*",
+      ["lambda:InvokeFunction", "lambda:*", "*"].contains(action)
+    else {
+      report(r, "ignored: it does not let SNS invoke '\(f)' (only SNS's invocations are checked)")
+      return
+    }
+    let source = text(r, "source_arn")?.0 ?? "*"
+    p.snsPermissions[f, default: []].append((source.isEmpty ? "*" : source, r.address))
+    report(
+      r, "lets SNS invoke '\(f)' from \(source == "*" ? "any topic" : source)",
+      mapped: ["function_name", "principal", "action", "source_arn", "statement_id"])
+  }
+
+  /// aws_lambda_function_event_invoke_config: retries, event age and destinations.
+  func eventInvokeConfig(_ r: TFResource) {
+    guard let (fn, fPlace) = text(r, "function_name") else {
+      log.error(r.node.place, "\(r.address): function_name is not known")
+      return
+    }
+    let f = functionName(fn)
+    guard let fi = p.functionIndex(f) else {
+      log.error(fPlace, "\(r.address): function_name \(fn) is not a function of this configuration")
+      return
+    }
+    var mapped = ["function_name", "qualifier"]
+    var below: [ScenarioLine] = []
+    for (key, name) in [
+      ("maximum_retry_attempts", "MaximumRetryAttempts"), ("maximum_event_age_in_seconds", "MaximumEventAgeInSeconds"),
+    ] {
+      if let e = entry(r, key, as: name, &mapped), let v = e.value {
+        below.append(ScenarioLine(text: "  \(name): " + yamlText(v), origin: e.origin))
+      }
+    }
+    if let d = r.values["destination_config"]?.items?.first {
+      var dest: [ScenarioLine] = []
+      for (key, name) in [("on_success", "OnSuccess"), ("on_failure", "OnFailure")] {
+        guard let t = d[key]?.items?.first?["destination"], let arn = t.string else { continue }
+        if let target = asyncTarget(arn, t.place, r.address + ": destination_config.\(key).destination") {
+          dest.append(
+            ScenarioLine(text: "    \(name): { Destination: \(yamlScalar(target)) }", origin: origin(t.place)))
+        }
+      }
+      if !dest.isEmpty {
+        mapped.append("destination_config")
+        below.append(ScenarioLine(text: "  DestinationConfig:", origin: origin(d.place)))
+        below += dest
+      }
+    }
+    p.functions[fi].set(Entry("EventInvokeConfig", nil, origin(r.node.place), below: below))
+    report(r, "the asynchronous invocation config of function '\(f)'", mapped: mapped)
   }
 
   func functionName(_ s: String) -> String {

@@ -22,8 +22,10 @@ public struct PipelineLayout: Sendable {
   }
   public struct Subscription: Sendable {
     public var endpointName: String
-    /// The queue it delivers to, by index; nil for a recording sink.
+    /// The queue it delivers to, by index; nil for a recording sink or a function.
     public var queue: Int?
+    /// The function it invokes asynchronously (protocol lambda), by index.
+    public var function: Int? = nil
     public var rawMessageDelivery: Bool
     public var hasFilterPolicy: Bool
   }
@@ -90,6 +92,8 @@ public struct FunctionSnapshot: Sendable, Equatable {
   public var running = 0
   public var warmEnvironments = 0
   public var counters = FunctionCounters()
+  /// Its asynchronous invocations (an SNS subscription): received, queued, dropped.
+  public var async = AsyncCounters()
   public var failure = FailureSpec()
 }
 
@@ -160,8 +164,8 @@ extension Simulation {
           name: t.name,
           subscriptions: t.subscriptions.map {
             PipelineLayout.Subscription(
-              endpointName: $0.endpointName, queue: $0.queue, rawMessageDelivery: $0.spec.rawMessageDelivery,
-              hasFilterPolicy: $0.filter != nil)
+              endpointName: $0.endpointName, queue: $0.queue, function: $0.function,
+              rawMessageDelivery: $0.spec.rawMessageDelivery, hasFilterPolicy: $0.filter != nil)
           })
       },
       functions: functions.map { PipelineLayout.Function(name: $0.name, spec: $0.spec, outputs: outputs[$0.index]) },
@@ -185,7 +189,7 @@ extension Simulation {
       functions: functions.map {
         FunctionSnapshot(
           running: $0.running, warmEnvironments: $0.warmEnvironments(now: now), counters: $0.counters,
-          failure: $0.failure)
+          async: $0.async, failure: $0.failure)
       },
       mappings: mappings.map {
         MappingSnapshot(enabled: $0.enabled, target: $0.target, busy: $0.busy, counters: $0.counters)

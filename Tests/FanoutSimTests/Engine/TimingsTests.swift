@@ -86,6 +86,21 @@ struct TimingsTests {
     #expect(p[3] >= 105 && p[3] <= 497, "Publish → handler p99 \(p[3]) ms, outside [105, 497]")
   }
 
+  /// The same measurement's SNS standard → Lambda row (the function subscribed to the topic, an
+  /// asynchronous invocation): p10 62 ms, p50 73 ms, p90 125 ms, p99 225 ms. In fanout the path is
+  /// `snsPublish` + `snsDelivery` + `asyncPickup` (docs/TIMINGS.md).
+  @Test("SNS Publish → Lambda handler (asynchronous invoke): p10/p50/p90/p99 of the bitesizedserverless measurement")
+  func snsPublishToLambdaHandlerAsyncMatchesPublishedPercentiles() {
+    let l = LatencySpec()
+    let p = Self.percentiles([0.1, 0.5, 0.9, 0.99]) {
+      l.snsPublish.sample(&$0) + l.snsDelivery.sample(&$0) + l.asyncPickup.sample(&$0)
+    }
+    Self.near(p[0], 62, 0.05, "SNS → Lambda p10")
+    Self.near(p[1], 73, 0.05, "SNS → Lambda p50")
+    Self.near(p[2], 125, 0.15, "SNS → Lambda p90")
+    Self.near(p[3], 225, 0.20, "SNS → Lambda p99")
+  }
+
   // MARK: Lambda
 
   /// lambda-perf (https://github.com/maxday/lambda-perf, data/2026-05-28.json … 2026-08-22.json):
