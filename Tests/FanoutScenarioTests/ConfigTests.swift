@@ -28,7 +28,7 @@ func runConfig(_ name: String) throws -> (Simulation, [Verdict]) {
 struct ConfigTests {
   static let files = [
     "seed-pipeline.yaml", "fanout-five.yaml", "slow-consumer.yaml", "poison-dlq.yaml", "filter-routing.yaml",
-    "partial-batch.yaml", "burst-scaling.yaml", "at-least-once.yaml", "order-pipeline.yaml",
+    "partial-batch.yaml", "burst-scaling.yaml", "at-least-once.yaml", "order-pipeline.yaml", "sns-to-lambda.yaml",
   ]
 
   @Test("The list above names every scenario in config/, each once")
