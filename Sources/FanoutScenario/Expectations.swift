@@ -36,6 +36,21 @@ extension Expectation {
         return Verdict(held: got >= n, text: "at least \(n) repeated completions of stage \(stage): \(got)")
       }
       return Verdict(held: got <= n, text: "at most \(n) repeated completions of stage \(stage): \(got)")
+    case .maxCostUSD(let what, let bound), .minCostUSD(let what, let bound):
+      let c = sim.cost()
+      let got =
+        what == "total"
+        ? c.totalUSD : ["lambda", "sqs", "sns", "s3"].contains(what) ? c.usd(what) : c.usd(component: what)
+      if case .maxCostUSD = self {
+        return Verdict(held: got <= bound, text: "\(what) costs at most \(formatUSD(bound)): \(formatUSD(got))")
+      }
+      return Verdict(held: got >= bound, text: "\(what) costs at least \(formatUSD(bound)): \(formatUSD(got))")
+    case .minCostShare(let service, let share):
+      let c = sim.cost()
+      let got = c.totalUSD > 0 ? c.usd(service) / c.totalUSD : 0
+      return Verdict(
+        held: got >= share,
+        text: "\(service) is at least \(Int((share * 100).rounded())) % of the bill: \(Int((got * 100).rounded())) %")
     case .maxAgeOfOldestMessage(let name, let bound):
       let age = sim.queue(named: name)?.ageOfOldestMessage(now: sim.now) ?? .zero
       return Verdict(

@@ -19,6 +19,12 @@ public enum Expectation: Equatable, Sendable {
   case minDuplicateStageCompletions(String, Int)
   /// At most N stage completions of this stage were repeats.
   case maxDuplicateStageCompletions(String, Int)
+  /// What the run cost (`total`, a service — `lambda`, `sqs`, `sns`, `s3` — or a component by
+  /// name) at most / at least this many dollars, at the built-in prices.
+  case maxCostUSD(String, Double)
+  case minCostUSD(String, Double)
+  /// A service's share of the whole bill is at least this fraction.
+  case minCostShare(String, Double)
 }
 
 /// A whole scenario file, validated.

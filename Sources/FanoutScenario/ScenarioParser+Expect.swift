@@ -8,7 +8,8 @@ extension ScenarioParser {
     let keys = [
       "allRequestsComplete", "maxFailedRequests", "maxInDeadLetterQueues", "maxInQueue", "minInQueue",
       "p99LatencyBelow",
-      "maxAgeOfOldestMessage", "minDuplicateStageCompletions", "maxDuplicateStageCompletions",
+      "maxAgeOfOldestMessage", "minDuplicateStageCompletions", "maxDuplicateStageCompletions", "maxCostUSD",
+      "minCostUSD", "minCostShare",
     ]
     var out: [Expectation] = []
     for (k, v) in r.mapping(node, "expect", keys: keys) ?? [] {
@@ -43,6 +44,39 @@ extension ScenarioParser {
             }
           } else if let d = r.duration(qv, p + "." + q) {
             out.append(.maxAgeOfOldestMessage(q, d))
+          }
+        }
+      case "maxCostUSD", "minCostUSD", "minCostShare":
+        guard case .mapping(let m) = v else {
+          r.error(
+            v, p, "expected a mapping of total, a service (lambda, sqs, sns, s3) or a component's name to dollars")
+          continue
+        }
+        let services = ["lambda", "sqs", "sns", "s3"]
+        for (ck, cv) in m {
+          guard let what = ck.string else { continue }
+          let kp = p + "." + what
+          if k == "minCostShare" {
+            guard services.contains(what) else {
+              r.error(ck, kp, "a cost share is a service's: lambda, sqs, sns or s3")
+              continue
+            }
+            if let x = r.double(cv, kp, 0...1) { out.append(.minCostShare(what, x)) }
+            continue
+          }
+          if what != "total", !services.contains(what) {
+            let known =
+              names.functions.keys.sorted() + names.queues.keys.sorted() + names.topics.keys.sorted()
+              + names.buckets.keys.sorted()
+            if !known.contains(what) {
+              var msg = "'\(what)' is neither total, a service (lambda, sqs, sns, s3) nor a component of the pipeline"
+              if let s = suggestion(what, known + ["total"] + services) { msg += " (did you mean '\(s)'?)" }
+              r.error(ck, kp, msg)
+              continue
+            }
+          }
+          if let x = r.double(cv, kp, 0...1_000_000_000) {
+            out.append(k == "maxCostUSD" ? .maxCostUSD(what, x) : .minCostUSD(what, x))
           }
         }
       default: break

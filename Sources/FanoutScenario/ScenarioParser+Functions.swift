@@ -8,7 +8,8 @@ extension ScenarioParser {
     let keys = [
       "name", "handler", "Runtime", "Timeout", "ReservedConcurrentExecutions", "coldStart", "duration", "perRecord",
       "idleLifetime",
-      "failure", "RecursiveLoop", "EventInvokeConfig", "DeadLetterConfig", "SNSInvokePermissions",
+      "failure", "RecursiveLoop", "EventInvokeConfig", "DeadLetterConfig", "SNSInvokePermissions", "MemorySize",
+      "Architectures",
     ]
     guard let m = r.mapping(node, path, keys: keys), let name = named(node, path, "function", &names.functions) else {
       return nil
@@ -37,6 +38,25 @@ extension ScenarioParser {
       // Checked against Lambda's enum with the whole topology (`Topology.problems()`).
       case "Runtime": if let x = r.string(v, p) { f.runtime = x }
       case "Timeout": if let x = r.seconds(v, p, limit: Limits.Lambda.timeout) { f.timeout = x }
+      case "MemorySize": if let x = r.int(v, p, limit: Limits.Lambda.memorySize) { f.memorySize = Int(x) }
+      case "Architectures":
+        // CreateFunction takes a list of exactly one.
+        guard let list = r.list(v, p) else { continue }
+        guard list.count == 1, let a = r.string(list[0], p + "[0]") else {
+          r.error(
+            v, p,
+            "1 validation error detected: Value at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1"
+          )
+          continue
+        }
+        if let arch = Architecture(rawValue: a) {
+          f.architecture = arch
+        } else {
+          r.error(
+            list[0], p + "[0]",
+            "1 validation error detected: Value '[\(a)]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]"
+          )
+        }
       case "ReservedConcurrentExecutions": if let x = r.int(v, p, 0...100_000) { f.reservedConcurrency = x }
       case "coldStart": if let x = r.durationModel(v, p) { f.coldStart = x }
       case "duration": if let x = r.durationModel(v, p) { f.duration = x }

@@ -138,6 +138,8 @@ public enum Limits {
       .lambdaConstraint(member: "maximumBatchingWindowInSeconds"))
     public static let maximumConcurrency = AWSLimit(
       "MaximumConcurrency", 2...1_000, .count, .lambdaConstraint(member: "scalingConfig.maximumConcurrency"))
+    /// CreateFunction's MemorySize: 128–10,240 MB (botocore's Lambda model).
+    public static let memorySize = AWSLimit("MemorySize", 128...10_240, .count, .lambdaConstraint(member: "memorySize"))
     /// PutFunctionEventInvokeConfig (botocore's Lambda model: MaximumRetryAttempts 0–2,
     /// MaximumEventAgeInSeconds 60–21,600).
     public static let maximumRetryAttempts = AWSLimit(

@@ -33,7 +33,9 @@ struct DashboardCommand: ParsableCommand {
   }
 
   func run() throws {
+    let prices = try pipeline.priceTable()
     let (sim, _, scenarioPath, session) = try pipeline.load()
+    sim.prices = prices
     let writer = try events.map(EventFileWriter.init(path:))
     let terminal: Terminal
     do {

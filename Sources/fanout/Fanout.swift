@@ -108,6 +108,22 @@ struct PipelineOptions: ParsableArguments {
 
   @OptionGroup var templateOptions: TemplateOptions
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A price table (JSON, as prices/us-east-1.json) for the run's cost, instead of the built-in us-east-1 list prices.",
+      valueName: "FILE"))
+  var prices: String?
+
+  /// The price table: `--prices FILE`, or AWS's us-east-1 list prices.
+  func priceTable() throws -> PriceTable {
+    guard let prices else { return .usEast1 }
+    let (table, diagnostics) = PriceTable.load(path: prices)
+    for d in diagnostics { printError(d.description) }
+    guard let table else { throw ExitCode(2) }
+    return table
+  }
+
   /// The simulation, with the scenario and recorded session behind it.
   func validate() throws {
     if replay != nil, seed != nil {

@@ -63,6 +63,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    let prices = try pipeline.priceTable()
     let (sim, loaded, _, log) = try pipeline.load()
     var writer: EventFileWriter?
     if let events {
@@ -121,9 +122,10 @@ struct RunCommand: ParsableCommand {
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     try writer?.close()
     let verdicts = (loaded?.expectations ?? []).map { $0.check(sim) }
-    let report = RunReport(
+    var report = RunReport(
       sim: sim, scenario: loaded?.name ?? "seed-pipeline", drained: drained, wallSeconds: wall,
       expectations: verdicts.map { ($0.text, $0.held) })
+    report.prices = prices
     print(json ? report.json : report.text)
     if verdicts.contains(where: { !$0.held }) { throw ExitCode(1) }
   }

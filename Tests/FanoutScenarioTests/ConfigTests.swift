@@ -29,6 +29,7 @@ struct ConfigTests {
   static let files = [
     "seed-pipeline.yaml", "fanout-five.yaml", "slow-consumer.yaml", "poison-dlq.yaml", "filter-routing.yaml",
     "partial-batch.yaml", "burst-scaling.yaml", "at-least-once.yaml", "order-pipeline.yaml", "sns-to-lambda.yaml",
+    "idle-pollers.yaml", "batching-cost.yaml",
   ]
 
   @Test("The list above names every scenario in config/, each once")

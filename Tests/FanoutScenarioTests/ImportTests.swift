@@ -67,7 +67,7 @@ func summary(_ t: Topology) -> [String] {
   }
   for f in t.functions {
     out.append(
-      "function \(f.name) runtime \(f.runtime) timeout \(f.timeout) reserved \(f.reservedConcurrency.map(String.init) ?? "-") handler \(f.handler) async \(f.eventInvokeConfig) dlq \(f.deadLetter.map { "\($0)" } ?? "-") sns \(f.snsInvokePermissions.map { $0.joined(separator: ",") } ?? "-")"
+      "function \(f.name) runtime \(f.runtime) timeout \(f.timeout) reserved \(f.reservedConcurrency.map(String.init) ?? "-") handler \(f.handler) memory \(f.memorySize) \(f.architecture) async \(f.eventInvokeConfig) dlq \(f.deadLetter.map { "\($0)" } ?? "-") sns \(f.snsInvokePermissions.map { $0.joined(separator: ",") } ?? "-")"
     )
   }
   for m in t.mappings {
@@ -147,7 +147,7 @@ struct ImportTests {
   @Test func testEveryUnmodelledPropertyIsListedInTheReport() throws {
     let r = TemplateImport.load(path: templatePath("cfn-inline-subscriptions.yaml"))
     #expect(r.report.contains("not modelled: DisplayName — the display name only appears in SMS and e-mail deliveries"))
-    #expect(r.report.contains("not modelled: MemorySize — compute times do not scale with memory"))
+    #expect(r.report.contains("note: MemorySize prices its GB-seconds; durations do not scale with it"))
     #expect(r.report.contains("Resources.Role (AWS::IAM::Role) → ignored: IAM is not modelled"))
     #expect(r.report.contains("mapped: EventSourceArn, FunctionName, BatchSize, MaximumBatchingWindowInSeconds"))
     let dlq = TemplateImport.load(path: templatePath("cfn-dlqs.yaml"))
@@ -261,6 +261,31 @@ struct ImportTests {
     let asim = try #require(assumed.scenario).simulation()
     asim.runUntilDrained()
     #expect(asim.function(named: "F")!.counters.invocations == 1)
+  }
+
+  @Test func testMemorySizeAndArchitecturesAreImportedForTheBill() throws {
+    let text = """
+      Resources:
+        F:
+          Type: AWS::Lambda::Function
+          Properties:
+            Role: arn:aws:iam::123456789012:role/r
+            Code: { ZipFile: "x" }
+            Handler: app.handler
+            Runtime: python3.12
+            MemorySize: 512
+            Architectures: [arm64]
+      """
+    let f = try #require(importText(text).scenario).topology.functions[0]
+    #expect(f.memorySize == 512 && f.architecture == .arm64)
+    let tf = """
+      {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+         "values": {"function_name": "f", "runtime": "python3.12", "memory_size": 1024, "architectures": ["arm64"]}}
+      ]}}}
+      """
+    let g = try #require(importText(tf, file: "state.json").scenario).topology.functions[0]
+    #expect(g.memorySize == 1_024 && g.architecture == .arm64)
   }
 
   @Test func testEventInvokeConfigAndDeadLetterConfigResourcesAreImported() throws {

@@ -153,6 +153,14 @@ struct ValidationTests {
   /// SNS → Lambda and asynchronous invocation settings, broken one at a time.
   static let asyncCases: [(String, String, String)] = [
     (
+      base.replacingOccurrences(of: "    Timeout: 3\n", with: "    Timeout: 3\n    MemorySize: 64\n"), "16:",
+      "at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240"
+    ),
+    (
+      base.replacingOccurrences(of: "    Timeout: 3\n", with: "    Timeout: 3\n    Architectures: [arm]\n"), "16:",
+      "Member must satisfy enum value set: [x86_64, arm64]"
+    ),
+    (
       base.replacingOccurrences(
         of: "    Timeout: 3\n", with: "    Timeout: 3\n    EventInvokeConfig: { MaximumRetryAttempts: 3 }\n"),
       "16:", "at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 2"

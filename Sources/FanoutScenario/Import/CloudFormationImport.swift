@@ -50,12 +50,9 @@ enum NotModelled {
     "SubscriptionRoleArn": "Amazon Data Firehose subscriptions are not modelled",
   ]
   static let function: [String: String] = [
-    "MemorySize":
-      "compute times do not scale with memory in fanout: give duration, perRecord and coldStart in the behaviour overlay",
     "Environment": "what the code does comes from the behaviour overlay, not from its variables",
     "Handler": code, "Code": code, "ImageConfig": code, "Layers": code, "PackageType": code,
     "Role": "IAM is not modelled: the function may make every call its behaviour makes",
-    "Architectures": "x86_64 and arm64 get the same cold start and duration",
     "VpcConfig": "VPC networking adds nothing in fanout",
     "EphemeralStorage": nothing, "FileSystemConfigs": nothing, "KmsKeyArn": encryption,
     "CodeSigningConfigArn": nothing, "LoggingConfig": "logs are fanout's event log",
@@ -707,6 +704,7 @@ final class CloudFormationImporter {
     }
     m.known(
       ["FunctionName", "Timeout", "ReservedConcurrentExecutions", "Runtime", "RecursiveLoop", "DeadLetterConfig"]
+        + ["MemorySize", "Architectures"]
         + Array(NotModelled.function.keys))
     m.mapped("FunctionName")
     var c = Component(name: name, origin: origin(m.r.node.place))
@@ -729,8 +727,18 @@ final class CloudFormationImporter {
             below: [ScenarioLine(text: "  TargetArn: " + yamlScalar(arn), origin: origin(node.place))]))
       }
     }
-    if let (v, _) = m.value("MemorySize") {
-      c.comments.append("MemorySize \(v.text ?? "?") MB: not modelled (durations do not scale with memory)")
+    if let e = m.number("MemorySize") {
+      c.set(e)
+      m.notes.append(
+        "MemorySize prices its GB-seconds; durations do not scale with it (give duration and coldStart in the overlay)")
+    }
+    if let (v, node) = m.value("Architectures") {
+      m.mapped("Architectures")
+      if case .list(let items) = v, items.count == 1, let a = items[0].text {
+        c.set(Entry("Architectures", .flow("[" + yamlScalar(a) + "]"), origin(node.place)))
+      } else {
+        log.error(node.place, "Architectures is a list of one: [x86_64] or [arm64]")
+      }
     }
     if let (v, _) = m.value("Environment"), let vars = v["Variables"]?.members, !vars.isEmpty {
       c.comments.append(

@@ -628,8 +628,10 @@ final class TerraformImporter {
         c.set(Entry("ReservedConcurrentExecutions", .plain(n), origin(v.place)))
       }
     }
-    if let m = r.values["memory_size"], case .number(let n) = m.value {
-      c.comments.append("memory_size \(n) MB: not modelled (durations do not scale with memory)")
+    if let e = entry(r, "memory_size", as: "MemorySize", &mapped) { c.set(e) }
+    if let a = r.values["architectures"]?.items, a.count == 1, let arch = a[0].string {
+      mapped.append("architectures")
+      c.set(Entry("Architectures", .flow("[" + yamlScalar(arch) + "]"), origin(a[0].place)))
     }
     if let vars = r.values["environment"]?.items?.first?["variables"]?.entries, !vars.isEmpty {
       c.comments.append("environment: " + vars.map { "\($0.key)=\($0.value.string ?? "…")" }.joined(separator: ", "))
@@ -646,8 +648,8 @@ final class TerraformImporter {
     p.functions.append(c)
     var reasons: [String: String] = [:]
     for (k, v) in [
-      ("memory_size", "MemorySize"), ("environment", "Environment"), ("handler", "Handler"), ("role", "Role"),
-      ("architectures", "Architectures"), ("vpc_config", "VpcConfig"), ("dead_letter_config", "DeadLetterConfig"),
+      ("environment", "Environment"), ("handler", "Handler"), ("role", "Role"),
+      ("vpc_config", "VpcConfig"), ("dead_letter_config", "DeadLetterConfig"),
       ("layers", "Layers"), ("image_uri", "Code"), ("filename", "Code"), ("s3_bucket", "Code"), ("s3_key", "Code"),
       ("package_type", "PackageType"), ("snap_start", "SnapStart"), ("tracing_config", "TracingConfig"),
       ("logging_config", "LoggingConfig"), ("kms_key_arn", "KmsKeyArn"), ("tags", "Tags"),

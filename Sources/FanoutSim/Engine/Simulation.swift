@@ -95,6 +95,9 @@ public final class Simulation {
   var loads: [LoadRun] = []
   var actions: [ScenarioAction] = []
   public internal(set) var moveTasks: [MessageMoveTask] = []
+  /// The prices a snapshot's running cost is counted at (`Cost.swift`); nothing in the
+  /// simulation depends on them.
+  public var prices = PriceTable.usEast1
 
   var topicByName: [String: Int] = [:]
   var queueByName: [String: Int] = [:]

@@ -262,6 +262,11 @@ public struct FunctionSpec: Sendable {
   public var idempotent = false
   /// Recursive loop detection (PutFunctionRecursionConfig): Terminate (AWS's default) or Allow.
   public var recursiveLoop = RecursiveLoop.terminate
+  /// MemorySize, 128–10,240 MB (default 128): what a GB-second of its duration is billed on.
+  /// fanout's timings do not scale with it (give `duration` and `coldStart` for another size).
+  public var memorySize = 128
+  /// Architectures: x86_64 (the default) or arm64, billed at different GB-second rates.
+  public var architecture = Architecture.x86_64
   /// How Lambda retries asynchronous invocations and where it sends their records
   /// (PutFunctionEventInvokeConfig).
   public var eventInvokeConfig = EventInvokeConfig()
@@ -277,6 +282,12 @@ public struct FunctionSpec: Sendable {
     self.name = name
     self.handler = handler
   }
+}
+
+/// A function's instruction set (CreateFunction's `Architectures`).
+public enum Architecture: String, Sendable, CaseIterable {
+  case x86_64
+  case arm64
 }
 
 /// Where Lambda sends an asynchronous invocation's record or discarded event.

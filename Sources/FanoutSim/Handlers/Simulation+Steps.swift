@@ -559,7 +559,7 @@ extension Simulation {
     case .s3Delete(let bi, _):
       let b = buckets[bi]
       if let refused = b.refusal(inv.key) { return .fail(.boto3(refused, operation: "DeleteObject")) }
-      let existed = b.delete(inv.key)
+      let existed = b.delete(inv.key, at: now)
       emit(.s3Delete(bucket: b.name, key: b.objectKey(inv.key), existed: existed, requestID: inv.requestID))
       return .next
     case .publish(let t, _, _, _):

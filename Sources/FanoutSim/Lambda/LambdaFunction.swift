@@ -14,6 +14,8 @@ public struct FunctionCounters: Sendable, Equatable {
   public var recordsProcessed = 0
   /// RecursiveInvocationsDropped: invocations Lambda stopped as a recursive loop.
   public var recursiveInvocationsDropped = 0
+  /// Billed duration: each invocation's duration (init included) rounded up to the millisecond.
+  public var billedMilliseconds = 0
 }
 
 /// A Lambda function: its spec, its warm execution environments and its counters.

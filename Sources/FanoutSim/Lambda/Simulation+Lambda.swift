@@ -27,7 +27,9 @@ extension Simulation {
 
   /// Adds the idle pollers' empty receives to their queue's counter and marks them awake.
   func settleIdlePolls(_ m: EventSourceMapping) {
-    queues[m.queue].counters.emptyReceives += m.idleEmptyReceives(now: now)
+    let idle = m.idleEmptyReceives(now: now)
+    queues[m.queue].counters.emptyReceives += idle
+    queues[m.queue].counters.idleReceives += idle
     m.idleSince = nil
   }
 
@@ -434,6 +436,7 @@ extension Simulation {
     if outcome != .timeout, inv.codeVersion == f.codeVersion { f.warm.append(now) }
     let duration = now - inv.start
     f.counters.totalDuration += duration
+    f.counters.billedMilliseconds += Int((duration.microseconds + 999) / 1_000)
     switch outcome {
     case .success: f.counters.recordsProcessed += inv.records.count - inv.failedItems.count
     case .error: f.counters.errors += 1
@@ -468,9 +471,13 @@ extension Simulation {
             keep = Set(inv.records.map(\.messageId))
           }
         }
+        var deleted = 0
         for r in inv.records where keep.isEmpty || !keep.contains(r.messageId) {
           delete(queues[r.queue], key: r.key, receiveCount: r.receiveCount)
+          deleted += 1
         }
+        // DeleteMessageBatch takes at most 10 entries.
+        if deleted > 0 { queues[m.queue].counters.deleteRequests += (deleted + 9) / 10 }
       case .error, .timeout:
         // At most one back-off a period: a burst of failures is one signal.
         let due = m.lastBackoff.map { now - $0 >= errorBackoffPeriod } ?? true

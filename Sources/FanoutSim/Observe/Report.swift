@@ -83,6 +83,8 @@ public struct RunReport {
   public let wallSeconds: Double
   /// The scenario's expectations: what each measured, and whether it held.
   public let expectations: [(text: String, held: Bool)]
+  /// The prices the report's `cost` is computed at (`--prices FILE`).
+  public var prices = PriceTable.usEast1
 
   public init(
     sim: Simulation, scenario: String, drained: Bool, wallSeconds: Double,
@@ -176,6 +178,9 @@ public struct RunReport {
           o.int("throttles", c.throttles)
           o.int("cold_starts", c.coldStarts)
           o.int("max_concurrency", c.maxConcurrency)
+          o.int("memory_mb", f.spec.memorySize)
+          o.string("architecture", f.spec.architecture.rawValue)
+          o.int("billed_ms", c.billedMilliseconds)
           // RecursiveInvocationsDropped, only when Lambda stopped a loop (every other report unchanged).
           if c.recursiveInvocationsDropped > 0 { o.int("recursive_invocations_dropped", c.recursiveInvocationsDropped) }
           // Asynchronous invocations (SNS subscriptions), only for a function that had some.
@@ -217,6 +222,7 @@ public struct RunReport {
     w.object("sinks") { sk in
       for s in sim.sinks { sk.int(s.name, s.received) }
     }
+    w.raw("cost", costJSON(sim.cost(prices: prices)))
     let c = sim.conservation
     w.object("conservation") { o in
       o.int("created", c.created)
@@ -328,6 +334,7 @@ public struct RunReport {
         "s3 \(b.name)  objects \(b.objectCount)  bytes \(b.totalBytes)  distinct bodies \(b.distinctBodies)  "
           + "puts \(b.puts)  gets \(b.gets)  misses \(b.getMisses)")
     }
+    out += costText(sim.cost(prices: prices))
     let c = sim.conservation
     out.append(
       "messages  created \(c.created)" + (c.duplicated > 0 ? " + duplicated \(c.duplicated)" : "")
@@ -354,4 +361,83 @@ func format2(_ v: Double) -> String {
   let c = Int64((v * 100).rounded())
   let f = c % 100
   return "\(c / 100).\(f < 10 ? "0" : "")\(f)"
+}
+
+// MARK: Cost
+
+/// The services of a bill, in the order the report gives them.
+let costServices = ["lambda", "sqs", "sns", "s3"]
+
+/// A number as JSON, to the last digit (Swift's shortest round-trip form): dollars are often
+/// millionths, which the report's six decimals would round away.
+func jsonExact(_ v: Double) -> String {
+  guard v.isFinite else { return "null" }
+  if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+  return "\(v)"
+}
+
+extension JSONObjectWriter {
+  mutating func exact(_ k: String, _ v: Double) { raw(k, jsonExact(v)) }
+}
+
+/// `cost` in the JSON report: the total, each service's dollars and line items, the month.
+func costJSON(_ c: CostReport) -> String {
+  var w = JSONObjectWriter()
+  w.exact("total_usd", c.totalUSD)
+  for s in costServices { w.exact(s + "_usd", c.usd(s)) }
+  if let m = c.monthlyUSD { w.exact("monthly_usd", m) } else { w.null("monthly_usd") }
+  for s in costServices {
+    w.raw(
+      s + "_items",
+      jsonArray(
+        c.items.filter { $0.service == s }.map { i in
+          var o = JSONObjectWriter()
+          o.string("item", i.item)
+          o.exact("quantity", i.quantity)
+          o.string("unit", i.unit)
+          o.exact("unit_usd", i.unitPrice)
+          o.exact("usd", i.usd)
+          return o.finished()
+        }))
+  }
+  w.string("prices", c.prices.region)
+  w.string("prices_read", c.prices.read)
+  return w.finished()
+}
+
+/// Dollars for people: cents from a dollar up, else three significant digits ($0.0000200).
+public func formatUSD(_ v: Double) -> String {
+  if v == 0 { return "$0" }
+  if v >= 1 { return "$" + formatFixed(v, 2) }
+  return "$" + formatSignificant(v, 3)
+}
+
+/// A positive number below 1 with `digits` significant digits, in plain decimals.
+func formatSignificant(_ v: Double, _ digits: Int) -> String {
+  guard v > 0, v < 1 else { return formatJSONNumber(v) }
+  var places = digits
+  var x = v
+  while x < 0.1, places < 18 {
+    x *= 10
+    places += 1
+  }
+  return formatFixed(v, places)
+}
+
+/// The report's cost section: the total, the month at this rate, each service, its priced items.
+func costText(_ c: CostReport) -> [String] {
+  var out = [""]
+  var head = "cost  \(formatUSD(c.totalUSD))"
+  if let m = c.monthlyUSD { head += "  (\(formatUSD(m)) a 30-day month at this rate)" }
+  head += "  at \(c.prices.region) list prices read \(c.prices.read), no free tier"
+  out.append(head)
+  out.append("      " + costServices.map { "\($0) \(formatUSD(c.usd($0)))" }.joined(separator: "  "))
+  for i in c.items where i.quantity > 0 && i.unitPrice > 0 {
+    let q =
+      i.quantity == i.quantity.rounded()
+      ? String(Int(i.quantity))
+      : i.quantity < 1 ? formatSignificant(i.quantity, 3) : formatFixed(i.quantity, 3)
+    out.append("      \(pad(i.service, 7))\(i.item): \(q) \(i.unit) → \(formatUSD(i.usd))")
+  }
+  return out
 }

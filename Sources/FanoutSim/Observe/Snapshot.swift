@@ -125,6 +125,9 @@ public struct PipelineSnapshot: Sendable {
   public var failed: Int
   public var collisions: Int
   public var notifications: Int
+  /// What the run has cost so far at `Simulation.prices`, and its rate per hour of virtual time.
+  public var costUSD = 0.0
+  public var costPerHourUSD: Double?
 }
 
 extension Simulation {
@@ -177,7 +180,7 @@ extension Simulation {
 
   /// The public counters now. Reading them changes nothing.
   public func snapshot() -> PipelineSnapshot {
-    PipelineSnapshot(
+    var snap = PipelineSnapshot(
       now: now, jobsExecuted: jobsExecuted, events: eventCount,
       queues: queues.map { q in
         QueueSnapshot(
@@ -197,5 +200,9 @@ extension Simulation {
       buckets: buckets.map { ($0.objectCount, $0.totalBytes) }, sinks: sinks.map { ($0.name, $0.received) },
       moveTasks: moveTasks, fired: tracker.fired, completed: tracker.completed, failed: tracker.failedCount,
       collisions: tracker.collidingFires, notifications: tracker.notifications)
+    let c = cost(prices: prices)
+    snap.costUSD = c.totalUSD
+    snap.costPerHourUSD = c.hourlyUSD
+    return snap
   }
 }

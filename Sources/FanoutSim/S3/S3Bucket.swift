@@ -144,8 +144,28 @@ public final class S3Bucket {
   public private(set) var getMisses = 0
   public private(set) var heads = 0
   public private(set) var deletes = 0
+  public private(set) var lists = 0
   /// Total bytes of the current objects.
-  public private(set) var totalBytes = 0
+  public private(set) var totalBytes = 0 {
+    willSet { noteStorage() }
+  }
+  /// Bytes stored × microseconds, up to `storageClock` (S3 bills storage by GB-month).
+  private var storedByteMicros = 0.0
+  private var storageClock: SimTime?
+  /// The time of the change being made (puts and deletes pass it).
+  private var changeTime: SimTime?
+
+  private func noteStorage() {
+    guard let t = changeTime else { return }
+    if let c = storageClock, t > c { storedByteMicros += Double(totalBytes) * Double((t - c).microseconds) }
+    if storageClock == nil || t > storageClock! { storageClock = t }
+  }
+
+  /// Bytes stored × microseconds of virtual time up to `now`: the storage a bill counts.
+  public func byteMicroseconds(now: SimTime) -> Double {
+    guard let c = storageClock, now > c else { return storedByteMicros }
+    return storedByteMicros + Double(totalBytes) * Double((now - c).microseconds)
+  }
 
   init(name: String) { self.name = name }
 
@@ -239,6 +259,7 @@ public final class S3Bucket {
   /// PutObject of an interned body (see `intern`): its size. Handlers pass bodies by number, so
   /// a put copies, hashes and compares no text.
   func put(_ key: Key, body b: Int32, at time: SimTime) -> Int {
+    changeTime = time
     let size = bodies[Int(b)].utf8.count
     if !everStored[Int(b)] {
       everStored[Int(b)] = true
@@ -304,7 +325,8 @@ public final class S3Bucket {
 
   /// DeleteObject of a key, counted: whether an object was there (S3 answers 204 either way).
   @discardableResult
-  func delete(_ key: Key) -> Bool {
+  func delete(_ key: Key, at time: SimTime) -> Bool {
+    changeTime = time
     deletes += 1
     guard let o = objects.removeValue(forKey: key) else { return false }
     totalBytes -= bodies[Int(o.body)].utf8.count
@@ -313,7 +335,8 @@ public final class S3Bucket {
   }
 
   /// DeleteObject.
-  public func delete(key: String) {
+  public func delete(key: String, at time: SimTime? = nil) {
+    changeTime = time ?? changeTime
     if let o = objects.removeValue(forKey: self.key(key)) {
       totalBytes -= bodies[Int(o.body)].utf8.count
       sortedKeys = nil

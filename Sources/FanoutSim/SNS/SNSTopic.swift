@@ -57,6 +57,8 @@ public struct TopicCounters: Sendable, Equatable {
   public var duplicated = 0
   /// Failed deliveries moved to a subscription's dead-letter queue.
   public var deadLettered = 0
+  /// Billed publish requests: one per 64 KB chunk of message and attributes.
+  public var publishRequests = 0
 }
 
 /// An SNS standard topic.

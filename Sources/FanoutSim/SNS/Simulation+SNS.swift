@@ -17,6 +17,7 @@ extension Simulation {
       messageId: t.rng.uuid(), topicArn: t.arn, subject: subject, message: message, timestamp: now,
       attributes: attributes, region: topology.region, injected: injected, chain: chain)
     t.counters.published += 1
+    t.counters.publishRequests += billedRequests(bytes: size)
     // Who got it and who did not, for observers: when no filter policy left anyone out, the
     // topic's own list of endpoints (shared, not built per publish).
     var filteredOut: [Int] = []

@@ -66,6 +66,7 @@ extension Simulation {
   @discardableResult
   public func deleteMessage(queue name: String, receipt: ReceiptHandle) throws -> Bool {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    q.counters.deleteRequests += 1
     guard receipt.queue == q.index else { throw SQSError.receiptHandleIsInvalid }
     return delete(q, key: receipt.key, receiveCount: receipt.receiveCount)
   }
@@ -73,6 +74,7 @@ extension Simulation {
   /// ChangeMessageVisibility: the new timeout counts from now; 0 makes the message visible at once.
   public func changeMessageVisibility(queue name: String, receipt: ReceiptHandle, timeout: SimDuration) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    q.counters.otherRequests += 1
     if let refusal = Limits.SQS.changeVisibilityTimeout.refusal(timeout) {
       throw SQSError.invalidParameterValue(refusal)
     }
@@ -128,6 +130,7 @@ extension Simulation {
   /// PurgeQueue: removes every message; a second purge within 60 s fails.
   public func purgeQueue(_ name: String) throws {
     guard let q = queue(named: name) else { throw UnknownName(kind: "queue", name: name) }
+    q.counters.otherRequests += 1
     if let last = q.lastPurge, now - last < Limits.SQS.purgeInterval { throw SQSError.purgeQueueInProgress(q.arn) }
     q.lastPurge = now
     let n = q.messages.count

@@ -145,6 +145,13 @@ public struct QueueCounters: Sendable, Equatable {
   /// Copies of received messages that at-least-once delivery left visible (`duplicateRate`).
   public var duplicated = 0
   public var maxDepth = 0
+  /// Billed requests (`Cost.swift`): SendMessage in 64 KB chunks; every ReceiveMessage call
+  /// (and, apart, the idle pollers' long polls); DeleteMessage(Batch); the rest of the API's.
+  public var sendRequests = 0
+  public var receiveCalls = 0
+  public var idleReceives = 0
+  public var deleteRequests = 0
+  public var otherRequests = 0
 }
 
 /// Short polling as SQS does it: "With short polling, the ReceiveMessage request queries only a

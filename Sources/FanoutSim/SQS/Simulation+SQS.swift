@@ -24,6 +24,7 @@ extension Simulation {
     } else {
       q.counters.sent += 1
       q.counters.sentBytes += size
+      q.counters.sendRequests += billedRequests(bytes: size)
       emit(
         .sqsSend(
           queue: q.name, messageId: messageId, snsMessageId: snsMessageId, delay: delay, size: size,
@@ -134,6 +135,7 @@ extension Simulation {
     -> [BatchRecord]
   {
     var out: [BatchRecord] = []
+    q.counters.receiveCalls += 1
     out.reserveCapacity(Swift.min(max, q.visibleCount))
     var skipped: [(Int64, UInt32)] = []
     let vt = visibilityTimeout ?? q.spec.visibilityTimeout
