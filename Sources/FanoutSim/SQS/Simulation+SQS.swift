@@ -121,6 +121,7 @@ extension Simulation {
     case .inFlight: q.inFlightCount -= 1
     case .delayed: q.delayedCount -= 1
     }
+    q.noteAge(now: now)
     q.pruneTimers()
   }
 
