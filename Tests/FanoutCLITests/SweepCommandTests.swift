@@ -62,7 +62,7 @@ struct SweepCommandTests {
       "sweep", "--seeds", "3", "--requests", "10", "--vary", "rate=50,400", "--vary",
       "mapping.service01.BatchSize=1,10",
     ]
-    let command = ([repoPath(".build/debug/fanout")] + args.dropFirst(0)).map(shellQuote).joined(separator: " ")
+    let command = ([repoPath(".build/debug/fanout")] + args).map(shellQuote).joined(separator: " ")
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/parallel")
     p.arguments = [
