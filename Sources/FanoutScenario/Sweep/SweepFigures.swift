@@ -102,7 +102,8 @@ extension SweepFigure {
   public static func named(_ key: String) -> SweepFigure? { all.first { $0.key == key } }
 }
 
-/// The largest value and the first component that has it; nil when there are no components.
+/// The largest value and the first component that has it; no component when every value is
+/// zero (no queue was deepest when none held anything), no value when there are no components.
 private func largest(_ values: [Double]) -> SweepReading {
   guard var best = values.first else { return SweepReading(nil) }
   var at = 0
@@ -110,5 +111,5 @@ private func largest(_ values: [Double]) -> SweepReading {
     best = v
     at = i
   }
-  return SweepReading(best, component: at)
+  return SweepReading(best, component: best > 0 ? at : nil)
 }
