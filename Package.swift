@@ -58,7 +58,7 @@ let package = Package(
     ),
     .testTarget(
       name: "FanoutScenarioTests",
-      dependencies: ["FanoutScenario"]
+      dependencies: ["FanoutScenario", .product(name: "Yams", package: "Yams")]
     ),
     .testTarget(
       name: "DashboardTests",
@@ -71,7 +71,7 @@ let package = Package(
     ),
     .testTarget(
       name: "FanoutCLITests",
-      dependencies: ["fanout"]
+      dependencies: ["fanout", .product(name: "Yams", package: "Yams")]
     ),
   ],
   swiftLanguageModes: [.v6]

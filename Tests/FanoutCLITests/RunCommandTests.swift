@@ -241,6 +241,8 @@ struct RunCommandTests {
                                 AWS's.
         import                  Import a CloudFormation or SAM template, or
                                 Terraform's JSON, as a scenario.
+        sweep                   Run a scenario over many seeds and combinations of
+                                settings: each figure's distribution.
 
         See 'fanout help <subcommand>' for detailed help.
       """

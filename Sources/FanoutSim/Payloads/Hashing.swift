@@ -67,6 +67,18 @@ public func simulatedSignature(stringToSign: String) -> String {
   return base64Encode(out)
 }
 
+/// SHA-256 of text's UTF-8 bytes, as 64 lower-case hex digits.
+public func sha256Hex(_ text: String) -> String {
+  let digits = Array("0123456789abcdef".utf8)
+  var out = [UInt8]()
+  out.reserveCapacity(64)
+  for b in SHA256.hash(data: Array(text.utf8)) {
+    out.append(digits[Int(b >> 4)])
+    out.append(digits[Int(b & 15)])
+  }
+  return String(decoding: out, as: UTF8.self)
+}
+
 private let b64: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
 /// Standard base64 with padding.

@@ -134,6 +134,7 @@ extension Simulation {
     if let last = q.lastPurge, now - last < Limits.SQS.purgeInterval { throw SQSError.purgeQueueInProgress(q.arn) }
     q.lastPurge = now
     let n = q.messages.count
+    q.noteAge(now: now)
     q.messages.removeAll()
     q.visibleOrder.removeAll()
     q.visibleCount = 0

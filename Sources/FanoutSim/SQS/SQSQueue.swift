@@ -152,6 +152,9 @@ public struct QueueCounters: Sendable, Equatable {
   public var idleReceives = 0
   public var deleteRequests = 0
   public var otherRequests = 0
+  /// The largest ApproximateAgeOfOldestMessage before a removal so far (`SQSQueue.noteAge`);
+  /// `SQSQueue.maxAgeOfOldestMessage(now:)` adds what the queue holds now.
+  public var maxAgeOfOldest = SimDuration.zero
 }
 
 /// Short polling as SQS does it: "With short polling, the ReceiveMessage request queries only a
@@ -282,6 +285,25 @@ public final class SQSQueue {
     }
     guard let top = retentionTimers.min else { return .zero }
     return max(.zero, now - (top.time - spec.messageRetentionPeriod))
+  }
+
+  /// The largest ApproximateAgeOfOldestMessage the queue has had up to `now`: the CloudWatch
+  /// metric's Maximum statistic over the whole run, "the approximate age of the oldest non-deleted
+  /// message in the queue"
+  /// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html),
+  /// exact rather than sampled a minute at a time.
+  public func maxAgeOfOldestMessage(now: SimTime) -> SimDuration {
+    max(counters.maxAgeOfOldest, ageOfOldestMessage(now: now))
+  }
+
+  /// Notes the age of the oldest message just before a message leaves. Between two removals the
+  /// age only grows (time passes; an arrival is either the newest message or, moved back with its
+  /// old enqueue time, makes the oldest older), so its largest value is reached just before a
+  /// removal or at the end: noting it there is exact. Called before the timers are pruned, while
+  /// the first of the retention lane (or of the arrivals) is still the oldest message's.
+  func noteAge(now: SimTime) {
+    let a = ageOfOldestMessage(now: now)
+    if a > counters.maxAgeOfOldest { counters.maxAgeOfOldest = a }
   }
 
   /// Drops timers at the front whose message is gone or has moved on, so that a deleted

@@ -122,6 +122,7 @@ extension Simulation {
     case .inFlight: q.inFlightCount -= 1
     case .delayed: q.delayedCount -= 1
     }
+    q.noteAge(now: now)
     q.pruneTimers()
   }
 
