@@ -97,8 +97,12 @@ func drawStatus(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineMode
   text += "\(sep)fired \(t.fired)\(sep)done \(t.completed)\(sep)failed \(t.failed)\(sep)"
   text += "\(wide ? "in flight" : "flight") \(inFlight)\(sep)S3 \(t.buckets.reduce(0) { $0 + $1.objects })"
   if wide { text += "  notified \(m.notifications)" }
+  // What the run has cost so far, and its rate an hour of virtual time when there is room.
   text += "\(sep)\(formatUSD(t.costUSD))"
-  if wide, let rate = t.costPerHourUSD { text += " (\(formatUSD(rate))/h)" }
+  if wide, let rate = t.costPerHourUSD {
+    let withRate = text + " (\(formatUSD(rate))/h)"
+    if displayWidth(withRate) <= r.width { text = withRate }
+  }
   if t.collisions > 0 { text += "\(sep)collisions \(t.collisions)" }
   buf.fill(r, Cell(" ", Style(reverse: true)))
   buf.put(

@@ -28,7 +28,8 @@ struct TemplateOptions: ParsableArguments {
   @Flag(
     name: .long,
     help:
-      "Let SNS deliver to every queue, whatever its queue policy says (AWS drops deliveries a policy does not allow).")
+      "Let SNS deliver to every queue and function, whatever its queue policy or Lambda permissions say (AWS drops deliveries they do not allow)."
+  )
   var assumePolicies = false
 
   func parsed() throws -> ImportOptions {

@@ -24,7 +24,8 @@ struct ScreenTests {
     #expect(lines.count == 40)
     #expect(
       lines[0]
-        == "fanout  seed 1  00:00:07.000  ×1  ▶ running  fired 13  done 3  failed 0  in flight 0  S3 42  notified 29")
+        == "fanout  seed 1  00:00:07.000  ×1  ▶ running  fired 13  done 3  failed 0  in flight 0  S3 42  notified 29  $0.000871"
+    )
     // Five panes at once: four in two rows of two, the events below.
     #expect(lines[7].hasPrefix("┌ 1 Queues (6) ─") && lines[7].contains("┐┌ 2 In flight (0) ─"))
     #expect(lines[19].hasPrefix("┌ 3 Requests (13) ─") && lines[19].contains("┐┌ 4 S3 keys (42) ─"))

@@ -282,9 +282,12 @@ struct RunCommandTests {
                                 expectations (docs/import.md).
         --entry <NAME>          The function --requests (and the dashboard's p) fire;
                                 over the overlay's entry.
-        --assume-policies       Let SNS deliver to every queue, whatever its queue
-                                policy says (AWS drops deliveries a policy does not
-                                allow).
+        --assume-policies       Let SNS deliver to every queue and function, whatever
+                                its queue policy or Lambda permissions say (AWS drops
+                                deliveries they do not allow).
+        --prices <FILE>         A price table (JSON, as prices/us-east-1.json) for
+                                the run's cost, instead of the built-in us-east-1
+                                list prices.
         --requests <requests>   Requests to fire (0 to 100000000; default 10, or the
                                 scenario's load).
         --rate <rate>           Requests per second of virtual time (above 0, at most

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Yams
 
+@testable import FanoutScenario
+
 /// GNU parallel, which the shard test runs the shards through.
 func parallelAvailable() -> Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") }
 
@@ -47,10 +49,11 @@ struct SweepCommandTests {
     #expect(completed["n"] as? Int == 3 && completed["mean"] as? Double == 10 && completed["ci95_low"] as? Double == 10)
     let depth = try #require((combinations[0]["figures"] as? [String: Any])?["max_queue_depth"] as? [String: Any])
     #expect((depth["most_often"] as? [String: Any])?["name"] != nil)
-    #expect(((obj["figures"] as? [[String: Any]])?.map { $0["key"] as? String }.count) == 7)
+    #expect(((obj["figures"] as? [[String: Any]])?.map { $0["key"] as? String }.count) == SweepFigure.all.count)
+    #expect(SweepFigure.all.map(\.key).contains("cost_usd"))
     let csv = try runFanout(smallSweep + ["--csv"]).out.split(separator: "\n")
     #expect(csv.first == "combination,rate,figure,unit,n,mean,p5,p50,p95,ci95_low,ci95_high,most_often,most_often_runs")
-    #expect(csv.count == 1 + 2 * 7)
+    #expect(csv.count == 1 + 2 * SweepFigure.all.count)
     #expect(csv[1].hasPrefix("1,50,completed,requests,3,10,10,10,10,10,10,,"))
   }
 

@@ -96,6 +96,13 @@ extension SweepFigure {
     ) { run in
       largest(run.sim.functions.map { Double($0.counters.maxConcurrency) })
     },
+    // What the run cost at AWS's us-east-1 list prices (`Cost.swift`), and its 30-day month.
+    SweepFigure(key: "cost_usd", title: "cost", unit: "USD", decimals: 6) { run in
+      SweepReading(run.sim.cost().totalUSD)
+    },
+    SweepFigure(key: "monthly_cost_usd", title: "cost of a 30-day month", unit: "USD", decimals: 2) { run in
+      SweepReading(run.sim.cost().monthlyUSD)
+    },
   ]
 
   /// The figure with this key.

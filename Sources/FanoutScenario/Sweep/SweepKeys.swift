@@ -166,6 +166,12 @@ extension SweepKey {
       let v: Int?? = i.text == "none" ? .some(nil) : i.r.int(i.node, i.path, 0...100_000).map { Optional($0) }
       return setter(v) { c, v in c.function(name) { (f: inout FunctionSpec) in f.reservedConcurrency = v } }
     },
+    SweepKey(.function, "MemorySize", values: "MB, 128 to 10240 (what its GB-seconds are billed on)") { i in
+      let name = i.name
+      return setter(i.r.int(i.node, i.path, limit: Limits.Lambda.memorySize).map { Int($0) }) { c, v in
+        c.function(name) { (f: inout FunctionSpec) in f.memorySize = v }
+      }
+    },
     failureRate("errorRate") { f, v in f.errorRate = v },
     failureRate("timeoutRate") { f, v in f.timeoutRate = v },
     failureRate("itemFailureRate") { f, v in f.itemFailureRate = v },
