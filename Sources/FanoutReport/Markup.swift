@@ -122,7 +122,8 @@ private func scientific(_ v: Double) -> String {
 }
 
 /// A tick label for `v` on an axis whose ticks are `step` apart: the SI prefix of the axis's
-/// largest value, with as many decimals as the step needs.
+/// largest value (from 10,000: an axis to 2000 reads 0, 500, … 2000), with as many decimals as the
+/// step needs.
 func formatTick(_ v: Double, step: Double, top: Double) -> String {
   guard v.isFinite, step.isFinite, step > 0 else { return "–" }
   if v == 0 { return "0" }
@@ -131,7 +132,7 @@ func formatTick(_ v: Double, step: Double, top: Double) -> String {
   let prefixes: [(Double, String)] = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
   var scale = 1.0
   var suffix = ""
-  for (s, p) in prefixes where a >= s {
+  for (s, p) in prefixes where a >= (s == 1e3 ? 1e4 : s) {
     scale = s
     suffix = p
     break

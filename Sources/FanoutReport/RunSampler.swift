@@ -140,14 +140,22 @@ public final class RunSampler {
   /// Samples taken so far (the run's end included, after `finish()`).
   public var count: Int { times.count }
 
-  /// The boundary of the next sample.
-  private var nextBoundary: SimTime { start + step * (times.count + 1) }
+  /// The boundary of the next sample; the far future when it is past what the clock can hold.
+  private var nextBoundary: SimTime {
+    let (offset, o1) = step.microseconds.multipliedReportingOverflow(by: Int64(times.count + 1))
+    let (t, o2) = start.microsecondsSinceEpoch.addingReportingOverflow(offset)
+    return o1 || o2 ? .distantFuture : SimTime(microsecondsSinceEpoch: t)
+  }
 
   /// Takes every sample due before a job at `t` runs: one per boundary up to `t`.
   public func advance(to t: SimTime) {
     guard !finished else { return }
-    while nextBoundary <= t {
-      if times.count >= maxPoints { coarsen() }
+    while nextBoundary <= t, nextBoundary < .distantFuture {
+      if times.count >= maxPoints {
+        // The step grows: the next boundary moves, and may be past `t`.
+        coarsen()
+        continue
+      }
       take(at: nextBoundary)
     }
   }
@@ -224,7 +232,8 @@ public final class RunSampler {
       values[c] = merged
     }
     times = (0..<groups).map { times[$0 * k + k - 1] }
-    step = step * k
+    let (grown, overflow) = step.microseconds.multipliedReportingOverflow(by: Int64(k))
+    step = .microseconds(overflow ? .max : grown)
   }
 
   // MARK: What the charts draw
