@@ -16,8 +16,11 @@ public struct AxisScale: Equatable, Sendable {
   /// with about `count` ticks at least `minStep` apart (1 for counts: no tick between two whole
   /// numbers). Non-finite bounds count as 0; an empty range becomes `0...1` (or around the single
   /// value).
+  ///
+  /// A `tight` axis ends at `high` itself (its last tick at or below it): virtual time stops
+  /// where the run did.
   public static func nice(
-    low: Double, high: Double, count: Int = 5, includeZero: Bool = true, minStep: Double = 0
+    low: Double, high: Double, count: Int = 5, includeZero: Bool = true, minStep: Double = 0, tight: Bool = false
   ) -> AxisScale {
     var lo = low.isFinite ? Swift.max(-limit, Swift.min(limit, low)) : 0
     var hi = high.isFinite ? Swift.max(-limit, Swift.min(limit, high)) : 0
@@ -38,8 +41,8 @@ public struct AxisScale: Equatable, Sendable {
     var niceLow = (lo / step).rounded(.down) * step
     var niceHigh = (hi / step).rounded(.up) * step
     if !niceLow.isFinite { niceLow = lo }
-    if !niceHigh.isFinite { niceHigh = hi }
-    let n = Swift.min(40, Swift.max(1, Int(((niceHigh - niceLow) / step).rounded())))
+    if !niceHigh.isFinite || (tight && niceHigh > hi) { niceHigh = hi }
+    let n = Swift.min(40, Swift.max(1, Int(((niceHigh - niceLow) / step).rounded(.up))))
     var ticks: [Double] = []
     for i in 0...n {
       let t = niceLow + Double(i) * step

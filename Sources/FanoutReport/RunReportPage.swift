@@ -75,12 +75,18 @@ public enum RunReportPage {
       + "; the last may be shorter)."
     var charts: [SVGChart] = []
     let queues = layout.queues.indices
+    // A queue has one colour in every chart.
+    func queueSeries(_ q: Int, _ values: [Double?]) -> SVGChart.Series {
+      SVGChart.Series(
+        layout.queues[q].name, points: samples.points(values), color: SVGChart.palette[q % SVGChart.palette.count],
+        dashed: q >= SVGChart.palette.count)
+    }
     charts.append(
       SVGChart(
         id: "queue-depth", title: "Messages visible per queue", yTitle: "ApproximateNumberOfMessagesVisible",
         yUnit: "messages",
         series: queues.map {
-          SVGChart.Series(layout.queues[$0].name, points: samples.points(samples.queues[$0].visible))
+          queueSeries($0, samples.queues[$0].visible)
         },
         counts: true,
         note: "Messages a receive could return, at each sample."))
@@ -89,7 +95,7 @@ public enum RunReportPage {
         id: "queue-in-flight", title: "Messages in flight per queue", yTitle: "ApproximateNumberOfMessagesNotVisible",
         yUnit: "messages",
         series: queues.map {
-          SVGChart.Series(layout.queues[$0].name, points: samples.points(samples.queues[$0].inFlight))
+          queueSeries($0, samples.queues[$0].inFlight)
         },
         counts: true,
         note: "Received and not yet deleted (or back to visible when their visibility timeout ends)."))
@@ -97,7 +103,7 @@ public enum RunReportPage {
     charts.append(
       SVGChart(
         id: "dlq-depth", title: "Messages in dead-letter queues", yTitle: "messages stored", yUnit: "messages",
-        series: dlqs.map { SVGChart.Series(layout.queues[$0].name, points: samples.points(samples.queues[$0].depth)) },
+        series: dlqs.map { queueSeries($0, samples.queues[$0].depth) },
         counts: true,
         note: dlqs.isEmpty
           ? "No queue's redrive policy names a dead-letter queue."

@@ -120,7 +120,7 @@ public struct SVGChart: Sendable {
     switch xAxis {
     case .time:
       let unit = TimeUnit.forSpan(Swift.max(abs(high), abs(low)))
-      let scale = AxisScale.nice(low: low / unit.seconds, high: high / unit.seconds, count: 10)
+      let scale = AxisScale.nice(low: low / unit.seconds, high: high / unit.seconds, count: 10, tight: true)
       return (scale, unit.symbol, unit.seconds, "virtual time")
     case .value(let title, let unit):
       // A swept value need not start at zero.
