@@ -4,12 +4,14 @@ import Testing
 @Suite("fanout run --html")
 struct ReportCommandTests {
   @Test(
-    "--html leaves --events byte-identical for the same seed: the built-in pipeline, a scenario with a timeline, a replay",
+    "--html leaves --events byte-identical for the same seed: the built-in pipeline, scenarios, a replay, --observe",
     arguments: [
       ["run", "--requests", "300", "--rate", "50", "--seed", "7"],
       ["run", "--scenario", "config/poison-dlq.yaml"],
       ["run", "--scenario", "config/burst-scaling.yaml", "--until", "20s"],
       ["run", "--replay", "REPLAY"],
+      // Watched as the dashboard watches (its model and snapshots) and sampled.
+      ["run", "--requests", "200", "--observe"],
     ])
   func testHTMLLeavesEventsByteIdentical(args: [String]) throws {
     // Each case runs beside the others: files of its own.
