@@ -36,6 +36,8 @@ let package = Package(
       dependencies: ["FanoutSim", .product(name: "Yams", package: "Yams")]
     ),
     .target(name: "TermRender"),
+    // The HTML report: a sampler in virtual time, SVG charts, the pipeline's diagram.
+    .target(name: "FanoutReport", dependencies: ["FanoutSim"]),
     .target(name: "TerminalUI", dependencies: ["CNCurses", "TermRender", "Dashboard", "FanoutSim"]),
     .target(
       name: "Dashboard", dependencies: ["FanoutSim", "TermRender"],
@@ -49,6 +51,7 @@ let package = Package(
         "FanoutScenario",
         "Dashboard",
         "TerminalUI",
+        "FanoutReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -64,6 +67,10 @@ let package = Package(
       name: "DashboardTests",
       dependencies: ["Dashboard", "FanoutScenario"],
       exclude: ["Snapshots"]
+    ),
+    .testTarget(
+      name: "FanoutReportTests",
+      dependencies: ["FanoutReport", "FanoutScenario"]
     ),
     .testTarget(
       name: "TermRenderTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboard
+import FanoutReport
 import FanoutScenario
 import FanoutSim
 
@@ -39,6 +40,13 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .long, help: "Print the report as one JSON object.")
   var json = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write a self-contained HTML page of the run to FILE: the pipeline's diagram, charts over virtual time, the report.",
+      valueName: "FILE"))
+  var html: String?
+
   /// Observes the run as the dashboard does (its model takes every event, and a snapshot every
   /// 1,000 jobs), without a terminal: what watching costs, for `Benchmarks/dashboard.sh`.
   @Flag(name: .long, help: .hidden)
@@ -65,6 +73,8 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     let prices = try pipeline.priceTable()
     let (sim, loaded, _, log) = try pipeline.load()
+    // Opened before the run, so that a path that cannot be written fails at once.
+    let pageFile = try html.map(PageFile.init(path:))
     var writer: EventFileWriter?
     if let events {
       writer = try EventFileWriter(path: events)
@@ -85,12 +95,18 @@ struct RunCommand: ParsableCommand {
       }
     }
     let limit = until.flatMap(parseSpan).map { sim.now + $0 }
+    // Samples for --html: read at boundaries of virtual time, between jobs; the events are the same.
+    let sampler = html != nil ? RunSampler(sim: sim, probes: ReportProbe.cost(prices: prices)) : nil
     let clock = ContinuousClock()
     let started = clock.now
     let drained: Bool
     if let log {
       var player = ReplayPlayer(log: log)
-      _ = player.advance(sim, to: .distantFuture)
+      if let sampler {
+        sampler.replay(&player)
+      } else {
+        _ = player.advance(sim, to: .distantFuture)
+      }
       drained = !sim.hasPendingWork
     } else {
       // A template's pipeline has no load of its own: --requests or --rate fire its entry function.
@@ -108,12 +124,16 @@ struct RunCommand: ParsableCommand {
         // A snapshot every 10,000 jobs, about as often as a dashboard's frame at ×1000.
         var jobs = 0
         while sim.hasPendingWork, let t = sim.nextJobTime, limit.map({ t <= $0 }) ?? true {
+          sampler?.advance(to: t)
           sim.step()
           jobs += 1
           if jobs % 10_000 == 0 { model.take(sim.snapshot()) }
         }
         drained = sim.runUntilDrained(limit: limit)
+        sampler?.finish()
         model.take(sim.snapshot())
+      } else if let sampler {
+        drained = sampler.runUntilDrained(limit: limit)
       } else {
         drained = sim.runUntilDrained(limit: limit)
       }
@@ -127,6 +147,7 @@ struct RunCommand: ParsableCommand {
       expectations: verdicts.map { ($0.text, $0.held) })
     report.prices = prices
     print(json ? report.json : report.text)
+    if let page = pageFile, let sampler { try page.write(RunReportPage.html(report: report, samples: sampler.samples)) }
     if verdicts.contains(where: { !$0.held }) { throw ExitCode(1) }
   }
 }
@@ -158,6 +179,29 @@ final class EventFileWriter: @unchecked Sendable {
     let failed = ferror(f) != 0
     if fclose(f) != 0 || failed {
       throw CLIFailure(message: "could not finish writing events to \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+}
+
+/// The file `--html` writes, opened (and so created) before the run.
+final class PageFile {
+  private var file: UnsafeMutablePointer<FILE>?
+  private let path: String
+
+  init(path: String) throws {
+    self.path = path
+    guard let f = fopen(path, "w") else {
+      throw CLIFailure(message: "cannot write the report to \(path): \(String(cString: strerror(errno)))")
+    }
+    file = f
+  }
+
+  func write(_ page: String) throws {
+    guard let f = file else { return }
+    file = nil
+    let failed = fputs(page, f) < 0 || ferror(f) != 0
+    if fclose(f) != 0 || failed {
+      throw CLIFailure(message: "could not finish writing the report to \(path): \(String(cString: strerror(errno)))")
     }
   }
 }

@@ -128,6 +128,7 @@ struct RunCommandTests {
       (["run", "--requests", "lots"], "requests"),
       (["run", "--bogus"], "--bogus"),
       (["run", "--events", "/nonexistent-dir/events.jsonl"], "cannot write events to /nonexistent-dir/events.jsonl"),
+      (["run", "--html", "/nonexistent-dir/report.html"], "cannot write the report to /nonexistent-dir/report.html"),
     ])
   func badArguments(args: [String], mentions: String) throws {
     let r = try runFanout(args)
@@ -296,6 +297,9 @@ struct RunCommandTests {
                                 remains (e.g. 90s, 10m, 2h).
         --events <events>       Write every event as a JSON line to FILE.
         --json                  Print the report as one JSON object.
+        --html <FILE>           Write a self-contained HTML page of the run to FILE:
+                                the pipeline's diagram, charts over virtual time, the
+                                report.
         -h, --help              Show help information.
 
       """
