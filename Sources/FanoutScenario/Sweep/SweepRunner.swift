@@ -76,10 +76,14 @@ extension SweepPlan {
     let table = SweepTable(runs: runs, figureCount: figures.count)
     let work = SweepWork(count: runs.count)
     let plan = self
+    let timed = ProcessInfo.processInfo.environment["FANOUT_SWEEP_TIMINGS"] != nil
     let body: @Sendable () -> Void = {
+      let clock = ContinuousClock()
       while let slot = work.next() {
         do {
+          let start = timed ? clock.now : nil
           let (drained, readings) = try plan.run(runs[slot])
+          if let start { work.addRunTime(start.duration(to: clock.now)) }
           table.store(slot, drained: drained, readings: readings)
         } catch {
           work.fail(slot: slot, "run \(runs[slot] + 1) (seed \(plan.definition.seed(ofRun: runs[slot]))): \(error)")
@@ -103,6 +107,11 @@ extension SweepPlan {
       for _ in 0..<threads { done.wait() }
     }
     if let failure = work.firstFailure { throw SweepError(failure) }
+    if timed {
+      // For Benchmarks/sweep.sh: the runs' own time, summed, to set against the sweep's wall time.
+      let line = "sweep timings: \(runs.count) runs, \(work.runSeconds) s in the runs themselves\n"
+      FileHandle.standardError.write(Data(line.utf8))
+    }
     return table
   }
 }
@@ -113,6 +122,20 @@ private final class SweepWork: @unchecked Sendable {
   private var nextSlot = 0
   private let count: Int
   private var failures: [(slot: Int, message: String)] = []
+  private var runTime = Duration.zero
+
+  /// Adds one run's own time (`FANOUT_SWEEP_TIMINGS`).
+  func addRunTime(_ d: Duration) {
+    lock.lock()
+    runTime += d
+    lock.unlock()
+  }
+
+  var runSeconds: Double {
+    lock.lock()
+    defer { lock.unlock() }
+    return Double(runTime.components.seconds) + Double(runTime.components.attoseconds) / 1e18
+  }
 
   init(count: Int) { self.count = count }
 
