@@ -213,21 +213,7 @@ public final class Simulation {
       topic.endpointNames = topic.subscriptions.map(\.endpointName)
       topics.append(topic)
     }
-    for f in topology.functions {
-      let targets = [
-        ("DestinationConfig.OnSuccess", f.eventInvokeConfig.onSuccess),
-        ("DestinationConfig.OnFailure", f.eventInvokeConfig.onFailure), ("DeadLetterConfig", f.deadLetter),
-      ]
-      for (what, target) in targets {
-        switch target {
-        case .queue(let q)? where queueByName[q] == nil:
-          throw TopologyError("Function \(f.name): \(what) names queue \(q), which does not exist")
-        case .topic(let t)? where topicByName[t] == nil:
-          throw TopologyError("Function \(f.name): \(what) names topic \(t), which does not exist")
-        default: break
-        }
-      }
-    }
+    try Simulation.checkTargets(topology.functions, queues: queueByName, topics: topicByName)
     for m in topology.mappings {
       guard let q = queueByName[m.queue] else {
         throw TopologyError("Event source mapping: queue \(m.queue) does not exist")
@@ -277,6 +263,28 @@ public final class Simulation {
     if let e = topology.entryFunction {
       guard let i = functionByName[e] else { throw TopologyError("Entry function \(e) does not exist") }
       entryFunction = i
+    }
+  }
+
+  /// Every function's destinations and dead-letter target must be queues or topics of the
+  /// topology.
+  private static func checkTargets(_ functions: [FunctionSpec], queues: [String: Int], topics: [String: Int]) throws {
+    func check(_ target: AsyncTarget, _ function: String, _ what: String) throws {
+      switch target {
+      case .queue(let q):
+        if queues[q] == nil {
+          throw TopologyError("Function \(function): \(what) names queue \(q), which does not exist")
+        }
+      case .topic(let t):
+        if topics[t] == nil {
+          throw TopologyError("Function \(function): \(what) names topic \(t), which does not exist")
+        }
+      }
+    }
+    for f in functions {
+      if let t = f.eventInvokeConfig.onSuccess { try check(t, f.name, "DestinationConfig.OnSuccess") }
+      if let t = f.eventInvokeConfig.onFailure { try check(t, f.name, "DestinationConfig.OnFailure") }
+      if let t = f.deadLetter { try check(t, f.name, "DeadLetterConfig") }
     }
   }
 
