@@ -37,7 +37,8 @@ let package = Package(
     ),
     .target(name: "TermRender"),
     // The HTML report: a sampler in virtual time, SVG charts, the pipeline's diagram.
-    .target(name: "FanoutReport", dependencies: ["FanoutSim"]),
+    // (FanoutScenario for a sweep's page: its report and distributions.)
+    .target(name: "FanoutReport", dependencies: ["FanoutSim", "FanoutScenario"]),
     .target(name: "TerminalUI", dependencies: ["CNCurses", "TermRender", "Dashboard", "FanoutSim"]),
     .target(
       name: "Dashboard", dependencies: ["FanoutSim", "TermRender"],

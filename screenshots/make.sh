@@ -62,6 +62,6 @@ sleep 4
 shot wide
 key q
 
-# The HTML report (fanout run --html), drawn by headless Chromium.
+# The HTML reports (fanout run --html, fanout sweep --html), drawn by headless Chromium.
 tmux -L "$sock" kill-server 2>/dev/null || true
 FANOUT=.build/release/fanout screenshots/make-report.sh

@@ -43,6 +43,10 @@ public struct HTMLPage: Sendable {
       border: 1px solid #e2e2e2; }
     pre.summary { background: #fff; border: 1px solid #e2e2e2; padding: 12px; font-size: 12px; overflow-x: auto; }
     p.note { color: #555; font-size: 13px; }
+    table.facts { border-collapse: collapse; background: #fff; border: 1px solid #e2e2e2; font-size: 14px; }
+    table.facts th, table.facts td { text-align: left; vertical-align: top; padding: 4px 12px;
+      border-bottom: 1px solid #eee; }
+    table.facts th { color: #555; font-weight: normal; white-space: nowrap; }
     """
 
   /// The page.
@@ -68,6 +72,13 @@ public struct HTMLPage: Sendable {
   /// A paragraph of text (escaped).
   public static func paragraph(_ text: String, class cls: String = "note") -> String {
     "<p class=\"\(escapeMarkup(cls))\">\(escapeMarkup(text))</p>"
+  }
+
+  /// A table of facts, a name and its value a row (both escaped).
+  public static func table(_ rows: [(name: String, value: String)], class cls: String = "facts") -> String {
+    var o = "<table class=\"\(escapeMarkup(cls))\">\n<tbody>\n"
+    for r in rows { o += "<tr><th scope=\"row\">\(escapeMarkup(r.name))</th><td>\(escapeMarkup(r.value))</td></tr>\n" }
+    return o + "</tbody>\n</table>"
   }
 
   /// Text kept as it is, in a fixed-width font (escaped).

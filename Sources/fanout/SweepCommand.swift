@@ -1,4 +1,5 @@
 import ArgumentParser
+import FanoutReport
 import FanoutScenario
 import FanoutSim
 import Foundation
@@ -32,7 +33,9 @@ struct SweepRunCommand: ParsableCommand {
       requests completed, p50 and p99 end-to-end latency, the largest queue depth, the oldest \
       message's age, messages in DLQs at the end and peak concurrency. The output is the same, byte \
       for byte, whatever --jobs is. --shard K/N runs one slice and writes its raw results as JSON; \
-      `fanout sweep merge` combines the slices into what the whole sweep prints.
+      `fanout sweep merge` combines the slices into what the whole sweep prints. --html FILE also \
+      writes a self-contained page: the sweep's definition, a chart of each figure's spread against \
+      the varied values (or over the seeds, with nothing varied) and the text (docs/report.md).
       """
   )
 
@@ -84,6 +87,13 @@ struct SweepRunCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
   var out: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Also write a self-contained HTML page of the sweep to FILE: its definition, a chart per figure, the table.",
+      valueName: "FILE"))
+  var html: String?
+
   @Flag(name: .customLong("emit-k8s-job"), help: "Print a Kubernetes Indexed Job that runs the sweep's shards.")
   var emitK8sJob = false
 
@@ -121,10 +131,14 @@ struct SweepRunCommand: ParsableCommand {
       throw ValidationError(
         "--shard writes its raw results as JSON; --json and --csv go with a whole sweep or with fanout sweep merge")
     }
+    if shard != nil, html != nil {
+      throw ValidationError(
+        "--shard writes its raw results as JSON; --html goes with a whole sweep or with fanout sweep merge --html")
+    }
     if emitK8sJob {
       if shard != nil { throw ValidationError("--emit-k8s-job prints the job that runs every shard: drop --shard") }
-      if json || csv || out != nil {
-        throw ValidationError("--emit-k8s-job prints a manifest: drop --json, --csv and --out")
+      if json || csv || out != nil || html != nil {
+        throw ValidationError("--emit-k8s-job prints a manifest: drop --json, --csv, --out and --html")
       }
       if let shards, !(1...100_000).contains(shards) {
         throw ValidationError("--shards must be between 1 and 100000 (got \(shards))")
@@ -160,6 +174,8 @@ struct SweepRunCommand: ParsableCommand {
       return
     }
     let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    // Opened (and so created) before the runs: a path that cannot be written fails first.
+    let pageFile = try html.map(PageFile.init(path:))
     let output: String
     if let shard {
       let (k, n) = try parseShard(shard, runs: d.runCount)
@@ -169,6 +185,7 @@ struct SweepRunCommand: ParsableCommand {
       let table = try runSweep(plan, runs: Array(0..<d.runCount), jobs: jobs)
       let report = try SweepReport(definition: d, table: table)
       output = json ? report.json : csv ? report.csv : report.text
+      try pageFile?.write(SweepReportPage.html(report: report, table: table))
     }
     try write(output, to: out)
   }
@@ -263,9 +280,10 @@ struct SweepMergeCommand: ParsableCommand {
     abstract: "Combine the shards of a sweep into what the whole sweep prints.",
     discussion: """
       Reads the files `fanout sweep … --shard K/N` wrote, one per K, and prints exactly (byte for \
-      byte) what the sweep run whole prints, as text, --json or --csv. Shards of different sweeps, \
-      or cut from different scenario text (their fingerprints differ), are refused, and so is a \
-      slice that is missing or given twice.
+      byte) what the sweep run whole prints, as text, --json or --csv; --html FILE writes the page \
+      the whole sweep's --html writes. Shards of different sweeps, or cut from different scenario \
+      text (their fingerprints differ), are refused, and so is a slice that is missing or given \
+      twice.
       """
   )
 
@@ -281,6 +299,12 @@ struct SweepMergeCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
   var out: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Also write the sweep's self-contained HTML page to FILE, as the whole sweep's --html does.", valueName: "FILE"))
+  var html: String?
+
   func validate() throws {
     if json, csv { throw ValidationError("--json and --csv cannot be combined: choose one") }
     if files.isEmpty { throw ValidationError("give the shards' files: fanout sweep merge shard-1.json shard-2.json …") }
@@ -292,6 +316,7 @@ struct SweepMergeCommand: ParsableCommand {
       for f in files { shards.append((f, try SweepShard.parse(try readFile(f), file: f))) }
       let (definition, table) = try SweepShard.merge(shards)
       let report = try SweepReport(definition: definition, table: table)
+      if let html { try PageFile(path: html).write(SweepReportPage.html(report: report, table: table)) }
       try write(json ? report.json : csv ? report.csv : report.text, to: out)
     } catch let e as SweepError {
       throw CLIFailure(message: e.message)

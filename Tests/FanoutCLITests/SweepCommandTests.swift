@@ -85,6 +85,40 @@ struct SweepCommandTests {
     }
   }
 
+  @Test func testSweepHTMLIsTheSameWhateverTheJobsAndEqualsTheMergedShardsPage() throws {
+    let dir = try tempDir("sweep-html")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let args = smallSweep + ["--vary", "mapping.service01.BatchSize=1,10"]
+    let plain = try runFanout(args + ["--jobs", "2"])
+    let one = try runFanout(args + ["--jobs", "1", "--html", "\(dir)/one.html"])
+    let three = try runFanout(args + ["--jobs", "3", "--html", "\(dir)/three.html"])
+    #expect(one.status == 0 && three.status == 0, "\(one.err)\(three.err)")
+    #expect(one.out == plain.out, "--html changes nothing fanout sweep prints")
+    let page = try String(contentsOfFile: "\(dir)/one.html", encoding: .utf8)
+    #expect(try String(contentsOfFile: "\(dir)/three.html", encoding: .utf8) == page)
+    #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<h1>fanout sweep — seed-pipeline</h1>"))
+    for f in SweepFigure.all {
+      #expect(
+        page.contains(
+          "<svg class=\"chart\" data-chart=\"\(f.key)\" data-subject=\"rate × mapping.service01.BatchSize\""))
+    }
+    // Shards, merged in any order: the same page, and the same text.
+    for k in 1...3 {
+      let r = try runFanout(args + ["--shard", "\(k)/3", "--out", "\(dir)/s\(k).json"])
+      #expect(r.status == 0, "\(r.err)")
+    }
+    let merged = try runFanout([
+      "sweep", "merge", "\(dir)/s2.json", "\(dir)/s3.json", "\(dir)/s1.json", "--html", "\(dir)/m.html",
+    ])
+    #expect(merged.status == 0, "\(merged.err)")
+    #expect(merged.out == plain.out)
+    #expect(try String(contentsOfFile: "\(dir)/m.html", encoding: .utf8) == page)
+    // --json with --html: the JSON on stdout, the same page.
+    let json = try runFanout(args + ["--json", "--html", "\(dir)/j.html"])
+    let jsonPage = try String(contentsOfFile: "\(dir)/j.html", encoding: .utf8)
+    #expect(json.out.hasPrefix("{") && jsonPage == page)
+  }
+
   @Test func testMergeRefusesMissingRepeatedAndMismatchedShardsByName() throws {
     let dir = try tempDir("refusals")
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -206,6 +240,13 @@ struct SweepCommandTests {
       (["sweep", "--seeds", "2", "--scenario", "/nonexistent.yaml"], "cannot read the file"),
       (["sweep", "--seeds", "2", "--out", "/nonexistent-dir/x.txt"], "cannot write /nonexistent-dir/x.txt"),
       (["sweep", "merge"], "Missing expected argument '<files> ...'"),
+      (["sweep", "--seeds", "2", "--shard", "1/2", "--html", "x.html"], "--html goes with a whole sweep"),
+      (["sweep", "--seeds", "2", "--emit-k8s-job", "--html", "x.html"], "drop --json, --csv, --out and --html"),
+      (
+        ["sweep", "--seeds", "2", "--html", "/nonexistent-dir/x.html"],
+        "cannot write the report to /nonexistent-dir/x.html"
+      ),
+      (["sweep", "merge", "x.json", "--html", "/nonexistent-dir/x.html"], "cannot read x.json"),
     ])
   func testBadSweepArgumentsExitWithStatus2(args: [String], mentions: String) throws {
     let r = try runFanout(args)
@@ -258,7 +299,7 @@ struct SweepCommandTests {
     #expect(r.out.contains("run (default)") && r.out.contains("merge"))
     let run = try runFanout(["sweep", "run", "--help"], environment: ["COLUMNS": "200"])
     for option in [
-      "--vary", "--seeds", "--seed-base", "--jobs", "--shard", "--out", "--emit-k8s-job", "--json", "--csv",
+      "--vary", "--seeds", "--seed-base", "--jobs", "--shard", "--out", "--emit-k8s-job", "--json", "--csv", "--html",
     ] {
       #expect(run.out.contains(option), "\(option)")
     }

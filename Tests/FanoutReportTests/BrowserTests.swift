@@ -1,3 +1,4 @@
+import FanoutScenario
 import FanoutSim
 import Foundation
 import Testing
@@ -143,5 +144,48 @@ struct BrowserTests {
     let blank = try Data(contentsOf: blankShot)
     #expect(pngSize(blank)?.width == 1280)
     #expect(png.count > 5 * blank.count, "report \(png.count) bytes, blank \(blank.count) bytes")
+  }
+
+  @Test("Chromium loads a sweep's page: every figure's chart with its spread in the DOM; its screenshot is not blank")
+  func testSweepPageChartsAreInTheDOMAndItsScreenshotIsNotBlank() throws {
+    let dir = try temporaryFolder("browser-sweep")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let (report, _, html) = try sweepPage(seeds: 3, requests: 20, vary: ["rate=50,100,200,400"])
+    let url = dir.appendingPathComponent("sweep.html")
+    try html.write(to: url, atomically: true, encoding: .utf8)
+    let r = try runChromium(["--dump-dom", url.absoluteString], in: dir)
+    #expect(r.status == 0)
+    let dom = String(decoding: r.out, as: UTF8.self)
+    #expect(dom.contains("<h1>fanout sweep — seed-pipeline</h1>"), "\(dom.prefix(500))")
+    let charts = dom.components(separatedBy: "<svg class=\"chart\" ").dropFirst()
+    #expect(charts.count == SweepFigure.all.count)
+    for f in SweepFigure.all {
+      let chart = try #require(
+        charts.first { $0.hasPrefix("data-chart=\"\(f.key)\" data-subject=\"rate\"") }, "\(f.key)")
+      let body = chart.components(separatedBy: "</svg>")[0]
+      #expect(body.contains("\(escapeMarkup(f.title)) by rate</text>"), "\(f.key)")
+      #expect(body.contains("rate (requests/s)</text>"), "\(f.key)")
+      #expect(body.contains("<g class=\"band\" data-series=\"p5–p95\" data-points=\"4\">"), "\(f.key)")
+      #expect(body.contains("<g class=\"interval\" data-series=\"95 % CI of the mean\" data-points=\"4\">"))
+      for s in ["mean", "p50"] {
+        #expect(body.contains("<g class=\"series\" data-series=\"\(s)\" data-points=\"4\">"), "\(f.key) \(s)")
+        #expect(body.contains("<g class=\"legend-item\" data-series=\"\(s)\">"), "\(f.key) \(s)")
+      }
+    }
+    #expect(dom.contains("<td>\(report.definition.fingerprint)</td>"))
+    #expect(dom.contains("<pre class=\"summary\">fanout sweep — seed-pipeline (the built-in pipeline"))
+
+    let shot = dir.appendingPathComponent("sweep.png")
+    _ = try runChromium(["--screenshot=\(shot.path)", "--window-size=1280,2400", url.absoluteString], in: dir)
+    let png = try Data(contentsOf: shot)
+    #expect(pngSize(png)?.width == 1280 && pngSize(png)?.height == 2400)
+    let blankPage = dir.appendingPathComponent("blank.html")
+    try "<!DOCTYPE html><html><body style=\"background:#fafafa\"></body></html>".write(
+      to: blankPage, atomically: true, encoding: .utf8)
+    let blankShot = dir.appendingPathComponent("blank.png")
+    _ = try runChromium(
+      ["--screenshot=\(blankShot.path)", "--window-size=1280,2400", blankPage.absoluteString], in: dir)
+    let blank = try Data(contentsOf: blankShot)
+    #expect(png.count > 5 * blank.count, "sweep page \(png.count) bytes, blank \(blank.count) bytes")
   }
 }

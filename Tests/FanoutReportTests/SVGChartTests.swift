@@ -1,3 +1,4 @@
+import FanoutScenario
 import Foundation
 import Testing
 
@@ -241,5 +242,104 @@ struct SVGChartTests {
     let d = FigureDistribution((1...100).map(Double.init))
     #expect(d == FigureDistribution(count: 100, min: 1, p50: 50, p90: 90, p99: 99, max: 100))
     #expect(FigureDistribution([]).count == 0)
+  }
+
+  @Test("A categorical axis: a tick per category, a group's label once at its middle, a line between groups")
+  func testCategoryAxisLabelsGroupsOnceAndTicksEachCategory() throws {
+    let rows = [
+      SVGChart.CategoryRow(key: "rate", labels: ["50", "50", "50", "400", "400", "400"]),
+      SVGChart.CategoryRow(key: "mapping.service01.BatchSize", labels: ["1", "5", "10", "1", "5", "10"]),
+    ]
+    let c = SVGChart(
+      id: "cats", title: "Categories", xAxis: .categories(title: "BatchSize / rate", rows: rows), yTitle: "y",
+      yUnit: "", series: [SVGChart.Series("s", points: (0..<6).map { .init(x: Double($0), y: Double($0)) })])
+    let svg = c.svg().components(separatedBy: "<g class=\"axis x-axis\"")[1]
+    #expect(c.xScale.scale.low == -0.5 && c.xScale.scale.high == 5.5 && c.xScale.scale.ticks.count == 6)
+    #expect(svg.components(separatedBy: "<g class=\"group\"").count - 1 == 2)
+    #expect(svg.components(separatedBy: "<g class=\"tick\" data-value=\"5\"").count - 1 == 2)
+    #expect(svg.components(separatedBy: "class=\"group-boundary\"").count - 1 == 1)
+    // The rows are named in the margin (the key's last part; the whole key on hover).
+    #expect(svg.contains("<title>mapping.service01.BatchSize</title>BatchSize</text>"))
+    // The group "50" is labelled at the middle of its categories 0 to 2, i.e. at category 1.
+    let group = svg.components(separatedBy: "<g class=\"group\" data-value=\"50\">")[1]
+    let tick = svg.components(separatedBy: "<g class=\"tick\" data-value=\"5\">")[1]
+    #expect(attributes("x", in: group).first == attributes("x1", in: tick).first)
+    // A second row of labels makes the chart taller than one row would.
+    var oneRow = c
+    oneRow.xAxis = .categories(title: "t", rows: [rows[1]])
+    #expect(oneRow.svg().contains("height=\"\(coord(SVGChart.top + 220 + SVGChart.bottom + 20 + 8))\""))
+    #expect(c.svg().contains("height=\"\(coord(SVGChart.top + 220 + SVGChart.bottom + 15 + 20 + 8))\""))
+  }
+
+  @Test("Labels of many categories that would overlap are left out; every category keeps its place")
+  func testCategoryLabelsThatWouldOverlapAreLeftOut() throws {
+    let labels = (0..<300).map { "seed-\(1000 + $0)" }
+    let c = SVGChart(
+      id: "many", title: "Many", xAxis: .categories(title: "seed", rows: [.init(key: "seed", labels: labels)]),
+      yTitle: "y", yUnit: "", series: [SVGChart.Series("s", points: [.init(x: 0, y: 1), .init(x: 299, y: 2)])])
+    let svg = c.svg()
+    let shown = attributes("data-value", in: svg).filter { $0.hasPrefix("seed-") }
+    #expect(shown.first == "seed-1000")
+    #expect(shown.count > 10 && shown.count < 100, "\(shown.count)")
+    let row = svg.components(separatedBy: "<g class=\"category-row\"")[1].components(separatedBy: "</g>\n")[0]
+    let xs = attributes("x1", in: row).compactMap(Double.init)
+    for (a, b) in zip(xs, xs.dropFirst()) { #expect(b - a >= 3.3 * 9 * 2 + 8 - 0.2) }
+  }
+
+  @Test("An interval is an error bar with caps; a band stops at a gap; a series without a line is dots")
+  func testIntervalsBandGapsAndDotSeries() throws {
+    let c = SVGChart(
+      id: "t", title: "T", xAxis: .value(title: "x", unit: ""), yTitle: "y", yUnit: "",
+      series: [SVGChart.Series("runs", points: (0..<4).map { .init(x: Double($0), y: 1) }, line: false)],
+      bands: [SVGChart.Band("b", points: [(0, 1, 2), (1, 1, 2), (1.5, .nan, .nan), (2, 1, 2), (3, 1, 2)])],
+      intervals: [SVGChart.Interval("ci", points: [(0, 1, 3), (2, 0.5, 1.5), (3, .nan, 1)])])
+    let svg = c.svg()
+    let interval = svg.components(separatedBy: "<g class=\"interval\" data-series=\"ci\" data-points=\"2\">")[1]
+    let d = try #require(attributes("d", in: interval.components(separatedBy: "</g>")[0]).first)
+    #expect(subpaths(d).count == 6 && subpaths(d).allSatisfy { $0.count == 2 })
+    // The bar's ends are at y = 3 and 1.
+    func y(_ v: Double) -> Double { c.yScale.position(v, from: SVGChart.top + 220, to: SVGChart.top) }
+    let bar = subpaths(d)[0]
+    #expect(bar[0].0 == bar[1].0 && abs(bar[0].1 - y(3)) < 0.1 && abs(bar[1].1 - y(1)) < 0.1)
+    let band = svg.components(separatedBy: "<g class=\"band\" data-series=\"b\" data-points=\"4\">")[1]
+    #expect(
+      try #require(attributes("d", in: band.components(separatedBy: "</g>")[0]).first).filter { $0 == "Z" }.count == 2)
+    let runs = svg.components(separatedBy: "<g class=\"series\" data-series=\"runs\"")[1].components(
+      separatedBy: "</g>")[0]
+    #expect(runs.components(separatedBy: "<circle class=\"dot\"").count - 1 == 4 && !runs.contains("<path"))
+    // The legend: the band's swatch, the bar, the dot.
+    for n in ["b", "ci", "runs"] { #expect(svg.contains("<g class=\"legend-item\" data-series=\"\(n)\">")) }
+    #expect(svg.contains("<g class=\"legend-item\" data-series=\"runs\"><circle"))
+  }
+
+  @Test("A sweep's spread: p5–p95 band, mean and p50 lines, the mean's interval as bars; a nil value is a gap")
+  func testSpreadChartDrawsBandLinesAndBars() throws {
+    let a = try #require(SweepDistribution([1, 2, 3, 4, 5]))
+    let b = try #require(SweepDistribution([10, 20, 30]))
+    let one = try #require(SweepDistribution([7]))
+    let c = SweepChart.spread(
+      id: "f", subject: "rate", title: "F by rate", xAxis: .value(title: "rate", unit: "requests/s"), figure: "F",
+      unit: "ms",
+      points: [
+        .init(x: 400, distribution: b), .init(x: 50, distribution: a), .init(x: 100, distribution: nil),
+        .init(x: 200, distribution: one),
+      ])
+    let mean = try #require(c.series.first { $0.name == "mean" })
+    #expect(mean.points.map(\.x) == [50, 100, 200, 400])
+    #expect(mean.points.map(\.y) == [3, nil, 7, 20])
+    #expect(c.series.first { $0.name == "p50" }?.points.map(\.y) == [3, nil, 7, 20])
+    #expect(c.bands[0].points.map(\.low).filter(\.isFinite) == [a.p5, one.p5, b.p5])
+    // One run has no interval: bars at 50 and 400 only.
+    #expect(c.intervals[0].points.map(\.x) == [50, 400])
+    #expect(c.intervals[0].points[0].low == a.ci95?.low)
+    let svg = c.svg()
+    #expect(svg.contains("<g class=\"series\" data-series=\"mean\" data-points=\"3\">"))
+    #expect(svg.contains("<g class=\"band\" data-series=\"p5–p95\" data-points=\"3\">"))
+    // Breaks part the lines: two pieces of two points.
+    let broken = SweepChart.spread(
+      id: "f", subject: nil, title: "F", xAxis: .value(title: "x", unit: ""), figure: "F", unit: "",
+      points: (0..<4).map { .init(x: Double($0), distribution: a) }, breaks: [1.5])
+    let line = broken.svg().components(separatedBy: "data-series=\"mean\"")[1].components(separatedBy: "</g>")[0]
+    #expect(subpaths(try #require(attributes("d", in: line).first)).map(\.count) == [2, 2])
   }
 }

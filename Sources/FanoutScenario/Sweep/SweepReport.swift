@@ -80,8 +80,8 @@ public struct SweepReport: Sendable {
 
   // MARK: Text
 
-  /// What each run does, in words.
-  var loadPhrase: String {
+  /// What each run does, in words ("each run fires 300 requests at the varied rate, until drained").
+  public var loadPhrase: String {
     let d = definition
     let keys = Set(d.axes.map(\.key))
     let requests = keys.contains("requests") ? "the varied requests" : "\(d.requests) requests"
