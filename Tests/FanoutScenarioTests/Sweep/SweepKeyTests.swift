@@ -55,6 +55,7 @@ struct SweepKeyTests {
     #expect(function(try applied("function.service01.Timeout=5")).timeout == .seconds(5))
     #expect(function(try applied("function.service01.ReservedConcurrentExecutions=10")).reservedConcurrency == 10)
     #expect(function(try applied("function.service01.ReservedConcurrentExecutions=none")).reservedConcurrency == nil)
+    #expect(function(try applied("function.service01.MemorySize=1024")).memorySize == 1_024)
     #expect(function(try applied("function.service01.errorRate=0.1")).failure.errorRate == 0.1)
     #expect(function(try applied("function.service01.timeoutRate=0.2")).failure.timeoutRate == 0.2)
     #expect(function(try applied("function.service01.itemFailureRate=0.3")).failure.itemFailureRate == 0.3)
@@ -72,7 +73,7 @@ struct SweepKeyTests {
           tailMedian: .microseconds(Int64((Double(tail.microseconds) * 19_000 / Double(m.microseconds)).rounded())),
           tailSigma: tailSigma))
     // Every key of the table is one of these: a new key needs a line here.
-    #expect(SweepKey.all.count == 18)
+    #expect(SweepKey.all.count == 19)
   }
 
   @Test func testDurationKeepsTheModelsShape() throws {
@@ -138,6 +139,10 @@ struct SweepKeyTests {
         "1 validation error detected: Value 0 at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900"
       ),
       ("function.service01.ReservedConcurrentExecutions=-1", 48, 2, "expected a number from 0 to 100000, found -1"),
+      (
+        "function.service01.MemorySize=64", 30, 2,
+        "at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240"
+      ),
       ("function.service01.errorRate=1.5", 29, 3, "expected a number from 0.0 to 1.0, found 1.5"),
       ("function.service01.timeoutRate=-0.1", 31, 4, "expected a number from 0.0 to 1.0"),
       ("function.service01.itemFailureRate=x", 35, 1, "expected a number, found 'x'"),
