@@ -36,6 +36,8 @@ let package = Package(
       dependencies: ["FanoutSim", .product(name: "Yams", package: "Yams")]
     ),
     .target(name: "TermRender"),
+    // The AWS wire protocols (SQS, SNS, S3, Lambda) as translation over a simulation.
+    .target(name: "FanoutWire", dependencies: ["FanoutSim"]),
     // The HTML report: a sampler in virtual time, SVG charts, the pipeline's diagram.
     // (FanoutScenario for a sweep's page: its report and distributions.)
     .target(name: "FanoutReport", dependencies: ["FanoutSim", "FanoutScenario"]),
@@ -72,6 +74,10 @@ let package = Package(
     .testTarget(
       name: "FanoutReportTests",
       dependencies: ["FanoutReport", "FanoutScenario"]
+    ),
+    .testTarget(
+      name: "FanoutWireTests",
+      dependencies: ["FanoutWire"]
     ),
     .testTarget(
       name: "TermRenderTests",
