@@ -94,6 +94,43 @@ extension ScenarioParser {
     return f
   }
 
+  /// `{ type: process, command: [...], cwd: DIR, environment: { KEY: VALUE } }`: the function's
+  /// code is a process (`ExternalInvocation.swift`). `cwd` is relative to the scenario's folder
+  /// when it is not absolute (the CLI resolves it).
+  func processHandler(_ node: Node, _ path: String) -> ProcessHandler? {
+    guard let m = r.mapping(node, path, keys: ["type", "command", "cwd", "environment"]) else { return nil }
+    let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
+    guard let cn = d["command"] else {
+      r.error(node, path, "a process handler needs a command: the program and its arguments, as a list")
+      return nil
+    }
+    guard let list = r.list(cn, path + ".command") else { return nil }
+    let command = list.enumerated().compactMap { i, n in r.string(n, path + ".command[\(i)]") }
+    guard command.count == list.count else { return nil }
+    guard let program = command.first, !program.isEmpty else {
+      r.error(
+        cn, path + ".command",
+        "the command is empty: name the program to run (e.g. [python3, -m, awslambdaric, app.handler])")
+      return nil
+    }
+    var h = ProcessHandler(command: command)
+    if let c = d["cwd"] { h.cwd = r.string(c, path + ".cwd") }
+    if let e = d["environment"] {
+      guard case .mapping(let em) = e else {
+        r.error(e, path + ".environment", "expected a mapping of variable names to values")
+        return h
+      }
+      for (k, v) in em {
+        guard let name = k.string, !name.isEmpty, let value = r.string(v, path + ".environment." + (k.string ?? ""))
+        else {
+          continue
+        }
+        h.environment.append(EnvironmentVariable(name: name, value: value))
+      }
+    }
+    return h
+  }
+
   /// PutFunctionEventInvokeConfig's settings: MaximumRetryAttempts, MaximumEventAgeInSeconds and
   /// DestinationConfig (OnSuccess / OnFailure, each `{Destination: <queue or topic>}`).
   func eventInvokeConfig(_ node: Node, _ path: String, _ names: Names) -> EventInvokeConfig? {
@@ -153,10 +190,13 @@ extension ScenarioParser {
     if case .mapping(let hm) = node, hm["type"]?.string == "steps" {
       return stepsHandler(node, path, names).map { .steps($0) }
     }
+    if case .mapping(let hm) = node, hm["type"]?.string == "process" {
+      return processHandler(node, path).map { .process($0) }
+    }
     let keys = ["type", "bucket", "prefix", "stage", "previous", "topic", "queue", "field", "value", "idempotent"]
     guard let m = r.mapping(node, path, keys: keys) else { return nil }
     let d = Dictionary(m, uniquingKeysWith: { a, _ in a })
-    let types = ["seed-preprocessor", "seed-service", "forward", "compute", "steps"]
+    let types = ["seed-preprocessor", "seed-service", "forward", "compute", "steps", "process"]
     guard let tn = d["type"], let type = r.string(tn, path + ".type") else {
       r.error(node, path, "a handler needs a type: " + types.joined(separator: ", "))
       return nil

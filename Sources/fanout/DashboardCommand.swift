@@ -35,6 +35,7 @@ struct DashboardCommand: ParsableCommand {
   func run() throws {
     let prices = try pipeline.priceTable()
     let (sim, _, scenarioPath, session) = try pipeline.load()
+    try refuseProcessFunctions(sim)
     sim.prices = prices
     let writer = try events.map(EventFileWriter.init(path:))
     let terminal: Terminal

@@ -156,3 +156,18 @@ struct PipelineOptions: ParsableArguments {
     return (sim, loaded, path, session)
   }
 }
+
+/// A function whose code is a process needs something to run it: the Lambda Runtime API and its
+/// processes, which this build does not have yet. Refused with a clear message rather than left
+/// to time out every invocation.
+func refuseProcessFunctions(_ sim: Simulation) throws {
+  let names = sim.topology.functions.filter {
+    if case .process = $0.handler { return true }
+    return false
+  }.map(\.name)
+  guard !names.isEmpty else { return }
+  throw CLIFailure(
+    message:
+      "\(names.joined(separator: ", ")): a handler of type process runs the function's own code through the Lambda Runtime API, which this build of fanout does not serve yet; give the function another handler (docs/scenarios.md)"
+  )
+}

@@ -73,6 +73,7 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     let prices = try pipeline.priceTable()
     let (sim, loaded, _, log) = try pipeline.load()
+    try refuseProcessFunctions(sim)
     // Opened before the run, so that a path that cannot be written fails at once.
     let pageFile = try html.map(PageFile.init(path:))
     var writer: EventFileWriter?

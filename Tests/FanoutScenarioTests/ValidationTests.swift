@@ -153,6 +153,15 @@ struct ValidationTests {
   /// SNS → Lambda and asynchronous invocation settings, broken one at a time.
   static let asyncCases: [(String, String, String)] = [
     (
+      base.replacingOccurrences(
+        of: "handler: { type: forward, topic: in }", with: "handler: { type: process, command: [] }"),
+      "14:", "the command is empty"
+    ),
+    (
+      base.replacingOccurrences(of: "handler: { type: forward, topic: in }", with: "handler: { type: process }"),
+      "14:", "a process handler needs a command"
+    ),
+    (
       base.replacingOccurrences(of: "    Timeout: 3\n", with: "    Timeout: 3\n    MemorySize: 64\n"), "16:",
       "at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240"
     ),
@@ -194,6 +203,24 @@ struct ValidationTests {
       "16:", "queue 'wrk' is not defined (did you mean 'work'?)"
     ),
   ]
+
+  @Test("A process handler: its command, working directory and environment, in order")
+  func processHandler() throws {
+    let text = base.replacingOccurrences(
+      of: "handler: { type: forward, topic: in }",
+      with:
+        "handler: { type: process, command: [python3, -m, awslambdaric, app.handler], cwd: code, environment: { B: 2, A: one } }"
+    )
+    let (s, d) = diagnose(text)
+    let f = try #require(s, "\(d)").topology.functions[0]
+    guard case .process(let h) = f.handler else {
+      Issue.record("not a process handler")
+      return
+    }
+    #expect(h.command == ["python3", "-m", "awslambdaric", "app.handler"])
+    #expect(h.cwd == "code")
+    #expect(h.environment.map(\.name) == ["B", "A"] && h.environment.map(\.value) == ["2", "one"])
+  }
 
   @Test(
     "Broken asynchronous invocation settings: each gives Lambda's or fanout's message, located", arguments: asyncCases)

@@ -80,6 +80,11 @@ public final class Simulation {
   /// into output).
   var asyncEvents: [Int: AsyncEvent] = [:]
   var nextAsyncId = 1
+  /// Invocations of process functions waiting for their result, by ID.
+  var externalInvocations: [Int: Invocation] = [:]
+  /// Runs process functions' code (`ExternalInvocation.swift`); nil runs none (a replay, or a
+  /// run without processes: their invocations then wait for results given as commands).
+  public weak var externalInvoker: (any ExternalInvoker)?
   var unreservedRunning = 0
   /// Whether the invariants (`Invariants.swift`) are checked after every job: by default in debug
   /// builds; the property tests and `fanout check` turn it on in any build.
@@ -240,6 +245,8 @@ public final class Simulation {
         f.plan.outputFolder = buckets[b].folder(pathJoin([prefix, stage]))
       case .compute:
         f.plan = HandlerPlan(kind: .compute)
+      case .process:
+        f.plan = HandlerPlan(kind: .external)
       default:
         if case .forward(let topic, let queue) = f.spec.handler {
           switch (topic, queue) {

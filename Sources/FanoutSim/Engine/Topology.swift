@@ -185,6 +185,33 @@ public enum HandlerSpec: Sendable {
   case compute
   /// A program of steps (`Steps.swift`): what any handler does, per invocation or per record.
   case steps(StepProgram)
+  /// The function's code is a process outside the simulation (`ExternalInvocation.swift`): each
+  /// invocation is handed to the `ExternalInvoker`, which runs the code (through the Lambda
+  /// Runtime API) and reports its result.
+  case process(ProcessHandler)
+}
+
+/// A function whose code is a process: the command that starts one execution environment, its
+/// working directory and its environment variables (besides those Lambda sets).
+public struct ProcessHandler: Sendable, Equatable {
+  public var command: [String]
+  public var cwd: String?
+  public var environment: [EnvironmentVariable]
+  public init(command: [String], cwd: String? = nil, environment: [EnvironmentVariable] = []) {
+    self.command = command
+    self.cwd = cwd
+    self.environment = environment
+  }
+}
+
+/// One environment variable, in the order the scenario gives them.
+public struct EnvironmentVariable: Sendable, Equatable {
+  public var name: String
+  public var value: String
+  public init(name: String, value: String) {
+    self.name = name
+    self.value = value
+  }
 }
 
 extension FunctionSpec {
@@ -200,7 +227,7 @@ extension FunctionSpec {
         bucket: bucket, prefix: prefix, previous: previous, stage: stage, topic: topic, edit: seedEdit,
         idempotent: idempotent)
     case .forward(let topic, let queue): return .forward(topic: topic, queue: queue)
-    case .compute: return StepProgram()
+    case .compute, .process: return StepProgram()
     case .steps(let p): return p
     }
   }

@@ -183,6 +183,7 @@ extension Simulation {
     case .service(let topic, let stage): runService(inv, plan, topic: topic, stage: stage)
     case .compute: finish(inv, .success)
     case .steps: runProgram(inv, functions[inv.function].program!)
+    case .external: break  // started by startInvocation; its result comes from outside
     }
   }
 

@@ -212,6 +212,8 @@ struct HandlerPlan {
     case compute
     /// Runs the function's program of steps (`LambdaFunction.program`).
     case steps
+    /// Hands each invocation to the external invoker (`ExternalInvocation.swift`).
+    case external
   }
   var kind: Kind
   /// The bucket a seed handler reads and writes.
@@ -223,7 +225,7 @@ struct HandlerPlan {
   var writesObjects: Bool {
     switch kind {
     case .preprocessor, .service: return true
-    case .compute, .steps: return false
+    case .compute, .steps, .external: return false
     }
   }
 
@@ -297,6 +299,11 @@ final class Invocation {
   var pendingOutcome: InvocationOutcome?
   /// The function's code version when it started.
   var codeVersion = 0
+  /// An external invocation that ended (its result came, or it timed out): a later job for it
+  /// does nothing.
+  var ended = false
+  /// The environment is not reused after it (a crashed process).
+  var discardsEnvironment = false
 
   init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool)
   {

@@ -318,6 +318,10 @@ extension Simulation {
   /// handler scheduled.
   func startInvocation(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) {
     if stopsRecursiveLoop(f, trigger: trigger, records: records) { return }
+    if f.plan.kind == .external {
+      startExternal(f, trigger: trigger, records: records)
+      return
+    }
     let cold = !f.takeWarm(now: now)
     f.running += 1
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
@@ -420,6 +424,12 @@ extension Simulation {
   }
 
   func stepInvocation(_ inv: Invocation) {
+    if inv.ended { return }
+    if functions[inv.function].plan.kind == .external {
+      // Its deadline: the function timed out; its process is stopped.
+      timeOutExternal(inv)
+      return
+    }
     if let outcome = inv.pendingOutcome {
       finish(inv, outcome)
       return
@@ -432,8 +442,8 @@ extension Simulation {
     let f = functions[inv.function]
     f.running -= 1
     if f.spec.reservedConcurrency == nil { unreservedRunning -= 1 }
-    // A timed-out environment is reset; any other one stays warm.
-    if outcome != .timeout, inv.codeVersion == f.codeVersion { f.warm.append(now) }
+    // A timed-out environment is reset (and a crashed process's); any other one stays warm.
+    if outcome != .timeout, !inv.discardsEnvironment, inv.codeVersion == f.codeVersion { f.warm.append(now) }
     let duration = now - inv.start
     f.counters.totalDuration += duration
     f.counters.billedMilliseconds += Int((duration.microseconds + 999) / 1_000)

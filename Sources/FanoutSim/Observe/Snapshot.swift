@@ -151,7 +151,7 @@ extension Simulation {
           o.buckets = p.buckets
           o.stage = p.stage.flatMap { $0 >= 0 ? $0 : nil }
         }
-      case .compute: break
+      case .compute, .external: break
       }
       outputs[f.index] = o
     }

@@ -1,0 +1,130 @@
+// MARK: - Lambda: functions whose code is a process
+//
+// A function with `handler: { type: process, … }` runs its own code outside the simulation: each
+// invocation is handed, with the exact event Lambda would pass, to the `ExternalInvoker` (the
+// server's Lambda Runtime API and its processes), and ends when the invoker reports the result
+// — the handler's response, its error, or the process's crash — at the virtual time it arrives.
+// The function's timeout is the simulation's: at the deadline the invocation times out, the
+// invoker is told to stop the process, and Lambda discards the environment. Everything else —
+// concurrency, throttles, the trigger's retries, batch item failures, asynchronous retries and
+// destinations — is the simulation's, as for any function.
+
+/// An invocation handed to the code.
+public struct ExternalInvocation: Sendable {
+  /// The invocation's number in the event log.
+  public var id: Int
+  public var function: String
+  public var functionArn: String
+  /// Lambda's request ID (`Lambda-Runtime-Aws-Request-Id`).
+  public var awsRequestId: UUID128
+  /// The event, as the function receives it (JSON).
+  public var event: String
+  /// When the function times out (`Lambda-Runtime-Deadline-Ms`).
+  public var deadline: SimTime
+  /// Whether Lambda had no warm environment for it: the invoker starts a process.
+  public var coldStart: Bool
+}
+
+/// How an external invocation ended.
+public enum ExternalResult: Sendable, Equatable {
+  /// The handler returned: its response (JSON text, `null` for None).
+  case success(String)
+  /// The handler raised: Lambda's `errorType` and `errorMessage`.
+  case error(type: String, message: String)
+  /// The process exited (or could not start) before it answered.
+  case crash(exitStatus: Int32)
+}
+
+/// Runs process functions' code. Called on the simulation's thread.
+public protocol ExternalInvoker: AnyObject {
+  /// Starts an invocation; its result comes back through `Simulation.completeExternal`.
+  func start(_ invocation: ExternalInvocation, in sim: Simulation)
+  /// The invocation timed out: its process must be stopped (Lambda discards the environment).
+  func timedOut(_ invocation: Int, in sim: Simulation)
+}
+
+extension Simulation {
+  /// Starts an invocation of a process function: the event is built, the invoker gets it, and the
+  /// deadline is scheduled.
+  func startExternal(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) {
+    let cold = !f.takeWarm(now: now)
+    f.running += 1
+    if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
+    f.counters.invocations += 1
+    f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
+    f.peakRunning = max(f.peakRunning, f.running)
+    if cold { f.counters.coldStarts += 1 }
+    let id = nextInvocationId
+    nextInvocationId += 1
+    // The real init and handler times pass as wall time, which the clock follows.
+    let inv = Invocation(
+      id: id, function: f.index, trigger: trigger, records: records, start: now, deadline: now + f.spec.timeout,
+      cold: cold)
+    inv.codeVersion = f.codeVersion
+    emit(
+      .lambdaInvoke(
+        function: f.name, invocation: id, cold: cold, trigger: triggerName(trigger),
+        requestIDs: records.compactMap { $0.body.requestID }, event: trigger.isAsync ? nil : lambdaRecords(records)))
+    externalInvocations[id] = inv
+    schedule(.step(inv), at: inv.deadline)
+    let awsId: UUID128
+    if case .async(let e) = trigger, let event = asyncEvents[e] {
+      awsId = event.requestId
+    } else {
+      awsId = idRng.uuid()
+    }
+    externalInvoker?.start(
+      ExternalInvocation(
+        id: id, function: f.name, functionArn: f.arn, awsRequestId: awsId, event: externalEvent(trigger, records),
+        deadline: inv.deadline, coldStart: cold),
+      in: self)
+  }
+
+  /// The event a process function receives: the SQS batch, the SNS record, or `{}` for a fire.
+  func externalEvent(_ trigger: Trigger, _ records: [BatchRecord]) -> String {
+    switch trigger {
+    case .direct: return "{}"
+    case .mapping: return lambdaSQSEventJSON(records.map(lambdaRecord))
+    case .async(let e): return asyncEvents[e].map(asyncEventJSON) ?? "{}"
+    }
+  }
+
+  /// The result of an external invocation, now. False when there is no such invocation waiting
+  /// (it timed out, or the ID is unknown).
+  @discardableResult
+  public func completeExternal(_ id: Int, _ result: ExternalResult) -> Bool {
+    guard let inv = externalInvocations.removeValue(forKey: id), !inv.ended else { return false }
+    inv.ended = true
+    switch result {
+    case .success(let response):
+      if case .mapping(let mi) = inv.trigger, mappings[mi].spec.reportBatchItemFailures {
+        // Lambda reads the response as a partial batch response: an invalid one fails the batch.
+        let batch = inv.records.map(\.messageId.text)
+        if let failed = parseBatchItemFailures(response, batch: batch) {
+          inv.failedItems = inv.records.indices.filter { failed.contains(batch[$0]) }
+        } else {
+          inv.failedItems = Array(inv.records.indices)
+        }
+      }
+      finish(inv, .success)
+    case .error(let type, let message):
+      finish(inv, .error(type.isEmpty ? message : type + ": " + message))
+    case .crash(let status):
+      // Lambda's words for a runtime that exited; the environment is not reused.
+      inv.discardsEnvironment = true
+      finish(inv, .error("Runtime.ExitError: Runtime exited with error: exit status \(status)"))
+    }
+    return true
+  }
+
+  /// An external invocation reached its deadline.
+  func timeOutExternal(_ inv: Invocation) {
+    guard externalInvocations.removeValue(forKey: inv.id) != nil else { return }
+    inv.ended = true
+    externalInvoker?.timedOut(inv.id, in: self)
+    finish(inv, .timeout)
+  }
+
+  /// Invocations of process functions waiting for their result.
+  public var pendingExternalInvocations: [Int] { externalInvocations.keys.sorted() }
+}

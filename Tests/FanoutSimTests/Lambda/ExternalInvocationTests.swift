@@ -1,0 +1,116 @@
+import Testing
+
+@testable import FanoutSim
+
+/// Functions whose code is a process (`ExternalInvocation.swift`), driven by a fake invoker that
+/// stands for the Runtime API and its processes.
+@Suite("Process functions: invocations handed to outside code")
+struct ExternalInvocationTests {
+  /// Records what it was handed; the test answers for the code.
+  final class FakeInvoker: ExternalInvoker {
+    var started: [ExternalInvocation] = []
+    var stopped: [Int] = []
+    func start(_ invocation: ExternalInvocation, in sim: Simulation) { started.append(invocation) }
+    func timedOut(_ invocation: Int, in sim: Simulation) { stopped.append(invocation) }
+  }
+
+  func processSim(batchFailures: Bool = false, maxReceiveCount: Int = 2) throws -> (Simulation, FakeInvoker) {
+    var t = Topology()
+    var q = QueueSpec(name: "q")
+    q.visibilityTimeout = .seconds(30)
+    q.redrive = (deadLetterQueue: "dlq", maxReceiveCount: maxReceiveCount)
+    t.queues = [q, QueueSpec(name: "dlq")]
+    var f = FunctionSpec(name: "code", handler: .process(ProcessHandler(command: ["python3", "app.py"])))
+    f.timeout = .seconds(5)
+    t.functions = [f]
+    var m = MappingSpec(queue: "q", function: "code")
+    m.batchSize = 1
+    m.reportBatchItemFailures = batchFailures
+    t.mappings = [m]
+    let sim = try Simulation(topology: t, seed: 1)
+    let invoker = FakeInvoker()
+    sim.externalInvoker = invoker
+    return (sim, invoker)
+  }
+
+  @Test("The code gets the exact SQS event Lambda builds; its success deletes the message")
+  func testProcessFunctionGetsTheSQSEventAndItsSuccessDeletes() throws {
+    let (sim, invoker) = try processSim()
+    try sim.sendMessage(queue: "q", body: "hello")
+    sim.run(until: sim.now + .seconds(1))
+    let inv = try #require(invoker.started.first)
+    #expect(inv.coldStart && inv.function == "code")
+    let event = JSONValue.parse(inv.event)
+    guard case .array(let records)? = event?["Records"] else {
+      Issue.record("not an SQS event: \(inv.event)")
+      return
+    }
+    #expect(records.first?["body"]?.stringValue == "hello")
+    #expect(records.first?["eventSource"]?.stringValue == "aws:sqs")
+    #expect(sim.pendingExternalInvocations == [inv.id])
+    #expect(sim.completeExternal(inv.id, .success("null")))
+    sim.runUntilDrained()
+    #expect(sim.queue(named: "q")!.counters.deleted == 1)
+    #expect(!sim.completeExternal(inv.id, .success("null")), "a result comes once")
+  }
+
+  @Test("A process that never answers times out at the function's timeout; its process is stopped")
+  func testProcessFunctionTimesOutAtItsTimeout() throws {
+    let (sim, invoker) = try processSim()
+    try sim.sendMessage(queue: "q", body: "slow")
+    let start = sim.now
+    sim.run(until: sim.now + .seconds(10))
+    let inv = try #require(invoker.started.first)
+    #expect(invoker.stopped == [inv.id])
+    let f = sim.function(named: "code")!
+    #expect(f.counters.timeouts == 1)
+    #expect(inv.deadline - start < .seconds(6))
+    #expect(!sim.completeExternal(inv.id, .success("null")), "too late: it timed out")
+  }
+
+  @Test("A crash is a function error: the message is retried and, after maxReceiveCount, moves to the DLQ")
+  func testProcessCrashIsAnErrorAndEndsInTheDLQ() throws {
+    let (sim, invoker) = try processSim(maxReceiveCount: 2)
+    try sim.sendMessage(queue: "q", body: "boom")
+    // Each time the code is invoked, its process crashes at once.
+    while sim.hasPendingWork, sim.step() {
+      for id in sim.pendingExternalInvocations { sim.completeExternal(id, .crash(exitStatus: 1)) }
+      if sim.now - sim.topology.startTime > .minutes(5) { break }
+    }
+    let f = sim.function(named: "code")!
+    #expect(f.counters.errors == 2)
+    #expect(sim.queue(named: "dlq")!.depth == 1)
+    // A crashed process's environment is not reused: each attempt is a cold start.
+    #expect(invoker.started.allSatisfy { $0.coldStart })
+  }
+
+  @Test("A raised error is a function error; a warm environment is reused after a success")
+  func testProcessErrorAndWarmReuse() throws {
+    let (sim, invoker) = try processSim()
+    try sim.sendMessage(queue: "q", body: "a")
+    sim.run(until: sim.now + .seconds(1))
+    sim.completeExternal(invoker.started[0].id, .success("null"))
+    try sim.sendMessage(queue: "q", body: "b")
+    sim.run(until: sim.now + .seconds(1))
+    #expect(invoker.started.count == 2 && !invoker.started[1].coldStart)
+    sim.completeExternal(invoker.started[1].id, .error(type: "ValueError", message: "bad"))
+    sim.run(until: sim.now + .seconds(1))
+    #expect(sim.function(named: "code")!.counters.errors == 1)
+  }
+
+  @Test("With ReportBatchItemFailures the code's response is read as a partial batch response")
+  func testProcessResponseIsReadAsBatchItemFailures() throws {
+    let (sim, invoker) = try processSim(batchFailures: true)
+    try sim.sendMessage(queue: "q", body: "x")
+    sim.run(until: sim.now + .seconds(1))
+    let inv = try #require(invoker.started.first)
+    let id = try #require(
+      JSONValue.parse(inv.event)?["Records"].flatMap { r -> String? in
+        guard case .array(let a) = r else { return nil }
+        return a.first?["messageId"]?.stringValue
+      })
+    sim.completeExternal(inv.id, .success(batchItemFailuresJSON([id])))
+    sim.run(until: sim.now + .seconds(1))
+    #expect(sim.queue(named: "q")!.counters.deleted == 0, "the reported record returns to the queue")
+  }
+}
