@@ -18,6 +18,8 @@ struct ExternalState {
   /// Ended ones, by ticket, until their answer is taken.
   var ended: [Int: InvokeResult] = [:]
   var nextTicket = 1
+  /// When each event source mapping was last created or updated by a client, by index.
+  var mappingModified: [Int: SimTime] = [:]
 }
 
 extension Simulation {

@@ -95,6 +95,7 @@ extension Simulation {
     let m = EventSourceMapping(
       index: mappings.count, spec: spec, queue: q, function: f, uuid: externalRequestUUID(), start: now)
     queues[q].mappings.append(mappings.count)
+    external.mappingModified[mappings.count] = now
     mappings.append(m)
     if m.enabled { poll(m) }
     return m
@@ -103,6 +104,14 @@ extension Simulation {
   /// UpdateEventSourceMapping's BatchSize (its Enabled is `setMapping`).
   public func setMappingBatchSize(_ index: Int, _ size: Int) {
     mappings[index].spec.batchSize = size
+  }
+
+  /// Notes a client's change of a mapping, for its LastModified.
+  public func noteMappingModified(_ index: Int) { external.mappingModified[index] = now }
+
+  /// When a mapping was created or last updated by a client (the start for the topology's).
+  public func mappingLastModified(_ index: Int) -> SimTime {
+    external.mappingModified[index] ?? topology.startTime
   }
 
   /// The mapping with this UUID.
