@@ -369,11 +369,11 @@ public struct LambdaWire: WireService {
   func batchRefusal(batch: Int, window: Int) -> String? {
     if !Limits.Lambda.batchSize.range.contains(Int64(batch)) {
       return
-        "1 validation error detected: Value '\(batch)' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000"
+        "1 validation error detected: Value '\(batch)' at 'batchSize' failed to satisfy constraint: Member must have value between 1 and 10000"
     }
     if !Limits.Lambda.maximumBatchingWindow.range.contains(Int64(window)) {
       return
-        "1 validation error detected: Value '\(window)' at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 300"
+        "1 validation error detected: Value '\(window)' at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value between 0 and 300"
     }
     if Int64(batch) > Limits.Lambda.batchSizeWithoutWindow, window < 1 {
       return "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
