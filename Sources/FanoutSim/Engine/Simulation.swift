@@ -103,6 +103,8 @@ public final class Simulation {
   /// The prices a snapshot's running cost is counted at (`Cost.swift`); nothing in the
   /// simulation depends on them.
   public var prices = PriceTable.usEast1
+  /// What requests from outside (the AWS wire protocols) add (`External.swift`).
+  var external = ExternalState()
 
   var topicByName: [String: Int] = [:]
   var queueByName: [String: Int] = [:]

@@ -26,6 +26,9 @@
 enum AsyncPayload {
   /// An SNS notification for the subscription with this ID (its ARN is the topic's plus the ID).
   case sns(SNSNotification, subscription: UUID128)
+  /// A client's Invoke with InvocationType Event: its payload, the function's event as sent
+  /// (`Simulation+Invoke.swift`). It carries no SQS or SNS record.
+  case invoke(Payload)
 }
 
 /// An event in a function's asynchronous queue: accepted, waiting for its next attempt.
@@ -47,12 +50,14 @@ struct AsyncEvent {
   var requestID: RequestID? {
     switch payload {
     case .sns(let n, _): return n.message.requestID
+    case .invoke(let p): return p.requestID
     }
   }
   /// The recursion chain of what led to the event.
   var chain: RecursionChain {
     switch payload {
     case .sns(let n, _): return n.chain
+    case .invoke: return RecursionChain()
     }
   }
 }
@@ -112,10 +117,10 @@ func formatFixed(_ v: Double, _ places: Int) -> String {
 extension Simulation {
   /// Lambda accepts an asynchronous invocation: it goes to the function's queue, and its reader
   /// starts it after the pickup latency.
-  func invokeAsync(_ f: LambdaFunction, _ payload: AsyncPayload, source: String) {
+  func invokeAsync(_ f: LambdaFunction, _ payload: AsyncPayload, source: String, requestId: UUID128? = nil) {
     let id = nextAsyncId
     nextAsyncId += 1
-    let e = AsyncEvent(function: f.index, requestId: idRng.uuid(), payload: payload, accepted: now)
+    let e = AsyncEvent(function: f.index, requestId: requestId ?? idRng.uuid(), payload: payload, accepted: now)
     asyncEvents[id] = e
     f.async.received += 1
     emit(
@@ -161,16 +166,20 @@ extension Simulation {
     }
     e.invocations += 1
     asyncEvents[id] = e
-    startInvocation(f, trigger: .async(id), records: [asyncRecord(e)])
+    startInvocation(f, trigger: .async(id), records: asyncRecords(e))
   }
 
-  /// The event as a record of the invocation's batch (an SNS event has exactly one record).
-  func asyncRecord(_ e: AsyncEvent) -> BatchRecord {
+  /// The event as the records of the invocation's batch: an SNS event has exactly one record; a
+  /// client's payload none (fanout's handlers read only SQS and SNS records).
+  func asyncRecords(_ e: AsyncEvent) -> [BatchRecord] {
     switch e.payload {
     case .sns(let n, let sub):
-      return BatchRecord(
-        queue: -1, key: 0, receiveCount: e.invocations, messageId: n.messageId, body: .envelope(n, subscription: sub),
-        bytes: n.message.byteCount, visibleUntil: .distantFuture)
+      return [
+        BatchRecord(
+          queue: -1, key: 0, receiveCount: e.invocations, messageId: n.messageId, body: .envelope(n, subscription: sub),
+          bytes: n.message.byteCount, visibleUntil: .distantFuture)
+      ]
+    case .invoke: return []
     }
   }
 
@@ -291,6 +300,7 @@ extension Simulation {
   func asyncEventJSON(_ e: AsyncEvent) -> String {
     switch e.payload {
     case .sns(let n, let sub): return snsLambdaEventJSON(n, subscriptionArn: n.topicArn + ":" + sub.text)
+    case .invoke(let p): return p.text
     }
   }
 }

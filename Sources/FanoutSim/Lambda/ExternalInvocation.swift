@@ -46,7 +46,8 @@ public protocol ExternalInvoker: AnyObject {
 extension Simulation {
   /// Starts an invocation of a process function: the event is built, the invoker gets it, and the
   /// deadline is scheduled.
-  func startExternal(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) {
+  @discardableResult
+  func startExternal(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) -> Invocation {
     let cold = !f.takeWarm(now: now)
     f.running += 1
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
@@ -78,6 +79,7 @@ extension Simulation {
         id: id, function: f.name, functionArn: f.arn, awsRequestId: awsId, event: externalEvent(trigger, records),
         deadline: inv.deadline, coldStart: cold),
       in: self)
+    return inv
   }
 
   /// The event a process function receives: the SQS batch, the SNS record, or `{}` for a fire.

@@ -94,7 +94,8 @@ public final class EventSourceMapping {
   public let index: Int
   public let name: String
   public let uuid: UUID128
-  public let spec: MappingSpec
+  /// Its settings; UpdateEventSourceMapping may change BatchSize (`Simulation+Invoke.swift`).
+  public internal(set) var spec: MappingSpec
   public let queue: Int
   public let function: Int
   public internal(set) var enabled: Bool

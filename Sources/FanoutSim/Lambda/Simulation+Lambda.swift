@@ -316,12 +316,11 @@ extension Simulation {
 
   /// Starts an invocation: a warm environment or a cold start, injected failures decided, the
   /// handler scheduled.
-  func startInvocation(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) {
-    if stopsRecursiveLoop(f, trigger: trigger, records: records) { return }
-    if f.plan.kind == .external {
-      startExternal(f, trigger: trigger, records: records)
-      return
-    }
+  /// The invocation started, or nil when recursive loop detection stopped it.
+  @discardableResult
+  func startInvocation(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) -> Invocation? {
+    if stopsRecursiveLoop(f, trigger: trigger, records: records) { return nil }
+    if f.plan.kind == .external { return startExternal(f, trigger: trigger, records: records) }
     let cold = !f.takeWarm(now: now)
     f.running += 1
     if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
@@ -384,6 +383,7 @@ extension Simulation {
         b.prefetch(b.key(folder: f.plan.outputFolder, id: id))
       }
     }
+    return inv
   }
 
   func triggerName(_ t: Trigger) -> String {
@@ -456,6 +456,8 @@ extension Simulation {
     emit(
       .lambdaResult(
         function: f.name, invocation: inv.id, outcome: outcome, duration: duration, batchItemFailures: failedIds))
+    // A client's Invoke waiting for this invocation (`Simulation+Invoke.swift`).
+    if !external.waiting.isEmpty, external.waiting[inv.id] != nil { invokeEnded(inv, outcome, duration) }
     switch inv.trigger {
     case .direct(let fire):
       if let fire, outcome != .success {
