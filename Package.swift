@@ -13,6 +13,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .target(
@@ -38,6 +42,16 @@ let package = Package(
     .target(name: "TermRender"),
     // The AWS wire protocols (SQS, SNS, S3, Lambda) as translation over a simulation.
     .target(name: "FanoutWire", dependencies: ["FanoutSim"]),
+    // `fanout serve`: the HTTP server over FanoutWire, and the one owner of a live simulation.
+    .target(
+      name: "FanoutServe",
+      dependencies: [
+        "FanoutWire", "FanoutSim", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ]
+    ),
     // The HTML report: a sampler in virtual time, SVG charts, the pipeline's diagram.
     // (FanoutScenario for a sweep's page: its report and distributions.)
     .target(name: "FanoutReport", dependencies: ["FanoutSim", "FanoutScenario"]),
@@ -55,6 +69,7 @@ let package = Package(
         "Dashboard",
         "TerminalUI",
         "FanoutReport",
+        "FanoutServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

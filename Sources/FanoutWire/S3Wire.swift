@@ -48,7 +48,7 @@ public struct S3Wire: WireService {
 
   func respond(_ r: WireRequest, _ sim: Simulation) -> WireResponse {
     var ctx = S3Context(request: r, requestId: sim.externalS3RequestID())
-    guard let pathBytes = percentDecode(r.path, plusIsSpace: false) else {
+    guard let pathBytes = s3PercentDecode(r.path, plusIsSpace: false) else {
       return ctx.error(400, "InvalidURI", "Couldn't parse the specified URI.", [("URI", r.path)])
     }
     guard let query = parseQuery(r.query) else {
@@ -125,7 +125,8 @@ public struct S3Wire: WireService {
     let names = sim.buckets.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     for n in names {
       let created = sim.bucketCreationTime(n) ?? sim.topology.startTime
-      x += "<Bucket><Name>" + xmlEscape(n) + "</Name><CreationDate>" + s3Timestamp(created) + "</CreationDate></Bucket>"
+      x +=
+        "<Bucket><Name>" + s3XMLEscape(n) + "</Name><CreationDate>" + s3Timestamp(created) + "</CreationDate></Bucket>"
     }
     x += "</Buckets></ListAllMyBucketsResult>"
     return ctx.xml(200, x)
@@ -232,19 +233,21 @@ public struct S3Wire: WireService {
     func enc(_ s: String) -> String { url ? urlEncode(s) : s }
     let page = listPage(b, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, after: after)
     var x = xmlHeader + "<ListBucketResult xmlns=\"\(S3Wire.namespace)\">"
-    x += "<Name>" + xmlEscape(b.name) + "</Name><Prefix>" + xmlEscape(enc(prefix)) + "</Prefix>"
-    if let t = q.value("continuation-token") { x += "<ContinuationToken>" + xmlEscape(t) + "</ContinuationToken>" }
-    if let s = q.value("start-after") { x += "<StartAfter>" + xmlEscape(enc(s)) + "</StartAfter>" }
+    x += "<Name>" + s3XMLEscape(b.name) + "</Name><Prefix>" + s3XMLEscape(enc(prefix)) + "</Prefix>"
+    if let t = q.value("continuation-token") { x += "<ContinuationToken>" + s3XMLEscape(t) + "</ContinuationToken>" }
+    if let s = q.value("start-after") { x += "<StartAfter>" + s3XMLEscape(enc(s)) + "</StartAfter>" }
     if let next = page.nextContinuationToken {
       x += "<NextContinuationToken>" + encodeContinuationToken(next) + "</NextContinuationToken>"
     }
     x += "<KeyCount>\(page.keyCount)</KeyCount><MaxKeys>\(maxKeys)</MaxKeys>"
-    if let d = delimiter { x += "<Delimiter>" + xmlEscape(enc(d)) + "</Delimiter>" }
+    if let d = delimiter { x += "<Delimiter>" + s3XMLEscape(enc(d)) + "</Delimiter>" }
     if url { x += "<EncodingType>url</EncodingType>" }
     x += "<IsTruncated>\(page.isTruncated)</IsTruncated>"
     let owner = q.value("fetch-owner") == "true" ? ownerXML(sim) : ""
     for o in page.contents { x += contentsXML(o, enc, owner: owner) }
-    for p in page.commonPrefixes { x += "<CommonPrefixes><Prefix>" + xmlEscape(enc(p)) + "</Prefix></CommonPrefixes>" }
+    for p in page.commonPrefixes {
+      x += "<CommonPrefixes><Prefix>" + s3XMLEscape(enc(p)) + "</Prefix></CommonPrefixes>"
+    }
     x += "</ListBucketResult>"
     return ctx.xml(200, x)
   }
@@ -268,17 +271,19 @@ public struct S3Wire: WireService {
     func enc(_ s: String) -> String { url ? urlEncode(s) : s }
     let page = listPage(b, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, after: marker.isEmpty ? nil : marker)
     var x = xmlHeader + "<ListBucketResult xmlns=\"\(S3Wire.namespace)\">"
-    x += "<Name>" + xmlEscape(b.name) + "</Name><Prefix>" + xmlEscape(enc(prefix)) + "</Prefix>"
-    x += "<Marker>" + xmlEscape(enc(marker)) + "</Marker>"
+    x += "<Name>" + s3XMLEscape(b.name) + "</Name><Prefix>" + s3XMLEscape(enc(prefix)) + "</Prefix>"
+    x += "<Marker>" + s3XMLEscape(enc(marker)) + "</Marker>"
     if page.isTruncated, delimiter != nil, let next = page.nextContinuationToken {
-      x += "<NextMarker>" + xmlEscape(enc(next)) + "</NextMarker>"
+      x += "<NextMarker>" + s3XMLEscape(enc(next)) + "</NextMarker>"
     }
     x += "<MaxKeys>\(maxKeys)</MaxKeys>"
-    if let d = delimiter { x += "<Delimiter>" + xmlEscape(enc(d)) + "</Delimiter>" }
+    if let d = delimiter { x += "<Delimiter>" + s3XMLEscape(enc(d)) + "</Delimiter>" }
     if url { x += "<EncodingType>url</EncodingType>" }
     x += "<IsTruncated>\(page.isTruncated)</IsTruncated>"
     for o in page.contents { x += contentsXML(o, enc, owner: ownerXML(sim)) }
-    for p in page.commonPrefixes { x += "<CommonPrefixes><Prefix>" + xmlEscape(enc(p)) + "</Prefix></CommonPrefixes>" }
+    for p in page.commonPrefixes {
+      x += "<CommonPrefixes><Prefix>" + s3XMLEscape(enc(p)) + "</Prefix></CommonPrefixes>"
+    }
     x += "</ListBucketResult>"
     return ctx.xml(200, x)
   }
@@ -302,8 +307,8 @@ public struct S3Wire: WireService {
   }
 
   func contentsXML(_ o: S3ObjectInfo, _ enc: (String) -> String, owner: String) -> String {
-    "<Contents><Key>" + xmlEscape(enc(o.key)) + "</Key><LastModified>" + s3Timestamp(o.lastModified)
-      + "</LastModified><ETag>" + xmlEscape(o.etag) + "</ETag><Size>\(o.size)</Size>" + owner
+    "<Contents><Key>" + s3XMLEscape(enc(o.key)) + "</Key><LastModified>" + s3Timestamp(o.lastModified)
+      + "</LastModified><ETag>" + s3XMLEscape(o.etag) + "</ETag><Size>\(o.size)</Size>" + owner
       + "<StorageClass>STANDARD</StorageClass></Contents>"
   }
 
@@ -363,7 +368,7 @@ public struct S3Wire: WireService {
     }
     let existing = b.info(key: ctx.key)
     if let inm = ctx.request.header("if-none-match") {
-      if inm.trimmingSpaces == "*", existing != nil { return ctx.preconditionFailed("If-None-Match") }
+      if inm.trimmingBlanks == "*", existing != nil { return ctx.preconditionFailed("If-None-Match") }
     }
     if let im = ctx.request.header("if-match") {
       guard let existing else { return ctx.noSuchKey() }
@@ -442,7 +447,7 @@ public struct S3Wire: WireService {
     let r = ctx.request
     var source = r.header("x-amz-copy-source") ?? ""
     if let q = source.firstIndex(of: "?") { source = String(source[..<q]) }
-    guard let decoded = percentDecode(source, plusIsSpace: false).flatMap({ String(validating: $0, as: UTF8.self) })
+    guard let decoded = s3PercentDecode(source, plusIsSpace: false).flatMap({ String(validating: $0, as: UTF8.self) })
     else {
       return ctx.invalidArgument("Invalid copy source encoding", "x-amz-copy-source", source)
     }
@@ -484,7 +489,7 @@ public struct S3Wire: WireService {
     let put = sim.putObject(bucket: b, key: ctx.key, body: got.body)
     let x =
       xmlHeader + "<CopyObjectResult xmlns=\"\(S3Wire.namespace)\"><LastModified>" + s3Timestamp(sim.now)
-      + "</LastModified><ETag>" + xmlEscape(put.etag) + "</ETag></CopyObjectResult>"
+      + "</LastModified><ETag>" + s3XMLEscape(put.etag) + "</ETag></CopyObjectResult>"
     return ctx.xml(200, x)
   }
 
@@ -579,8 +584,8 @@ struct S3Context {
   /// answer has the status and no body.
   func error(_ status: Int, _ code: String, _ message: String, _ fields: [(String, String)]) -> WireResponse {
     if head { return empty(status, [], contentLength: false) }
-    var x = xmlHeader + "<Error><Code>" + code + "</Code><Message>" + xmlEscape(message) + "</Message>"
-    for (n, v) in fields { x += "<\(n)>" + xmlEscape(v) + "</\(n)>" }
+    var x = xmlHeader + "<Error><Code>" + code + "</Code><Message>" + s3XMLEscape(message) + "</Message>"
+    for (n, v) in fields { x += "<\(n)>" + s3XMLEscape(v) + "</\(n)>" }
     x += "<RequestId>" + requestId + "</RequestId><HostId>" + hostId + "</HostId></Error>"
     return xml(status, x)
   }
@@ -634,8 +639,9 @@ func parseQuery(_ q: String) -> Query? {
     let eq = part.firstIndex(of: "=")
     let rawName = eq.map { part[..<$0] } ?? part
     let rawValue = eq.map { part[part.index(after: $0)...] } ?? ""
-    guard let n = percentDecode(String(rawName), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) }),
-      let v = percentDecode(String(rawValue), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) })
+    guard
+      let n = s3PercentDecode(String(rawName), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) }),
+      let v = s3PercentDecode(String(rawValue), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) })
     else { return nil }
     pairs.append((n, v))
   }
@@ -643,7 +649,7 @@ func parseQuery(_ q: String) -> Query? {
 }
 
 /// Percent-decoding to bytes: nil for a `%` not followed by two hexadecimal digits.
-func percentDecode(_ s: String, plusIsSpace: Bool) -> [UInt8]? {
+func s3PercentDecode(_ s: String, plusIsSpace: Bool) -> [UInt8]? {
   let u = Array(s.utf8)
   var out: [UInt8] = []
   out.reserveCapacity(u.count)
@@ -684,7 +690,7 @@ func urlEncode(_ s: String) -> String {
 }
 
 /// XML text: `& < > "` escaped, and the line breaks and tab S3 writes as character references.
-func xmlEscape(_ s: String) -> String {
+func s3XMLEscape(_ s: String) -> String {
   var out = ""
   out.reserveCapacity(s.utf8.count)
   for ch in s.unicodeScalars {
@@ -789,7 +795,7 @@ func parseHTTPDate(_ s: String) -> SimTime? {
 /// Whether an `If-Match`/`If-None-Match` list (`"a", "b"`, `*`, weak `W/"…"`) names the ETag.
 func etagMatches(_ header: String, _ etag: String) -> Bool {
   for raw in header.split(separator: ",") {
-    var t = raw.trimmingSpaces
+    var t = raw.trimmingBlanks
     if t == "*" { return true }
     if t.hasPrefix("W/") { t = String(t.dropFirst(2)) }
     if !t.hasPrefix("\"") { t = "\"" + t + "\"" }
@@ -807,12 +813,12 @@ enum ByteRange: Equatable {
 /// A `Range: bytes=…` header for one range; anything else (several ranges, other units, bad
 /// syntax) is ignored and the whole object answered, as S3 does.
 func parseRange(_ header: String, size: Int) -> ByteRange {
-  let h = header.trimmingSpaces
+  let h = header.trimmingBlanks
   guard h.hasPrefix("bytes=") else { return .none }
   let spec = h.dropFirst(6)
   guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .none }
-  let a = spec[..<dash].trimmingSpaces
-  let b = spec[spec.index(after: dash)...].trimmingSpaces
+  let a = spec[..<dash].trimmingBlanks
+  let b = spec[spec.index(after: dash)...].trimmingBlanks
   if a.isEmpty {
     guard let n = Int(b), n >= 0 else { return .none }
     if n == 0 || size == 0 { return .unsatisfiable }
@@ -829,7 +835,7 @@ func parseRange(_ header: String, size: Int) -> ByteRange {
 }
 
 extension StringProtocol {
-  var trimmingSpaces: String {
+  var trimmingBlanks: String {
     var s = Substring(self)
     while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
     while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

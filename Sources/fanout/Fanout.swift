@@ -16,7 +16,7 @@ struct Fanout: ParsableCommand {
     abstract: "A deterministic, virtual-time simulation of an SNS → SQS → Lambda → S3 pipeline.",
     subcommands: [
       DashboardCommand.self, RunCommand.self, ValidateCommand.self, TraceCommand.self, CheckCommand.self,
-      CalibrateCommand.self, ImportCommand.self, SweepCommand.self,
+      CalibrateCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self,
     ],
     defaultSubcommand: DashboardCommand.self
   )

@@ -244,6 +244,8 @@ struct RunCommandTests {
                                 Terraform's JSON, as a scenario.
         sweep                   Run a scenario over many seeds and combinations of
                                 settings: each figure's distribution.
+        serve                   Run the pipeline in wall-clock time behind
+                                AWS-compatible SQS and SNS endpoints.
 
         See 'fanout help <subcommand>' for detailed help.
       """

@@ -111,6 +111,9 @@ public final class Simulation {
   var functionByName: [String: Int] = [:]
   var bucketByName: [String: Int] = [:]
   var entryFunction: Int?
+  /// When each queue name was deleted at run time: a new queue of that name waits 60 s
+  /// (`Simulation+Create.swift`). Only looked up.
+  var deletedQueueNames: [String: SimTime] = [:]
 
   /// Builds the simulation, refusing what AWS would refuse.
   public convenience init(topology: Topology, seed: UInt64) throws {

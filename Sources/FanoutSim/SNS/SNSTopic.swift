@@ -23,15 +23,19 @@ public struct Subscription: Sendable {
   /// The subscription's own ID, the last part of its ARN.
   public let id: UUID128
   public let arn: String
-  public let spec: SubscriptionSpec
+  /// Its attributes (SetSubscriptionAttributes changes them at run time: `Simulation+Create.swift`).
+  public internal(set) var spec: SubscriptionSpec
   public let endpointName: String
   let queue: Int?
   let sink: Int?
   /// A subscribed function (protocol `lambda`).
   let function: Int?
   /// The subscription's dead-letter queue (RedrivePolicy).
-  let deadLetterQueue: Int?
-  public let filter: FilterPolicy?
+  var deadLetterQueue: Int?
+  public internal(set) var filter: FilterPolicy?
+  /// Unsubscribed at run time (Unsubscribe): it gets nothing more; it keeps its place, since
+  /// deliveries under way name subscriptions by index.
+  public internal(set) var unsubscribed = false
   /// Whether the queue's policy denies SNS sending for this topic (`QueueSpec.policy`): every
   /// delivery then fails with AccessDenied.
   public let deniedByPolicy: Bool

@@ -23,6 +23,10 @@ extension Simulation {
     var filteredOut: [Int] = []
     var bodyText: String?
     for i in t.subscriptions.indices {
+      if t.subscriptions[i].unsubscribed {
+        filteredOut.append(i)
+        continue
+      }
       if let filter = t.subscriptions[i].filter {
         let body = bodyText ?? message.text
         bodyText = body
@@ -41,7 +45,7 @@ extension Simulation {
       let matched =
         filteredOut.isEmpty
         ? t.endpointNames : t.endpointNames.indices.filter { !filteredOut.contains($0) }.map { t.endpointNames[$0] }
-      let filtered = filteredOut.map { t.endpointNames[$0] }
+      let filtered = filteredOut.filter { !t.subscriptions[$0].unsubscribed }.map { t.endpointNames[$0] }
       emit(
         .snsPublish(
           topic: t.name, messageId: n.messageId, message: message, subject: subject, attributes: n.attributes,
@@ -58,6 +62,11 @@ extension Simulation {
     let t = topics[ti]
     if let qi = t.subscriptions[si].queue {
       let q = queues[qi]
+      if q.deleted {
+        failDelivery(
+          t, si, n, reason: "AWS.SimpleQueueService.NonExistentQueue: The specified queue does not exist.")
+        return
+      }
       if t.subscriptions[si].deniedByPolicy {
         // A client-side error: SNS does not retry it and discards the message (`QueuePolicy`).
         failDelivery(t, si, n, reason: "AccessDenied: Access to the resource \(q.url) is denied.")

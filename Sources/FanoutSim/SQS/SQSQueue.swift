@@ -224,6 +224,16 @@ public final class SQSQueue {
   public internal(set) var delayedCount = 0
   public internal(set) var mappings: [Int] = []
   public internal(set) var lastPurge: SimTime?
+  /// Deleted at run time (DeleteQueue, `Simulation+Create.swift`): no longer found by name, holds
+  /// nothing, takes no delivery; it keeps its index.
+  public internal(set) var deleted = false
+  /// Attributes fanout does not model but keeps so GetQueueAttributes returns them (Policy,
+  /// RedriveAllowPolicy, KMS and SSE settings), by name: set only at run time.
+  public internal(set) var keptAttributes: [(name: String, value: String)] = []
+  /// When the queue was created: the topology's start, or the virtual time of CreateQueue.
+  public internal(set) var createdAt: SimTime?
+  /// When its attributes last changed at run time (SetQueueAttributes).
+  public internal(set) var modifiedAt: SimTime?
 
   var messages = MessageSlab()
   var visibleOrder = Deque<(Int64, UInt32)>()
