@@ -119,4 +119,32 @@ struct RuntimeAPITests {
     #expect(f["invocations"] as? Int == 2 && f["errors"] as? Int == 2 && f["cold_starts"] as? Int == 2, "\(f)")
     #expect(o.log.filter { $0 == "[exit-fn] process exited with status 3" }.count == 2, "\(o.log)")
   }
+
+  @Test(
+    "examples/seed-python: two Invokes of the preprocessor give each request its four objects with the article's contents and three notifications"
+  )
+  func testSeedPythonExampleStoresFourObjectsAndNotifiesThreeTimesPerRequest() throws {
+    let server = try ServeProcess(["--scenario", repoPath("examples/seed-python/pipeline.yaml")], limit: 150)
+    let r = try runTool(["python3", repoPath("Tests/Fixtures/runtime/seed_python.py"), server.endpoint], seconds: 120)
+    let stopped = server.stop(SIGTERM)
+    #expect(r.status == 0, "\(r.out)\(r.err)")
+    #expect(stopped.status == 0, "\(stopped.err)")
+    let out = (try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) as? [String: Any] ?? [:]
+    let requests = out["requests"] as? [String: [String: Any]] ?? [:]
+    #expect(requests.count == 2, "\(r.out)")
+    for (id, request) in requests {
+      // The request ID: the MD5 hex digest of a timestamp.
+      #expect(id.count == 32 && id.allSatisfy(\.isHexDigit), "\(id)")
+      let objects = request["objects"] as? [String: [String: Any]] ?? [:]
+      #expect(objects["preprocessor"] as? [String: String] == ["key1": "val1", "key2": "val2", "key3": "val3"])
+      for service in ["service01", "service02", "service03"] {
+        let o = objects[service] ?? [:]
+        #expect(
+          o["key1"] is NSNull && o["key2"] as? String == "val2" && o["key3"] as? String == "val3", "\(service): \(o)")
+      }
+      #expect(request["notifications"] as? Int == 3, "\(id): \(request)")
+    }
+    // Each process's output is its function's log.
+    #expect(stopped.err.contains("[preprocessor] stored s3://fanout-bucket/fanout/preprocessor/"), "\(stopped.err)")
+  }
 }
