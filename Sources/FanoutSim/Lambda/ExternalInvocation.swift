@@ -71,6 +71,8 @@ extension Simulation {
     let awsId: UUID128
     if case .async(let e) = trigger, let event = asyncEvents[e] {
       awsId = event.requestId
+    } else if case .direct = trigger, let d = external.directInvoke {
+      awsId = d.requestId
     } else {
       awsId = idRng.uuid()
     }
@@ -82,10 +84,10 @@ extension Simulation {
     return inv
   }
 
-  /// The event a process function receives: the SQS batch, the SNS record, or `{}` for a fire.
+  /// The event a process function receives: the SQS batch, the SNS record, a wire Invoke's payload, or `{}` for a fire.
   func externalEvent(_ trigger: Trigger, _ records: [BatchRecord]) -> String {
     switch trigger {
-    case .direct: return "{}"
+    case .direct: return external.directInvoke?.payload ?? "{}"
     case .mapping: return lambdaSQSEventJSON(records.map(lambdaRecord))
     case .async(let e): return asyncEvents[e].map(asyncEventJSON) ?? "{}"
     }
@@ -99,6 +101,7 @@ extension Simulation {
     inv.ended = true
     switch result {
     case .success(let response):
+      inv.response = response
       if case .mapping(let mi) = inv.trigger, mappings[mi].spec.reportBatchItemFailures {
         // Lambda reads the response as a partial batch response: an invalid one fails the batch.
         let batch = inv.records.map(\.messageId.text)

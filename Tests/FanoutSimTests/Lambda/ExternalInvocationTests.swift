@@ -113,4 +113,22 @@ struct ExternalInvocationTests {
     sim.run(until: sim.now + .seconds(1))
     #expect(sim.queue(named: "q")!.counters.deleted == 0, "the reported record returns to the queue")
   }
+
+  /// Invoke (RequestResponse) hands the function the caller's payload and answers the function's
+  /// response (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: Payload, both ways).
+  @Test("A synchronous Invoke passes its payload to the code and answers the code's response")
+  func testInvokePassesItsPayloadAndAnswersTheResponse() throws {
+    let (sim, invoker) = try processSim()
+    guard case .started(let ticket, let requestId) = try sim.invoke(function: "code", payload: #"{"n": 1}"#) else {
+      Issue.record("not started")
+      return
+    }
+    let inv = try #require(invoker.started.first)
+    #expect(inv.event == #"{"n": 1}"#)
+    #expect(inv.awsRequestId == requestId, "the code sees the Invoke's request ID")
+    #expect(sim.completeExternal(inv.id, .success(#"{"answer": 2}"#)))
+    sim.runUntilDrained()
+    let result = try #require(sim.invokeResult(ticket: ticket))
+    #expect(result.outcome == .success && result.payload == #"{"answer": 2}"#)
+  }
 }

@@ -26,12 +26,15 @@ def stored(stage):
     return sorted(o["Key"].rsplit("/", 1)[1].removesuffix(".json") for o in listed)
 
 
+answered = []
 for _ in range(2):
     r = lam.invoke(FunctionName="preprocessor", Payload=b"{}")
     assert r["StatusCode"] == 200 and "FunctionError" not in r, r
-# The request IDs are the preprocessor's objects' names.
+    # The handler's return value: {"statusCode": 200, "body": {"request_id": ...}}.
+    answered.append(json.loads(r["Payload"].read())["body"]["request_id"])
+# The request IDs are the preprocessor's objects' names, and its answers.
 requests = stored("preprocessor")
-assert len(requests) == 2, requests
+assert sorted(answered) == requests, (answered, requests)
 
 stages = ["preprocessor", "service01", "service02", "service03"]
 notified = {rid: 0 for rid in requests}
