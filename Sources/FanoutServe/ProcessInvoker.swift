@@ -392,7 +392,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     lock.unlock()
     logLine("[\(env.function)] init error: \(type): \(message)")
     discard(env)
-    if let inv { live?.perform { $0.completeExternal(inv, .error(type: type, message: message)) } }
+    if let inv { live?.perform { $0.completeExternal(inv, .initError(type: type, message: message)) } }
   }
 }
 

@@ -22,7 +22,9 @@ struct ServeCommand: ParsableCommand {
       Listens on HOST:PORT (default 127.0.0.1:4747) and answers the SQS (JSON and query) and SNS \
       (query) wire protocols, so boto3 (AWS_ENDPOINT_URL=http://127.0.0.1:4747) and the AWS CLI \
       (--endpoint-url) work unchanged. Virtual time follows wall time (×1). Any credentials are \
-      accepted: SigV4 is parsed, never verified. Runs until SIGINT or SIGTERM, then prints the \
+      accepted: SigV4 is parsed, never verified. Functions with a process handler run as processes \
+      through the Lambda Runtime API (one per execution environment; their output is logged to \
+      stderr and --log). Runs until SIGINT or SIGTERM, then stops every process and prints the \
       run's report. See docs/serve.md.
       """
   )

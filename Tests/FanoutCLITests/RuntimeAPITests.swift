@@ -121,6 +121,20 @@ struct RuntimeAPITests {
   }
 
   @Test(
+    "An init error (a handler that is not there) fails the invocation and discards the process; the retry starts a new one"
+  )
+  func testInitErrorFailsTheInvocationAndTheRetryStartsANewProcess() throws {
+    let o = try run("init")
+    #expect(o.driver["dlq"] as? Int == 1, "\(o.driver)")
+    let f = o.function("init-fn")
+    #expect(f["invocations"] as? Int == 2 && f["errors"] as? Int == 2 && f["cold_starts"] as? Int == 2, "\(f)")
+    let reported = o.log.filter {
+      $0 == "[init-fn] init error: Runtime.HandlerNotFound: Handler 'no_such_handler' missing on module 'app'"
+    }
+    #expect(reported.count == 2, "\(o.log)")
+  }
+
+  @Test(
     "examples/seed-python: two Invokes of the preprocessor give each request its four objects with the article's contents and three notifications"
   )
   func testSeedPythonExampleStoresFourObjectsAndNotifiesThreeTimesPerRequest() throws {

@@ -33,6 +33,9 @@ public enum ExternalResult: Sendable, Equatable {
   case error(type: String, message: String)
   /// The process exited (or could not start) before it answered.
   case crash(exitStatus: Int32)
+  /// The runtime reported an error during init (`/runtime/init/error`): the invocation fails with
+  /// it and the environment is not reused (the next invocation initializes a new one).
+  case initError(type: String, message: String)
 }
 
 /// Runs process functions' code. Called on the simulation's thread.
@@ -113,6 +116,9 @@ extension Simulation {
       }
       finish(inv, .success)
     case .error(let type, let message):
+      finish(inv, .error(type.isEmpty ? message : type + ": " + message))
+    case .initError(let type, let message):
+      inv.discardsEnvironment = true
       finish(inv, .error(type.isEmpty ? message : type + ": " + message))
     case .crash(let status):
       // Lambda's words for a runtime that exited; the environment is not reused.

@@ -131,4 +131,22 @@ struct ExternalInvocationTests {
     let result = try #require(sim.invokeResult(ticket: ticket))
     #expect(result.outcome == .success && result.payload == #"{"answer": 2}"#)
   }
+
+  /// An init error (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-initerror)
+  /// fails the invocation; Lambda initializes a new environment for the next one.
+  @Test("An init error is a function error and its environment is not reused: the retry is a cold start")
+  func testInitErrorFailsTheInvocationAndDiscardsTheEnvironment() throws {
+    let (sim, invoker) = try processSim(maxReceiveCount: 2)
+    try sim.sendMessage(queue: "q", body: "x")
+    while sim.hasPendingWork, sim.step() {
+      for id in sim.pendingExternalInvocations {
+        sim.completeExternal(
+          id, .initError(type: "Runtime.HandlerNotFound", message: "Handler 'h' missing on module 'app'"))
+      }
+      if sim.now - sim.topology.startTime > .minutes(5) { break }
+    }
+    #expect(sim.function(named: "code")!.counters.errors == 2)
+    #expect(sim.queue(named: "dlq")!.depth == 1)
+    #expect(invoker.started.count == 2 && invoker.started.allSatisfy { $0.coldStart })
+  }
 }

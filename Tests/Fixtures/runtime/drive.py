@@ -1,5 +1,5 @@
 """Drives runtime.yaml under fanout serve with boto3: `drive.py ENDPOINT MODE`, MODE one of ok,
-raise, sleep, exit. Waits (at most 60 s of wall time) for the outcome and prints it as JSON."""
+raise, sleep, exit, init. Waits (at most 60 s of wall time) for the outcome and prints it as JSON."""
 import json
 import sys
 import time
