@@ -15,10 +15,12 @@ public final class LiveSimulation: @unchecked Sendable {
   private var inbox: [Item] = []
   private var stopping = false
   private var finished = false
+  private var started = false
 
   private enum Item {
     case request(WireRequest, CheckedContinuation<WireResponse, Never>)
     case tooLarge(WireRequest, Int, CheckedContinuation<WireResponse, Never>)
+    case call(@Sendable (Simulation) -> Void)
   }
   private struct Waiter {
     var deadline: SimTime
@@ -39,8 +41,13 @@ public final class LiveSimulation: @unchecked Sendable {
     self.router = router
   }
 
-  /// Starts the simulation's thread.
+  /// Starts the simulation's thread (once: a second call does nothing).
   public func start() {
+    lock.lock()
+    let already = started
+    started = true
+    lock.unlock()
+    guard !already else { return }
     let t = Thread { [self] in self.loop() }
     t.name = "fanout-simulation"
     t.start()
@@ -54,6 +61,17 @@ public final class LiveSimulation: @unchecked Sendable {
   /// The protocol's 413 answer for a request whose body is over `limit` bytes.
   public func tooLarge(_ r: WireRequest, limit: Int) async -> WireResponse {
     await withCheckedContinuation { c in enqueue(.tooLarge(r, limit, c), c) }
+  }
+
+  /// Runs `body` on the simulation's thread at the virtual time it arrives there (how a process
+  /// function's result enters the simulation). Dropped once the simulation is stopping.
+  public func perform(_ body: @escaping @Sendable (Simulation) -> Void) {
+    lock.lock()
+    if !stopping {
+      inbox.append(.call(body))
+      lock.signal()
+    }
+    lock.unlock()
   }
 
   private func enqueue(_ item: Item, _ c: CheckedContinuation<WireResponse, Never>) {
@@ -118,6 +136,9 @@ public final class LiveSimulation: @unchecked Sendable {
         case .tooLarge(let r, let limit, let reply):
           answered += 1
           reply.resume(returning: router.tooLarge(r, limit: limit))
+        case .call(let body):
+          body(sim)
+          pollWaiters()
         }
       }
       if stop {

@@ -224,7 +224,7 @@ public struct LambdaWire: WireService {
       break
     }
     let start: InvokeStart
-    do { start = try sim.invoke(function: f.name) } catch {
+    do { start = try sim.invoke(function: f.name, payload: text) } catch {
       return .now(ctx.error(404, "ResourceNotFoundException", "Function not found: " + f.arn))
     }
     switch start {
@@ -266,7 +266,7 @@ public struct LambdaWire: WireService {
     let body: String
     switch result.outcome {
     case .success:
-      body = "null"
+      body = result.payload ?? "null"
     case .error:
       headers.append(("X-Amz-Function-Error", "Unhandled"))
       // The Python runtime's error document (json.dumps: ", " and ": ").

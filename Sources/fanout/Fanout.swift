@@ -157,9 +157,9 @@ struct PipelineOptions: ParsableArguments {
   }
 }
 
-/// A function whose code is a process needs something to run it: the Lambda Runtime API and its
-/// processes, which this build does not have yet. Refused with a clear message rather than left
-/// to time out every invocation.
+/// A function whose code is a process needs the Lambda Runtime API and its processes, which only
+/// `fanout serve` runs (its clock follows wall time, as real code needs). Refused with a clear
+/// message rather than left to time out every invocation.
 func refuseProcessFunctions(_ sim: Simulation) throws {
   let names = sim.topology.functions.filter {
     if case .process = $0.handler { return true }
@@ -168,6 +168,6 @@ func refuseProcessFunctions(_ sim: Simulation) throws {
   guard !names.isEmpty else { return }
   throw CLIFailure(
     message:
-      "\(names.joined(separator: ", ")): a handler of type process runs the function's own code through the Lambda Runtime API, which this build of fanout does not serve yet; give the function another handler (docs/scenarios.md)"
+      "\(names.joined(separator: ", ")): a handler of type process runs the function's own code through the Lambda Runtime API, which only fanout serve runs so far (its clock follows wall time): use fanout serve --scenario FILE (docs/serve.md), or give the function another handler"
   )
 }

@@ -22,7 +22,9 @@ struct ServeCommand: ParsableCommand {
       Listens on HOST:PORT (default 127.0.0.1:4747) and answers the SQS (JSON and query) and SNS \
       (query) wire protocols, so boto3 (AWS_ENDPOINT_URL=http://127.0.0.1:4747) and the AWS CLI \
       (--endpoint-url) work unchanged. Virtual time follows wall time (×1). Any credentials are \
-      accepted: SigV4 is parsed, never verified. Runs until SIGINT or SIGTERM, then prints the \
+      accepted: SigV4 is parsed, never verified. Functions with a process handler run as processes \
+      through the Lambda Runtime API (one per execution environment; their output is logged to \
+      stderr and --log). Runs until SIGINT or SIGTERM, then stops every process and prints the \
       run's report. See docs/serve.md.
       """
   )
@@ -38,6 +40,11 @@ struct ServeCommand: ParsableCommand {
 
   @Flag(name: .long, help: "Print the report as one JSON object.")
   var json = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Also write process functions' log lines (their stdout and stderr) to FILE.", valueName: "FILE"))
+  var log: String?
 
   func validate() throws {
     guard let (host, _) = ServeOptions.parseListen(listen) else {
@@ -55,7 +62,7 @@ struct ServeCommand: ParsableCommand {
 
   func run() throws {
     let prices = try pipeline.priceTable()
-    let (sim, loaded, _, _) = try pipeline.load()
+    let (sim, loaded, scenarioPath, _) = try pipeline.load()
     sim.prices = prices
     // A long-lived run: an invariant broken by a request is reported, not a trap.
     sim.trapsOnInvariantViolation = false
@@ -64,7 +71,23 @@ struct ServeCommand: ParsableCommand {
     options.host = host
     options.port = port
     let live = LiveSimulation(sim: sim, router: WireRouter(extra: [LambdaWire(), S3Wire()]))
-    live.start()
+    // Process functions run through the Lambda Runtime API, one process per environment; a
+    // relative `cwd` is taken from the scenario file's folder.
+    let base =
+      scenarioPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+      ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let invoker = ProcessInvoker(baseDirectory: base.standardizedFileURL)
+    invoker.live = live
+    if let log {
+      guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log)
+      else { throw CLIFailure(message: "cannot write \(log)") }
+      let file = LockedFile(handle)
+      invoker.logLine = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        file.write(line + "\n")
+      }
+    }
+    sim.externalInvoker = invoker
     let clock = ContinuousClock()
     let started = clock.now
     let failure = FailureBox()
@@ -72,6 +95,9 @@ struct ServeCommand: ParsableCommand {
     Task {
       do {
         try await runWireServer(live: live, options: options) { port in
+          // The clock starts once the endpoint is known: processes are given it.
+          invoker.endpoint = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+          live.start()
           print("fanout serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
           fflush(nil)
         }
@@ -81,7 +107,10 @@ struct ServeCommand: ParsableCommand {
       finished.signal()
     }
     finished.wait()
+    live.start()  // if the server never ran: the thread must exist to finish
     let sim2 = live.finish()
+    invoker.stopAll()
+    withExtendedLifetime(invoker) {}
     if let message = failure.message {
       throw CLIFailure(message: "could not serve on \(listen): \(message)")
     }
@@ -93,6 +122,18 @@ struct ServeCommand: ParsableCommand {
     report.prices = prices
     print(json ? report.json : report.text)
     fflush(nil)
+  }
+}
+
+/// A log file written from the processes' reader threads.
+final class LockedFile: @unchecked Sendable {
+  private let lock = NSLock()
+  private let handle: FileHandle
+  init(_ handle: FileHandle) { self.handle = handle }
+  func write(_ s: String) {
+    lock.lock()
+    handle.write(Data(s.utf8))
+    lock.unlock()
   }
 }
 

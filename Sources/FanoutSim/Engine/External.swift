@@ -18,6 +18,9 @@ struct ExternalState {
   /// Ended ones, by ticket, until their answer is taken.
   var ended: [Int: InvokeResult] = [:]
   var nextTicket = 1
+  /// A wire Invoke's payload and request ID while it starts its invocation: what a process
+  /// function receives as its event and its `Lambda-Runtime-Aws-Request-Id`.
+  var directInvoke: (payload: String, requestId: UUID128)?
   /// When each event source mapping was last created or updated by a client, by index.
   var mappingModified: [Int: SimTime] = [:]
 }

@@ -33,6 +33,9 @@ public enum ExternalResult: Sendable, Equatable {
   case error(type: String, message: String)
   /// The process exited (or could not start) before it answered.
   case crash(exitStatus: Int32)
+  /// The runtime reported an error during init (`/runtime/init/error`): the invocation fails with
+  /// it and the environment is not reused (the next invocation initializes a new one).
+  case initError(type: String, message: String)
 }
 
 /// Runs process functions' code. Called on the simulation's thread.
@@ -71,6 +74,8 @@ extension Simulation {
     let awsId: UUID128
     if case .async(let e) = trigger, let event = asyncEvents[e] {
       awsId = event.requestId
+    } else if case .direct = trigger, let d = external.directInvoke {
+      awsId = d.requestId
     } else {
       awsId = idRng.uuid()
     }
@@ -82,10 +87,10 @@ extension Simulation {
     return inv
   }
 
-  /// The event a process function receives: the SQS batch, the SNS record, or `{}` for a fire.
+  /// The event a process function receives: the SQS batch, the SNS record, a wire Invoke's payload, or `{}` for a fire.
   func externalEvent(_ trigger: Trigger, _ records: [BatchRecord]) -> String {
     switch trigger {
-    case .direct: return "{}"
+    case .direct: return external.directInvoke?.payload ?? "{}"
     case .mapping: return lambdaSQSEventJSON(records.map(lambdaRecord))
     case .async(let e): return asyncEvents[e].map(asyncEventJSON) ?? "{}"
     }
@@ -99,6 +104,7 @@ extension Simulation {
     inv.ended = true
     switch result {
     case .success(let response):
+      inv.response = response
       if case .mapping(let mi) = inv.trigger, mappings[mi].spec.reportBatchItemFailures {
         // Lambda reads the response as a partial batch response: an invalid one fails the batch.
         let batch = inv.records.map(\.messageId.text)
@@ -110,6 +116,9 @@ extension Simulation {
       }
       finish(inv, .success)
     case .error(let type, let message):
+      finish(inv, .error(type.isEmpty ? message : type + ": " + message))
+    case .initError(let type, let message):
+      inv.discardsEnvironment = true
       finish(inv, .error(type.isEmpty ? message : type + ": " + message))
     case .crash(let status):
       // Lambda's words for a runtime that exited; the environment is not reused.

@@ -305,6 +305,8 @@ final class Invocation {
   var ended = false
   /// The environment is not reused after it (a crashed process).
   var discardsEnvironment = false
+  /// A process function's response, as it returned it.
+  var response: String?
 
   init(id: Int, function: Int, trigger: Trigger, records: [BatchRecord], start: SimTime, deadline: SimTime, cold: Bool)
   {

@@ -16,6 +16,9 @@ public struct InvokeResult: Sendable, Equatable {
   public var errorType: String
   public var errorMessage: String
   public var duration: SimDuration
+  /// A process function's response (JSON text); nil for the simulation's own handlers, whose
+  /// response is `null`.
+  public var payload: String? = nil
 }
 
 /// What a synchronous Invoke did at once.
@@ -31,7 +34,7 @@ public enum InvokeStart: Sendable, Equatable {
 
 extension Simulation {
   /// Invoke with InvocationType RequestResponse: starts an invocation of the function now.
-  public func invoke(function name: String) throws(UnknownName) -> InvokeStart {
+  public func invoke(function name: String, payload: String = "{}") throws(UnknownName) -> InvokeStart {
     guard let fi = functionByName[name] else { throw UnknownName(kind: "function", name: name) }
     let f = functions[fi]
     var fire: Int?
@@ -50,7 +53,10 @@ extension Simulation {
       return .throttled(reserved: f.spec.reservedConcurrency != nil)
     }
     let requestId = externalRequestUUID()
-    guard let inv = startInvocation(f, trigger: .direct(fire: fire), records: []) else { return .stopped }
+    external.directInvoke = (payload, requestId)
+    let started = startInvocation(f, trigger: .direct(fire: fire), records: [])
+    external.directInvoke = nil
+    guard let inv = started else { return .stopped }
     let ticket = external.nextTicket
     external.nextTicket += 1
     external.waiting[inv.id] = ticket
@@ -74,7 +80,8 @@ extension Simulation {
     let f = functions[inv.function]
     let e = lambdaError(outcome, requestId: requestId, timeout: f.spec.timeout, at: now)
     external.ended[ticket] = InvokeResult(
-      requestId: requestId, outcome: outcome, errorType: e.type, errorMessage: e.message, duration: duration)
+      requestId: requestId, outcome: outcome, errorType: e.type, errorMessage: e.message, duration: duration,
+      payload: inv.response)
   }
 
   /// Invoke with InvocationType Event: Lambda accepts the payload into the function's

@@ -113,4 +113,40 @@ struct ExternalInvocationTests {
     sim.run(until: sim.now + .seconds(1))
     #expect(sim.queue(named: "q")!.counters.deleted == 0, "the reported record returns to the queue")
   }
+
+  /// Invoke (RequestResponse) hands the function the caller's payload and answers the function's
+  /// response (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: Payload, both ways).
+  @Test("A synchronous Invoke passes its payload to the code and answers the code's response")
+  func testInvokePassesItsPayloadAndAnswersTheResponse() throws {
+    let (sim, invoker) = try processSim()
+    guard case .started(let ticket, let requestId) = try sim.invoke(function: "code", payload: #"{"n": 1}"#) else {
+      Issue.record("not started")
+      return
+    }
+    let inv = try #require(invoker.started.first)
+    #expect(inv.event == #"{"n": 1}"#)
+    #expect(inv.awsRequestId == requestId, "the code sees the Invoke's request ID")
+    #expect(sim.completeExternal(inv.id, .success(#"{"answer": 2}"#)))
+    sim.runUntilDrained()
+    let result = try #require(sim.invokeResult(ticket: ticket))
+    #expect(result.outcome == .success && result.payload == #"{"answer": 2}"#)
+  }
+
+  /// An init error (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-initerror)
+  /// fails the invocation; Lambda initializes a new environment for the next one.
+  @Test("An init error is a function error and its environment is not reused: the retry is a cold start")
+  func testInitErrorFailsTheInvocationAndDiscardsTheEnvironment() throws {
+    let (sim, invoker) = try processSim(maxReceiveCount: 2)
+    try sim.sendMessage(queue: "q", body: "x")
+    while sim.hasPendingWork, sim.step() {
+      for id in sim.pendingExternalInvocations {
+        sim.completeExternal(
+          id, .initError(type: "Runtime.HandlerNotFound", message: "Handler 'h' missing on module 'app'"))
+      }
+      if sim.now - sim.topology.startTime > .minutes(5) { break }
+    }
+    #expect(sim.function(named: "code")!.counters.errors == 2)
+    #expect(sim.queue(named: "dlq")!.depth == 1)
+    #expect(invoker.started.count == 2 && invoker.started.allSatisfy { $0.coldStart })
+  }
 }
