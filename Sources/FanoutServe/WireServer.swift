@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypes
 
 // MARK: - The HTTP server of `fanout serve`
 
@@ -91,10 +92,27 @@ public func runWireServer(
   logger.logLevel = .error
   let app = Application(
     responder: WireResponder(live: live, bodyLimit: options.bodyLimit),
+    server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
     configuration: ApplicationConfiguration(
       address: .hostname(options.host, port: options.port), serverName: "fanout",
       availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections, logger: logger)),
     onServerRunning: { channel in ready(channel.localAddress?.port ?? options.port) },
     logger: logger)
   try await app.runService()
+}
+
+/// Answers `Expect: 100-continue` with an interim `100 Continue`, as an HTTP/1.1 server must
+/// (RFC 9110 §10.1.1): botocore sends the header with every PutObject and, without the interim
+/// answer, waits a full second before it sends the body.
+final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = HTTPRequestPart
+  typealias InboundOut = HTTPRequestPart
+  typealias OutboundOut = HTTPResponsePart
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    if case .head(let head) = unwrapInboundIn(data), head.headerFields[.expect]?.lowercased() == "100-continue" {
+      context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+    }
+    context.fireChannelRead(data)
+  }
 }

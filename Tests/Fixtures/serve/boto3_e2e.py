@@ -158,6 +158,23 @@ raises("s3 NoSuchBucket", s3.exceptions.NoSuchBucket, lambda: s3.list_objects_v2
 s3.delete_object(Bucket="e2e-bucket", Key="dir/b.json")
 check("s3 delete", [o["Key"] for o in s3.list_objects_v2(Bucket="e2e-bucket")["Contents"]] == ["dir/a.json"])
 
+# Expect: 100-continue (botocore sends it with every PutObject): the server answers the interim
+# 100 Continue before the body is sent (RFC 9110 §10.1.1), instead of leaving the client to wait.
+import socket
+from urllib.parse import urlparse
+
+u = urlparse(endpoint)
+with socket.create_connection((u.hostname, u.port), timeout=5) as c:
+    c.sendall(
+        b"PUT /e2e-bucket/continue.txt HTTP/1.1\r\nHost: " + u.netloc.encode()
+        + b"\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+    )
+    interim = c.recv(1024)
+    check("100 continue before the body", interim.startswith(b"HTTP/1.1 100 Continue"), repr(interim))
+    c.sendall(b"hi")
+    final = c.recv(4096)
+    check("the put after 100 continue", final.startswith(b"HTTP/1.1 200"), repr(final[:40]))
+
 # Lambda: the pipeline's functions, a synchronous invoke, an asynchronous one, the mappings.
 lam = boto3.client("lambda", endpoint_url=endpoint, config=cfg)
 names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
