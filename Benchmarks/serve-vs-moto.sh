@@ -5,15 +5,16 @@
 # workload once against each server (the order alternating), the same N and THREADS.
 # Both servers run for the whole benchmark on free loopback ports and are stopped on exit.
 # Two passes: first with PutObject's `Expect: 100-continue` header dropped (N rounds), then boto3
-# as it is (N_EXPECT rounds): fanout serve does not answer `100 Continue`, so botocore waits its
-# 1 s before sending each PutObject body. Prints each run's JSON line and, for each pass, a
+# as it is (N_EXPECT rounds), which sends it: fanout serve answers the interim `100 Continue`
+# (before 162b74f it did not, and botocore waited 1 s before each PutObject body). Prints each
+# run's JSON line and, for each pass, a
 # side-by-side table (medians over the runs; ranges for operations per second).
 #
 #   RUNS=5 N=1000 N_EXPECT=20 THREADS=1 WAIT=1 Benchmarks/serve-vs-moto.sh
 #
 # RUNS (default 5): interleaved rounds; N (default 1000): measured workload rounds per client
 # thread; N_EXPECT (default 20; 0 skips the second pass); WARMUP (default 50) and WARMUP_EXPECT
-# (default 2: each of fanout's costs a second) unmeasured rounds first; THREADS (default 1);
+# (default 2) unmeasured rounds first; THREADS (default 1);
 # WAIT (ReceiveMessage WaitTimeSeconds, default 1: a long poll, answered at once as the message is
 # there; 0 short-polls, which fanout samples as SQS does — see serve_workload.py);
 # RUN_TIMEOUT (seconds for one workload run, default 900); OUT (a file for the JSON lines; default a
