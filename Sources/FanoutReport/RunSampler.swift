@@ -342,14 +342,32 @@ extension ReportProbe {
   /// What the run has cost so far, by service and in all, at `prices` (`Cost.swift`): one chart.
   public static func cost(prices: PriceTable) -> [ReportProbe] {
     let series = ["total", "lambda", "sqs", "sns", "s3"]
+    // The five series read one bill per sample, worked out once.
+    let bill = BillAtSample(prices: prices)
     return series.map { s in
       ReportProbe(
         chart: "cost", chartTitle: "Cost so far (\(prices.region) list prices read \(prices.read), no free tier)",
         yTitle: "dollars", unit: "USD", series: s, kind: .gauge
       ) { sim in
-        let c = sim.cost(prices: prices)
+        let c = bill.cost(sim)
         return s == "total" ? c.totalUSD : c.usd(s)
       }
     }
+  }
+}
+
+/// The run's bill at the simulation's current point (its jobs run and clock), kept until it moves.
+private final class BillAtSample {
+  let prices: PriceTable
+  private var at: (jobs: Int, time: SimTime)?
+  private var last: CostReport?
+  init(prices: PriceTable) { self.prices = prices }
+
+  func cost(_ sim: Simulation) -> CostReport {
+    if let at, let last, at.jobs == sim.jobsExecuted, at.time == sim.now { return last }
+    let c = sim.cost(prices: prices)
+    at = (sim.jobsExecuted, sim.now)
+    last = c
+    return c
   }
 }

@@ -104,16 +104,6 @@ func lambdaError(_ outcome: InvocationOutcome, requestId: UUID128, timeout: SimD
   }
 }
 
-func formatFixed(_ v: Double, _ places: Int) -> String {
-  var scale = 1.0
-  for _ in 0..<places { scale *= 10 }
-  let n = Int64((v * scale).rounded())
-  let whole = n / Int64(scale)
-  var frac = String(n % Int64(scale))
-  while frac.count < places { frac = "0" + frac }
-  return "\(whole).\(frac)"
-}
-
 extension Simulation {
   /// Lambda accepts an asynchronous invocation: it goes to the function's queue, and its reader
   /// starts it after the pickup latency.

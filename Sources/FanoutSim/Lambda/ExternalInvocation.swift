@@ -51,13 +51,7 @@ extension Simulation {
   /// deadline is scheduled.
   @discardableResult
   func startExternal(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) -> Invocation {
-    let cold = !f.takeWarm(now: now)
-    f.running += 1
-    if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
-    f.counters.invocations += 1
-    f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
-    f.peakRunning = max(f.peakRunning, f.running)
-    if cold { f.counters.coldStarts += 1 }
+    let cold = occupyEnvironment(f)
     let id = nextInvocationId
     nextInvocationId += 1
     // The real init and handler times pass as wall time, which the clock follows.

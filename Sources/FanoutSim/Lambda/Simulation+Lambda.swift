@@ -321,17 +321,9 @@ extension Simulation {
   func startInvocation(_ f: LambdaFunction, trigger: Trigger, records: [BatchRecord]) -> Invocation? {
     if stopsRecursiveLoop(f, trigger: trigger, records: records) { return nil }
     if f.plan.kind == .external { return startExternal(f, trigger: trigger, records: records) }
-    let cold = !f.takeWarm(now: now)
-    f.running += 1
-    if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
-    f.counters.invocations += 1
-    f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
-    f.peakRunning = max(f.peakRunning, f.running)
+    let cold = occupyEnvironment(f)
     var initDuration = SimDuration.zero
-    if cold {
-      f.counters.coldStarts += 1
-      initDuration = f.spec.coldStart.sample(&f.rng)
-    }
+    if cold { initDuration = f.spec.coldStart.sample(&f.rng) }
     let id = nextInvocationId
     nextInvocationId += 1
     let inv = Invocation(
@@ -384,6 +376,19 @@ extension Simulation {
       }
     }
     return inv
+  }
+
+  /// An invocation takes an execution environment — a warm one, or a cold start (the answer) —
+  /// and one of the function's concurrency, counted.
+  func occupyEnvironment(_ f: LambdaFunction) -> Bool {
+    let cold = !f.takeWarm(now: now)
+    f.running += 1
+    if f.spec.reservedConcurrency == nil { unreservedRunning += 1 }
+    f.counters.invocations += 1
+    f.counters.maxConcurrency = max(f.counters.maxConcurrency, f.running)
+    f.peakRunning = max(f.peakRunning, f.running)
+    if cold { f.counters.coldStarts += 1 }
+    return cold
   }
 
   func triggerName(_ t: Trigger) -> String {

@@ -144,6 +144,17 @@ public func formatJSONNumber(_ v: Double) -> String {
   return s
 }
 
+/// `v` with exactly `places` decimals (at most 18), rounded half away from zero.
+func formatFixed(_ v: Double, _ places: Int) -> String {
+  var scale = 1.0
+  for _ in 0..<places { scale *= 10 }
+  let n = Int64((v * scale).rounded())
+  let whole = n / Int64(scale)
+  var frac = String(n % Int64(scale))
+  while frac.count < places { frac = "0" + frac }
+  return "\(whole).\(frac)"
+}
+
 private func format6(_ v: Double) -> String {
   let neg = v < 0
   let scaled = (abs(v) * 1_000_000).rounded()
