@@ -70,6 +70,9 @@ public struct AppState: Equatable, Sendable {
   /// Set by `w`: the terminal loop writes the replay file and clears it.
   public var saveRequested = false
   public var seed: UInt64
+  /// Set when clients or process functions take part (their endpoint, or "processes"): the clock
+  /// follows wall time, ×1 at most, and the status bar says so.
+  public var live: String?
 
   public init(seed: UInt64) { self.seed = seed }
 

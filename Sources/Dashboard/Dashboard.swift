@@ -70,6 +70,12 @@ public final class Dashboard {
     if let m = sim.apply(c) { state.message = m }
   }
 
+  /// Records an input from outside (a client's request, a process function's result) just before
+  /// it is applied, so that the session replays without it; the end is marked by `replayLog()`.
+  public func recordOutside(_ c: Command?) {
+    if let c { replay.record(c, sim) }
+  }
+
   /// The session so far as a replay log (with its end marked now).
   public func replayLog() -> ReplayLog {
     var log = replay

@@ -104,6 +104,11 @@ public func reduce(_ s: inout AppState, _ a: Action, _ ctx: ReduceContext) -> [C
     s.message = s.paused ? "clock paused (. steps one event)" : "clock running"
     return []
   case .faster:
+    if s.live != nil, AppState.speeds[min(AppState.speeds.count - 1, s.speedIndex + 1)] > 1 {
+      s.message =
+        "real code and clients run in wall time: the clock goes at ×1 at most (record with w, then replay at any speed)"
+      return []
+    }
     s.speedIndex = min(AppState.speeds.count - 1, s.speedIndex + 1)
     return []
   case .slower:

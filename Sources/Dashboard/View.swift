@@ -93,6 +93,7 @@ func drawStatus(_ buf: inout Buffer, _ r: Rect, _ s: AppState, _ m: PipelineMode
   var text = (wide ? "fanout  seed \(s.seed)  " : "seed \(s.seed) ") + "\(clock(m.now))\(sep)×\(speed)\(sep)"
   text += s.paused ? "\(g.pause) paused" : (wide ? "▶ running" : "▶")
   if s.lagging, !s.paused { text += wide ? " (can't keep up at ×\(speed))" : " LAG" }
+  if let live = s.live { text += wide ? "\(sep)live \(live)" : " live" }
   let inFlight = m.queueCounts.reduce(0) { $0 + $1.inFlight }
   text += "\(sep)fired \(t.fired)\(sep)done \(t.completed)\(sep)failed \(t.failed)\(sep)"
   text += "\(wide ? "in flight" : "flight") \(inFlight)\(sep)S3 \(t.buckets.reduce(0) { $0 + $1.objects })"

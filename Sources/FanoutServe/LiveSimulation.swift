@@ -4,13 +4,25 @@ import Foundation
 
 // MARK: - The one owner of a live simulation
 
-/// Runs a simulation on its own thread, its clock paced to wall time (×1: one second of virtual
-/// time per second of wall time, counted from `start()`), and answers wire requests there, each at
-/// the virtual time of its arrival. `.wait` answers (long polls) are asked again after every job
-/// the simulation runs and after every request, and time out at their virtual deadline. The wall
-/// clock is read here only: the simulation and the wire layer never see it.
+/// A simulation that outside participants take part in: wire requests from clients and the
+/// results of process functions arrive from other threads and enter the simulation at the virtual
+/// time of their arrival, on the simulation's thread. `.wait` answers (long polls, synchronous
+/// Invokes) are asked again after every job and every request, and time out at their virtual
+/// deadline.
+///
+/// It runs in one of two ways:
+/// - `start()`: on a thread of its own, the clock paced to wall time ×1 from then on (`fanout
+///   serve`, `fanout run` with processes or `--listen`); `stopWhen` ends it by itself;
+/// - `pump(to:)`: on the caller's thread, which owns the clock (the dashboard's loop, at ×1 or
+///   slower).
+///
+/// With `onCommand`, every outside input is handed over as a `ControlCommand` just before it is
+/// applied — a request, each `take` of a waiting request, each timeout, each process result — so
+/// that a recorded session replays without the clients or the code. The wall clock is read only
+/// here: the simulation and the wire layer never see it.
 public final class LiveSimulation: @unchecked Sendable {
-  // Everything below the lock is shared with the server's tasks; the rest belongs to the thread.
+  // Everything below the lock is shared with the server's tasks; the rest belongs to the thread
+  // that runs the simulation.
   private let lock = NSCondition()
   private var inbox: [Item] = []
   private var stopping = false
@@ -20,26 +32,35 @@ public final class LiveSimulation: @unchecked Sendable {
   private enum Item {
     case request(WireRequest, CheckedContinuation<WireResponse, Never>)
     case tooLarge(WireRequest, Int, CheckedContinuation<WireResponse, Never>)
-    case call(@Sendable (Simulation) -> Void)
+    case result(Int, ExternalResult)
   }
   private struct Waiter {
-    var deadline: SimTime
-    var poll: (Simulation) -> WireResponse?
-    var timeout: (Simulation) -> WireResponse
+    var serial: Int
+    var wait: WireWait
     var reply: CheckedContinuation<WireResponse, Never>
   }
 
   private let sim: Simulation
   private let router: WireRouter
   private var waiters: [Waiter] = []
+  private var serial = 0
   private let done = DispatchSemaphore(value: 0)
   /// Requests answered (read after `finish()`).
   public private(set) var answered = 0
+  /// Called on the simulation's thread with each outside input just before it is applied, and
+  /// with nil when the run ends (set before `start()`).
+  public var onCommand: ((ControlCommand?, Simulation) -> Void)?
+  /// Asked on the simulation's thread after each pass of a thread started by `start()`: true ends
+  /// the run (`fanout run` ends when its work has drained).
+  public var stopWhen: ((Simulation) -> Bool)?
 
   public init(sim: Simulation, router: WireRouter) {
     self.sim = sim
     self.router = router
   }
+
+  /// Whether a client's request waits for an answer (a long poll, an Invoke).
+  public var hasWaitingRequests: Bool { !waiters.isEmpty }
 
   /// Starts the simulation's thread (once: a second call does nothing).
   public func start() {
@@ -63,12 +84,12 @@ public final class LiveSimulation: @unchecked Sendable {
     await withCheckedContinuation { c in enqueue(.tooLarge(r, limit, c), c) }
   }
 
-  /// Runs `body` on the simulation's thread at the virtual time it arrives there (how a process
-  /// function's result enters the simulation). Dropped once the simulation is stopping.
-  public func perform(_ body: @escaping @Sendable (Simulation) -> Void) {
+  /// A process function's result, applied on the simulation's thread at the virtual time it
+  /// arrives there. Dropped once the simulation is stopping.
+  public func complete(_ invocation: Int, _ result: ExternalResult) {
     lock.lock()
     if !stopping {
-      inbox.append(.call(body))
+      inbox.append(.result(invocation, result))
       lock.signal()
     }
     lock.unlock()
@@ -80,7 +101,7 @@ public final class LiveSimulation: @unchecked Sendable {
       lock.unlock()
       c.resume(
         returning: WireResponse(
-          status: 503, headers: [("Content-Type", "text/plain")], body: Array("fanout serve is stopping\n".utf8)))
+          status: 503, headers: [("Content-Type", "text/plain")], body: Array("fanout is stopping\n".utf8)))
       return
     }
     inbox.append(item)
@@ -88,16 +109,47 @@ public final class LiveSimulation: @unchecked Sendable {
     lock.unlock()
   }
 
-  /// Stops the thread (pending long polls get their empty answer at the current virtual time) and
-  /// hands the simulation back to the caller, who then owns it.
+  /// Whether something arrived that `pump` has not taken yet.
+  public var hasArrivals: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return !inbox.isEmpty
+  }
+
+  /// Blocks until `start()`'s thread has ended by itself (`stopWhen`) or `finish()` was called.
+  public func waitUntilFinished() {
+    done.wait()
+    done.signal()
+  }
+
+  /// Stops: pending long polls get their empty answer at the current virtual time, what arrives
+  /// from now on is refused, and the simulation goes back to the caller, who then owns it. With a
+  /// thread, waits for it to end.
   public func finish() -> Simulation {
     lock.lock()
     let already = finished || stopping
     stopping = true
+    let threaded = started
     lock.signal()
     lock.unlock()
-    if !already { done.wait() }
+    if threaded {
+      if !already { done.wait() }
+    } else if !already {
+      drain()
+      end()
+    }
     return sim
+  }
+
+  /// Runs, on the caller's thread, what has arrived and every job and deadline due by `target`,
+  /// in virtual-time order. `keepGoing` is asked between jobs (the caller's frame budget): false
+  /// stops short, and the result is false.
+  @discardableResult
+  public func pump(to target: SimTime, keepGoing: () -> Bool = { true }) -> Bool {
+    drain()
+    let reached = advance(to: target, keepGoing: keepGoing)
+    drain()
+    return reached
   }
 
   private func loop() {
@@ -111,39 +163,23 @@ public final class LiveSimulation: @unchecked Sendable {
     while true {
       lock.lock()
       if inbox.isEmpty && !stopping {
-        // Sleep until the next job or deadline is due in wall time, or a request arrives (at
+        // Sleep until the next job or deadline is due in wall time, or something arrives (at
         // most 50 ms, so the clock shown stays near the wall's).
-        let next = [sim.nextJobTime, waiters.map(\.deadline).min()].compactMap { $0 }.min()
+        let next = [sim.nextJobTime, waiters.map(\.wait.deadline).min()].compactMap { $0 }.min()
         var wait = 0.05
         if let next { wait = min(wait, max(0, (next - target()).seconds)) }
         if wait > 0 { _ = lock.wait(until: Date(timeIntervalSinceNow: wait)) }
       }
-      let items = inbox
-      inbox = []
       let stop = stopping
       lock.unlock()
       advance(to: target())
-      for item in items {
-        switch item {
-        case .request(let r, let reply):
-          answered += 1
-          switch router.answer(r, sim) {
-          case .now(let response): reply.resume(returning: response)
-          case .wait(let deadline, let poll, let timeout):
-            waiters.append(Waiter(deadline: deadline, poll: poll, timeout: timeout, reply: reply))
-          }
-          pollWaiters()
-        case .tooLarge(let r, let limit, let reply):
-          answered += 1
-          reply.resume(returning: router.tooLarge(r, limit: limit))
-        case .call(let body):
-          body(sim)
-          pollWaiters()
-        }
-      }
-      if stop {
-        for w in waiters { w.reply.resume(returning: w.timeout(sim)) }
-        waiters = []
+      drain()
+      if stop || stopWhen?(sim) == true {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        drain()
+        end()
         lock.lock()
         finished = true
         lock.unlock()
@@ -153,16 +189,63 @@ public final class LiveSimulation: @unchecked Sendable {
     }
   }
 
+  /// Answers what arrived, in order, at the current virtual time.
+  private func drain() {
+    lock.lock()
+    let items = inbox
+    inbox = []
+    lock.unlock()
+    for item in items {
+      switch item {
+      case .request(let r, let reply):
+        answered += 1
+        serial += 1
+        onCommand?(.wire(r), sim)
+        switch router.answer(r, sim) {
+        case .now(let response): reply.resume(returning: response)
+        case .wait(let w):
+          waiters.append(Waiter(serial: serial, wait: w, reply: reply))
+        }
+        pollWaiters()
+      case .tooLarge(let r, let limit, let reply):
+        // Refused before it reached a service: the simulation does not see it.
+        answered += 1
+        reply.resume(returning: router.tooLarge(r, limit: limit))
+      case .result(let id, let result):
+        onCommand?(.external(invocation: id, result: result), sim)
+        sim.completeExternal(id, result)
+        pollWaiters()
+      }
+    }
+  }
+
+  /// The end: every waiting request gets its empty answer now, and the recording its end.
+  private func end() {
+    for w in waiters {
+      onCommand?(.wireTimeout(w.serial), sim)
+      w.reply.resume(returning: w.wait.timeout(sim))
+    }
+    waiters = []
+    onCommand?(nil, sim)
+  }
+
   /// Runs every job and deadline due by `t`, in virtual-time order, then sets the clock to `t`.
-  private func advance(to t: SimTime) {
+  @discardableResult
+  private func advance(to t: SimTime, keepGoing: () -> Bool = { true }) -> Bool {
+    var n = 0
     while true {
       let job = sim.nextJobTime
-      let deadline = waiters.map(\.deadline).min()
+      let deadline = waiters.map(\.wait.deadline).min()
       if let d = deadline, d <= t, job.map({ d <= $0 }) ?? true {
         sim.moveClock(to: d)
         var keep: [Waiter] = []
         for w in waiters {
-          if w.deadline <= sim.now { w.reply.resume(returning: w.timeout(sim)) } else { keep.append(w) }
+          if w.wait.deadline <= sim.now {
+            onCommand?(.wireTimeout(w.serial), sim)
+            w.reply.resume(returning: w.wait.timeout(sim))
+          } else {
+            keep.append(w)
+          }
         }
         waiters = keep
         continue
@@ -170,18 +253,28 @@ public final class LiveSimulation: @unchecked Sendable {
       if let j = job, j <= t {
         sim.step()
         pollWaiters()
+        n += 1
+        if n & 255 == 0, !keepGoing() { return false }
         continue
       }
       break
     }
     sim.moveClock(to: t)
+    return true
   }
 
   private func pollWaiters() {
     guard !waiters.isEmpty else { return }
     var keep: [Waiter] = []
     for w in waiters {
-      if let r = w.poll(sim) { w.reply.resume(returning: r) } else { keep.append(w) }
+      if w.wait.ready(sim) {
+        onCommand?(.wireTake(w.serial), sim)
+        if let r = w.wait.take(sim) {
+          w.reply.resume(returning: r)
+          continue
+        }
+      }
+      keep.append(w)
     }
     waiters = keep
   }

@@ -30,7 +30,7 @@ import NIOCore
 /// timeout kills the process (SIGKILL) and discards it; a process that exits before it answers is
 /// a crash with its exit status (Lambda's `Runtime.ExitError`); an init error fails the
 /// invocation and discards the process. Every result enters the simulation on its thread, at the
-/// virtual time it arrives (`LiveSimulation.perform`). Each process's stdout and stderr are the
+/// virtual time it arrives (`LiveSimulation.complete`). Each process's stdout and stderr are the
 /// function's log lines: `[function] line` on stderr and in `--log FILE`.
 ///
 /// The variables Lambda sets are those of
@@ -70,7 +70,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
   public func start(_ invocation: ExternalInvocation, in sim: Simulation) {
     guard let f = sim.function(named: invocation.function), case .process(let handler) = f.spec.handler
     else {
-      live?.perform { $0.completeExternal(invocation.id, .crash(exitStatus: 127)) }
+      live?.complete(invocation.id, .crash(exitStatus: 127))
       return
     }
     // The deadline as wall epoch milliseconds: the live clock follows the wall's.
@@ -320,7 +320,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     let inv = env.pending?.invocation ?? env.current?.invocation
     lock.unlock()
     discard(env)
-    if let inv { live?.perform { $0.completeExternal(inv, .crash(exitStatus: status)) } }
+    if let inv { live?.complete(inv, .crash(exitStatus: status)) }
   }
 
   /// The process exited: an invocation it had not answered is a crash with its exit status.
@@ -334,7 +334,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     guard reported else { return }
     logLine("[\(env.function)] process exited with status \(status)")
     discard(env)
-    if let inv { live?.perform { $0.completeExternal(inv, .crash(exitStatus: status)) } }
+    if let inv { live?.complete(inv, .crash(exitStatus: status)) }
   }
 
   // MARK: The Runtime API's requests (on the listener's tasks)
@@ -380,7 +380,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     env.idle = true
     env.idleSince = idleCounter
     lock.unlock()
-    live?.perform { $0.completeExternal(d.invocation, result) }
+    live?.complete(d.invocation, result)
     return true
   }
 
@@ -392,12 +392,12 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     lock.unlock()
     logLine("[\(env.function)] init error: \(type): \(message)")
     discard(env)
-    if let inv { live?.perform { $0.completeExternal(inv, .initError(type: type, message: message)) } }
+    if let inv { live?.complete(inv, .initError(type: type, message: message)) }
   }
 }
 
 /// The port a listener bound, set from its task.
-private final class PortBox: @unchecked Sendable {
+final class PortBox: @unchecked Sendable {
   private let lock = NSLock()
   private var value = 0
   var port: Int {

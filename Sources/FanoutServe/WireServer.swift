@@ -1,3 +1,4 @@
+import FanoutSim
 import FanoutWire
 import Foundation
 import HTTPTypes
@@ -84,12 +85,15 @@ struct WireResponder: HTTPResponder {
   }
 }
 
-/// Runs the server until SIGINT or SIGTERM; `ready` is told the port it listens on.
+/// Runs the server until SIGINT or SIGTERM (with `signals`; without, until its task is
+/// cancelled); `ready` is told the port it listens on.
 public func runWireServer(
-  live: LiveSimulation, options: ServeOptions, ready: @escaping @Sendable (Int) -> Void
+  live: LiveSimulation, options: ServeOptions, signals: Bool = true, ready: @escaping @Sendable (Int) -> Void
 ) async throws {
   var logger = Logger(label: "fanout-serve")
-  logger.logLevel = .error
+  // What goes wrong is thrown (a port in use) or answered (a bad request); closing a connection
+  // while the server stops is not worth a line.
+  logger.logLevel = .critical
   let app = Application(
     responder: WireResponder(live: live, bodyLimit: options.bodyLimit),
     server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
@@ -98,7 +102,11 @@ public func runWireServer(
       availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections, logger: logger)),
     onServerRunning: { channel in ready(channel.localAddress?.port ?? options.port) },
     logger: logger)
-  try await app.runService()
+  if signals {
+    try await app.runService()
+  } else {
+    try await app.runService(gracefulShutdownSignals: [])
+  }
 }
 
 /// Answers `Expect: 100-continue` with an interim `100 Continue`, as an HTTP/1.1 server must

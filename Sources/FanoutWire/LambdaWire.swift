@@ -247,14 +247,16 @@ public struct LambdaWire: WireService {
       let answered = ctx
       let deadline = sim.now + f.spec.timeout + LambdaWire.initAllowance
       return .wait(
-        deadline: deadline,
-        poll: { sim in
-          guard let result = sim.invokeResult(ticket: ticket) else { return nil }
-          return LambdaWire.invokeResponse(answered, result, tail: tail, memory: memory)
-        },
-        timeout: { _ in
-          answered.error(500, "ServiceException", "The invocation of request \(requestId.text) did not end in time.")
-        })
+        WireWait(
+          deadline: deadline,
+          ready: { sim in sim.invokeEnded(ticket: ticket) },
+          take: { sim in
+            guard let result = sim.invokeResult(ticket: ticket) else { return nil }
+            return LambdaWire.invokeResponse(answered, result, tail: tail, memory: memory)
+          },
+          timeout: { _ in
+            answered.error(500, "ServiceException", "The invocation of request \(requestId.text) did not end in time.")
+          }))
     }
   }
 

@@ -65,23 +65,24 @@ public final class SQSWire: WireService {
       let ctx = Context(sim: sim, host: host, path: r.path)
       switch try SQSWire.perform(action, params, ctx) {
       case .done(let out): return .now(SQSWire.render(action, out, proto, rid))
-      case .wait(let deadline, let poll, let timeout):
+      case .wait(let deadline, let ready, let take, let timeout):
         return .wait(
-          deadline: deadline,
-          poll: { sim in
-            do {
-              return try poll(sim).map { SQSWire.render(action, $0, proto, rid) }
-            } catch let e as WireError {
-              return SQSWire.render(e, proto, rid)
-            } catch {
-              return SQSWire.render(SQSWire.translate(error), proto, rid)
-            }
-          },
-          timeout: { sim in
-            do { return SQSWire.render(action, try timeout(sim), proto, rid) } catch let e as WireError {
-              return SQSWire.render(e, proto, rid)
-            } catch { return SQSWire.render(SQSWire.translate(error), proto, rid) }
-          })
+          WireWait(
+            deadline: deadline, ready: ready,
+            take: { sim in
+              do {
+                return try take(sim).map { SQSWire.render(action, $0, proto, rid) }
+              } catch let e as WireError {
+                return SQSWire.render(e, proto, rid)
+              } catch {
+                return SQSWire.render(SQSWire.translate(error), proto, rid)
+              }
+            },
+            timeout: { sim in
+              do { return SQSWire.render(action, try timeout(sim), proto, rid) } catch let e as WireError {
+                return SQSWire.render(e, proto, rid)
+              } catch { return SQSWire.render(SQSWire.translate(error), proto, rid) }
+            }))
       }
     } catch let e as WireError {
       return .now(SQSWire.render(e, proto, rid))
@@ -211,8 +212,10 @@ public final class SQSWire: WireService {
 
   enum Result {
     case done([(String, Out)])
+    /// `ready` only reads; `take` may change the simulation and still find nothing.
     case wait(
-      deadline: SimTime, poll: (Simulation) throws -> [(String, Out)]?, timeout: (Simulation) throws -> [(String, Out)])
+      deadline: SimTime, ready: (Simulation) -> Bool, take: (Simulation) throws -> [(String, Out)]?,
+      timeout: (Simulation) throws -> [(String, Out)])
   }
 
   static func perform(_ action: String, _ p: Params, _ c: Context) throws -> Result {
@@ -563,9 +566,10 @@ public final class SQSWire: WireService {
     if wait > .zero, q.visibleCount == 0 {
       return .wait(
         deadline: c.sim.now + wait,
-        poll: { sim in
-          guard let q = sim.queue(named: name) else { throw UnknownName.of("queue", name) }
-          guard q.visibleCount > 0 else { return nil }
+        // A deleted queue is ready too: its answer is the error.
+        ready: { sim in sim.queue(named: name).map { $0.visibleCount > 0 } ?? true },
+        take: { sim in
+          guard sim.queue(named: name) != nil else { throw UnknownName.of("queue", name) }
           let r = try take(sim)
           return r.isEmpty ? nil : r
         },

@@ -10,34 +10,6 @@ import FanoutSim
 // time), so the simulation stays single-threaded and deterministic, and a recorded session
 // replays by feeding the same requests back at the same virtual times.
 
-/// An HTTP request as the wire layer sees it.
-public struct WireRequest: Sendable {
-  public var method: String
-  /// The request target's path, percent-encoded as sent, without the query.
-  public var path: String
-  /// The raw query string (after `?`), percent-encoded as sent; empty when there is none.
-  public var query: String
-  /// Header names lower-cased, in the order received.
-  public var headers: [(name: String, value: String)]
-  public var body: [UInt8]
-
-  public init(
-    method: String, path: String, query: String = "", headers: [(name: String, value: String)] = [], body: [UInt8] = []
-  ) {
-    self.method = method
-    self.path = path
-    self.query = query
-    self.headers = headers.map { ($0.name.lowercased(), $0.value) }
-    self.body = body
-  }
-
-  /// The first value of a header (the name in any case).
-  public func header(_ name: String) -> String? {
-    let n = name.lowercased()
-    return headers.first { $0.name == n }?.value
-  }
-}
-
 /// An HTTP response.
 public struct WireResponse: Sendable, Equatable {
   public var status: Int
@@ -62,10 +34,33 @@ public struct WireResponse: Sendable, Equatable {
 /// What a service answers: now, or once something happens in virtual time (a long poll).
 public enum WireAnswer {
   case now(WireResponse)
-  /// Asked again after every job the simulation runs until it answers; at `deadline` (virtual
-  /// time) `timeout` answers instead. A long-polling ReceiveMessage, an Invoke waiting for its
-  /// invocation to end.
-  case wait(deadline: SimTime, poll: (Simulation) -> WireResponse?, timeout: (Simulation) -> WireResponse)
+  /// Asked again after every job the simulation runs until it answers; at its deadline (virtual
+  /// time) it times out instead. A long-polling ReceiveMessage, an Invoke waiting for its
+  /// function.
+  case wait(WireWait)
+}
+
+/// A request that waits in virtual time. `ready` only reads the simulation; `take` may change it
+/// (a receive moves messages) and may still find nothing. A recorded session holds each `take`
+/// and each timeout as a command, so that a replay asks at exactly the same points.
+public struct WireWait {
+  public var deadline: SimTime
+  public var ready: (Simulation) -> Bool
+  public var take: (Simulation) -> WireResponse?
+  public var timeout: (Simulation) -> WireResponse
+
+  public init(
+    deadline: SimTime, ready: @escaping (Simulation) -> Bool, take: @escaping (Simulation) -> WireResponse?,
+    timeout: @escaping (Simulation) -> WireResponse
+  ) {
+    self.deadline = deadline
+    self.ready = ready
+    self.take = take
+    self.timeout = timeout
+  }
+
+  /// The answer if there is one now.
+  public func poll(_ sim: Simulation) -> WireResponse? { ready(sim) ? take(sim) : nil }
 }
 
 /// One service's wire protocol.

@@ -23,6 +23,10 @@ public final class WireRouter {
     services = [sqs, sns] + extra
   }
 
+  /// Every service fanout speaks: SQS, SNS, Lambda and S3 (what `fanout serve` and `--listen`
+  /// answer, and what a recorded session's requests are replayed against).
+  public static func all() -> WireRouter { WireRouter(extra: [LambdaWire(), S3Wire()]) }
+
   /// Adds a service after those already registered.
   public func register(_ s: any WireService) { services.append(s) }
 

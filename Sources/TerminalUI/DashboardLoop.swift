@@ -7,16 +7,36 @@ import TermRender
   import Glibc
 #endif
 
+/// Outside participants of a dashboard run — clients of the AWS endpoints, process functions
+/// (FanoutServe's `LiveSimulation`, through the `fanout` command): the loop drives them on its
+/// own thread, so the simulation keeps one owner.
+public protocol LiveDriver: AnyObject {
+  /// Answers what arrived and runs every job and deadline due by `target`; `keepGoing` is asked
+  /// between jobs. False when it stopped short.
+  func pump(to target: SimTime, keepGoing: () -> Bool) -> Bool
+  /// Whether something arrived since the last pump.
+  var hasArrivals: Bool { get }
+  /// Called with every outside input just before it is applied.
+  func setRecorder(_ record: @escaping (ControlCommand?) -> Void)
+  /// Log lines of process functions since the last call.
+  func takeLogLines() -> [String]
+}
+
 /// Runs the dashboard until the person quits: the virtual clock follows wall time × speed, the
 /// screen is redrawn only when something changed (at most 30 frames a second), and the loop
-/// blocks on input while the clock is paused.
+/// blocks on input while the clock is paused. With `live`, clients and process functions take
+/// part: the speed is ×1 at most, and what they do is recorded with the keys.
 public func runDashboard(
   sim: Simulation, terminal: Terminal, scenario: String? = nil, observer: ((SimEvent) -> Void)? = nil,
-  replay: ReplayLog? = nil, record: String? = nil
+  replay: ReplayLog? = nil, record: String? = nil, live: (any LiveDriver)? = nil, liveLabel: String? = nil
 ) {
   let dash = Dashboard(sim: sim, scenario: scenario, observer: observer)
   var player = replay.map(ReplayPlayer.init)
   dash.state.replaying = player != nil
+  if let live {
+    dash.state.live = liveLabel ?? "processes"
+    live.setRecorder { [weak dash] c in dash?.recordOutside(c) }
+  }
   func save() {
     guard let record else {
       dash.state.message = "no --record FILE given"
@@ -68,18 +88,26 @@ public func runDashboard(
         } else {
           player = p
         }
+      } else if let live {
+        let deadline = clock.now.advanced(by: budget)
+        dash.state.lagging = !live.pump(to: target) { clock.now < deadline }
       } else {
         dash.state.lagging = !advance(sim, to: target, budget: budget, clock: clock)
       }
       stats.running(speed: dash.state.speed)
     } else {
+      // The clock stands still; clients are still answered, at the time it shows.
+      _ = live?.pump(to: sim.now) { true }
       stats.paused()
     }
+    if let lines = live?.takeLogLines(), let last = lines.last { dash.state.message = last }
     // The status bar shows milliseconds: redraw when they change.
     let shownClock = sim.now.microsecondsSinceEpoch / 1_000
     dash.refresh()
     // Behind the clock, the screen is drawn at most 15 times a second: the rest goes to the run.
-    let due = !dash.state.lagging || lastFrameAt.duration(to: clock.now) >= .milliseconds(66)
+    let sinceFrame = lastFrameAt.duration(to: clock.now)
+    let due =
+      (!dash.state.lagging || sinceFrame >= .milliseconds(66)) && (live == nil || sinceFrame >= .milliseconds(33))
     if drawn == nil || drawn!.state != dash.state
       || (due && (drawn!.version != dash.model.version || drawn!.clock != shownClock))
     {
@@ -93,7 +121,10 @@ public func runDashboard(
     // Paused: block until a key. Behind the clock: only look for keys, the frame goes to the
     // simulation. Otherwise wait out the frame (4 frames a second when only the clock moves).
     let wait: Int32
-    if dash.state.paused {
+    if live != nil, !dash.state.lagging {
+      // Clients and processes wait for answers: look at what arrived every 5 ms.
+      wait = 5
+    } else if dash.state.paused {
       wait = -1
     } else if dash.state.lagging {
       wait = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FanoutScenario
 import FanoutSim
+import Foundation
 import TerminalUI
 
 /// `fanout` (or `fanout dashboard`): the live terminal dashboard.
@@ -16,6 +17,8 @@ struct DashboardCommand: ParsableCommand {
 
   @OptionGroup var pipeline: PipelineOptions
 
+  @OptionGroup var liveOptions: LiveOptions
+
   @Option(name: .long, help: "Write log lines (and anything printed to stderr) to FILE instead of the screen.")
   var log: String?
 
@@ -30,12 +33,14 @@ struct DashboardCommand: ParsableCommand {
       throw ValidationError(
         "--record needs a scenario file to name: write the template's with fanout import -o FILE, then --scenario FILE")
     }
+    if pipeline.replay != nil, liveOptions.listen != nil {
+      throw ValidationError("--listen cannot be combined with --replay: a replay runs without clients or function code")
+    }
   }
 
   func run() throws {
     let prices = try pipeline.priceTable()
     let (sim, _, scenarioPath, session) = try pipeline.load()
-    try refuseProcessFunctions(sim)
     sim.prices = prices
     let writer = try events.map(EventFileWriter.init(path:))
     let terminal: Terminal
@@ -44,11 +49,35 @@ struct DashboardCommand: ParsableCommand {
     } catch {
       throw CLIFailure(message: "\(error)")
     }
+    // Clients or function code take part: the endpoint opens, processes start on demand, and the
+    // clock follows wall time (a replay needs neither: its session holds what they did).
+    var live: DashboardLive?
+    var label: String?
+    if session == nil, liveOptions.listen != nil || !processFunctions(sim).isEmpty {
+      sim.trapsOnInvariantViolation = false
+      let box = LineBox()
+      let (host, endpoint) = try openLiveHost(
+        sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: liveOptions.functionLog,
+        record: false, signals: false,
+        logLine: { line in
+          // stderr is the dashboard's --log file (or nowhere) while the screen is open.
+          FileHandle.standardError.write(Data((line + "\n").utf8))
+          box.live?.add(line)
+        })
+      live = DashboardLive(host: host)
+      box.live = live
+      label = liveOptions.listen != nil ? endpoint : "function code"
+    }
     runDashboard(
       sim: sim, terminal: terminal, scenario: scenarioPath, observer: writer.map { w in { w.write($0) } },
-      replay: session,
-      record: record)
+      replay: session, record: record, live: live, liveLabel: label)
+    if let live { live.host.close() }
     terminal.close()
     try writer?.close()
   }
+}
+
+/// Where the processes' reader threads find the dashboard's side (set once, before they start).
+final class LineBox: @unchecked Sendable {
+  var live: DashboardLive?
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FanoutScenario
 import FanoutSim
+import FanoutWire
 import Foundation
 
 #if canImport(Glibc)
@@ -153,21 +154,9 @@ struct PipelineOptions: ParsableArguments {
     let loaded = try path.map(loadScenario)
     let seed = session?.seed ?? self.seed
     let sim = try loaded.map { try simulation(of: $0, seed: seed) } ?? makeSimulation(seed: seed ?? 1)
+    // A session's client requests are answered again by the wire layer; its process functions'
+    // results are in the session, so their code does not run.
+    if session != nil { sim.wireReplayer = WireReplayer() }
     return (sim, loaded, path, session)
   }
-}
-
-/// A function whose code is a process needs the Lambda Runtime API and its processes, which only
-/// `fanout serve` runs (its clock follows wall time, as real code needs). Refused with a clear
-/// message rather than left to time out every invocation.
-func refuseProcessFunctions(_ sim: Simulation) throws {
-  let names = sim.topology.functions.filter {
-    if case .process = $0.handler { return true }
-    return false
-  }.map(\.name)
-  guard !names.isEmpty else { return }
-  throw CLIFailure(
-    message:
-      "\(names.joined(separator: ", ")): a handler of type process runs the function's own code through the Lambda Runtime API, which only fanout serve runs so far (its clock follows wall time): use fanout serve --scenario FILE (docs/serve.md), or give the function another handler"
-  )
 }

@@ -3,6 +3,7 @@ import Dashboard
 import FanoutReport
 import FanoutScenario
 import FanoutSim
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -24,6 +25,15 @@ struct RunCommand: ParsableCommand {
   )
 
   @OptionGroup var pipeline: PipelineOptions
+
+  @OptionGroup var liveOptions: LiveOptions
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "With --listen or process functions: record the session to FILE (every client request and process result as a command at its point of the run), so that --replay FILE replays it without them.",
+      valueName: "FILE"))
+  var record: String?
 
   @Option(name: .long, help: "Requests to fire (0 to 100000000; default 10, or the scenario's load).")
   var requests: Int?
@@ -56,6 +66,14 @@ struct RunCommand: ParsableCommand {
     if pipeline.replay != nil, requests != nil || rate != nil || until != nil {
       throw ValidationError("--requests, --rate and --until cannot be combined with --replay: the recording decides")
     }
+    if pipeline.replay != nil, liveOptions.listen != nil || record != nil {
+      throw ValidationError(
+        "--listen and --record cannot be combined with --replay: a replay runs without clients or function code")
+    }
+    if pipeline.template != nil, record != nil {
+      throw ValidationError(
+        "--record needs a scenario file to name: write the template's with fanout import -o FILE, then --scenario FILE")
+    }
     if let requests, !(0...100_000_000).contains(requests) {
       throw ValidationError("--requests must be between 0 and 100000000 (got \(requests))")
     }
@@ -72,8 +90,21 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let prices = try pipeline.priceTable()
-    let (sim, loaded, _, log) = try pipeline.load()
-    try refuseProcessFunctions(sim)
+    let (sim, loaded, scenarioPath, log) = try pipeline.load()
+    // Clients or function code take part: the clock follows wall time (a replay needs neither).
+    let live = log == nil && (liveOptions.listen != nil || !processFunctions(sim).isEmpty)
+    if record != nil, !live {
+      throw CLIFailure(
+        message:
+          "--record keeps what clients and function code did, and this run has neither: give --listen HOST:PORT, or a scenario with process functions (a run without them replays from its seed alone)"
+      )
+    }
+    if live, html != nil || observe {
+      throw CLIFailure(
+        message:
+          "--html needs a run in virtual time: record the live run (--record FILE), then fanout run --replay FILE --html PAGE"
+      )
+    }
     // Opened before the run, so that a path that cannot be written fails at once.
     let pageFile = try html.map(PageFile.init(path:))
     var writer: EventFileWriter?
@@ -108,6 +139,12 @@ struct RunCommand: ParsableCommand {
       } else {
         _ = player.advance(sim, to: .distantFuture)
       }
+      if let n = player.divergedAt {
+        let e = log.entries[n]
+        printError(
+          "fanout: warning: the replay diverged: line \(n + 2) of the session was recorded after \(e.jobs) jobs, and this run has no more than \(sim.jobsExecuted) (another scenario file, or another version of fanout?); the rest of the session was not applied"
+        )
+      }
       drained = !sim.hasPendingWork
     } else {
       // A template's pipeline has no load of its own: --requests or --rate fire its entry function.
@@ -119,9 +156,12 @@ struct RunCommand: ParsableCommand {
               "--requests and --rate fire the entry function: name it with --entry NAME or in the behaviour overlay (entry: NAME)"
           )
         }
-        sim.startLoad(count: requests ?? 10, rate: rate ?? 100)
+        if !live { sim.startLoad(count: requests ?? 10, rate: rate ?? 100) }
       }
-      if let model {
+      if live {
+        let load = fire ? ControlCommand.startLoad(count: requests ?? 10, rate: rate ?? 100) : nil
+        drained = try runLive(sim, scenarioPath: scenarioPath, limit: limit, load: load)
+      } else if let model {
         // A snapshot every 10,000 jobs, about as often as a dashboard's frame at ×1000.
         var jobs = 0
         while sim.hasPendingWork, let t = sim.nextJobTime, limit.map({ t <= $0 }) ?? true {
@@ -150,6 +190,62 @@ struct RunCommand: ParsableCommand {
     print(json ? report.json : report.text)
     if let page = pageFile, let sampler { try page.write(RunReportPage.html(report: report, samples: sampler.samples)) }
     if verdicts.contains(where: { !$0.held }) { throw ExitCode(1) }
+  }
+}
+
+extension RunCommand {
+  /// Runs with clients or process functions taking part: the clock follows wall time (×1) until
+  /// the work has drained (idle execution environments do not hold it open: their processes are
+  /// stopped at the end) or `limit`; SIGINT and SIGTERM end it early, with the report.
+  func runLive(_ sim: Simulation, scenarioPath: String?, limit: SimTime?, load: ControlCommand?) throws -> Bool {
+    sim.trapsOnInvariantViolation = false
+    let (host, endpoint) = try openLiveHost(
+      sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: liveOptions.functionLog,
+      record: record != nil, signals: false)
+    if liveOptions.listen != nil {
+      printError("fanout run: listening on \(endpoint)")
+    }
+    if let load { host.apply(load, to: sim) }
+    let stop = SignalFlag.install()
+    host.live.stopWhen = { [live = host.live] sim in
+      if stop.raised { return true }
+      if let limit, sim.now >= limit { return true }
+      return !sim.hasPendingWork && !live.hasWaitingRequests
+    }
+    host.live.start()
+    host.live.waitUntilFinished()
+    let done = host.close()
+    try writeSession(host.session, to: record)
+    return !done.hasPendingWork
+  }
+}
+
+/// SIGINT or SIGTERM seen: a live run ends early, with its report, instead of dying.
+final class SignalFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  private var sources: [any DispatchSourceSignal] = []
+
+  var raised: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+
+  static func install() -> SignalFlag {
+    let flag = SignalFlag()
+    for s in [SIGINT, SIGTERM] {
+      signal(s, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+      source.setEventHandler {
+        flag.lock.lock()
+        flag.value = true
+        flag.lock.unlock()
+      }
+      source.resume()
+      flag.sources.append(source)
+    }
+    return flag
   }
 }
 

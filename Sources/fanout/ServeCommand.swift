@@ -46,17 +46,24 @@ struct ServeCommand: ParsableCommand {
     help: ArgumentHelp("Also write process functions' log lines (their stdout and stderr) to FILE.", valueName: "FILE"))
   var log: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Record the session to FILE when it stops: every client request and process result as a command at its point of the run, so that fanout run --replay FILE replays it without them.",
+      valueName: "FILE"))
+  var record: String?
+
+  @Option(name: .long, help: "Write every event as a JSON line to FILE.")
+  var events: String?
+
   func validate() throws {
-    guard let (host, _) = ServeOptions.parseListen(listen) else {
-      throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:4747 (got '\(listen)')")
-    }
-    if !ServeOptions.isLoopback(host), !allowRemote {
-      throw ValidationError(
-        "--listen \(listen) is not a loopback address: fanout serve verifies no credentials, so anyone who can reach it could drive the simulation. Give --allow-remote to listen there anyway."
-      )
-    }
+    try LiveOptions.check(listen, allowRemote: allowRemote)
     if pipeline.replay != nil {
-      throw ValidationError("--replay cannot be combined with serve: a replay runs headless")
+      throw ValidationError("--replay cannot be combined with serve: a replay runs headless (fanout run --replay FILE)")
+    }
+    if pipeline.template != nil, record != nil {
+      throw ValidationError(
+        "--record needs a scenario file to name: write the template's with fanout import -o FILE, then --scenario FILE")
     }
   }
 
@@ -66,54 +73,23 @@ struct ServeCommand: ParsableCommand {
     sim.prices = prices
     // A long-lived run: an invariant broken by a request is reported, not a trap.
     sim.trapsOnInvariantViolation = false
-    var options = ServeOptions()
-    let (host, port) = ServeOptions.parseListen(listen)!
-    options.host = host
-    options.port = port
-    let live = LiveSimulation(sim: sim, router: WireRouter(extra: [LambdaWire(), S3Wire()]))
-    // Process functions run through the Lambda Runtime API, one process per environment; a
-    // relative `cwd` is taken from the scenario file's folder.
-    let base =
-      scenarioPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-      ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    let invoker = ProcessInvoker(baseDirectory: base.standardizedFileURL)
-    invoker.live = live
-    if let log {
-      guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log)
-      else { throw CLIFailure(message: "cannot write \(log)") }
-      let file = LockedFile(handle)
-      invoker.logLine = { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        file.write(line + "\n")
-      }
-    }
-    sim.externalInvoker = invoker
+    let writer = try events.map(EventFileWriter.init(path:))
+    if let writer { sim.observer = { writer.write($0) } }
     let clock = ContinuousClock()
     let started = clock.now
-    let failure = FailureBox()
-    let finished = DispatchSemaphore(value: 0)
-    Task {
-      do {
-        try await runWireServer(live: live, options: options) { port in
-          // The clock starts once the endpoint is known: processes are given it.
-          invoker.endpoint = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-          live.start()
-          print("fanout serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
-          fflush(nil)
-        }
-      } catch {
-        failure.set("\(error)")
-      }
-      finished.signal()
-    }
-    finished.wait()
-    live.start()  // if the server never ran: the thread must exist to finish
-    let sim2 = live.finish()
-    invoker.stopAll()
-    withExtendedLifetime(invoker) {}
-    if let message = failure.message {
-      throw CLIFailure(message: "could not serve on \(listen): \(message)")
-    }
+    // Process functions run through the Lambda Runtime API, one process per environment; a
+    // relative `cwd` is taken from the scenario file's folder. The clock starts once the endpoint
+    // is known: processes are given it.
+    let (host, endpoint) = try openLiveHost(
+      sim: sim, scenarioPath: scenarioPath, listen: listen, logFile: log, record: record != nil, signals: true)
+    host.live.start()
+    print("fanout serve: listening on \(endpoint)")
+    fflush(nil)
+    let failure = host.waitForServer()
+    let sim2 = host.close()
+    if let failure { throw CLIFailure(message: "could not serve on \(listen): \(failure)") }
+    try writeSession(host.session, to: record)
+    try writer?.close()
     let elapsed = started.duration(to: clock.now)
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     var report = RunReport(
@@ -122,33 +98,5 @@ struct ServeCommand: ParsableCommand {
     report.prices = prices
     print(json ? report.json : report.text)
     fflush(nil)
-  }
-}
-
-/// A log file written from the processes' reader threads.
-final class LockedFile: @unchecked Sendable {
-  private let lock = NSLock()
-  private let handle: FileHandle
-  init(_ handle: FileHandle) { self.handle = handle }
-  func write(_ s: String) {
-    lock.lock()
-    handle.write(Data(s.utf8))
-    lock.unlock()
-  }
-}
-
-/// The server's failure, set from its task.
-final class FailureBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var text: String?
-  func set(_ s: String) {
-    lock.lock()
-    text = s
-    lock.unlock()
-  }
-  var message: String? {
-    lock.lock()
-    defer { lock.unlock() }
-    return text
   }
 }

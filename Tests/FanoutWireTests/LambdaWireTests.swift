@@ -9,13 +9,13 @@ import Testing
 func drive(_ answer: WireAnswer, _ sim: Simulation) -> WireResponse {
   switch answer {
   case .now(let r): return r
-  case .wait(let deadline, let poll, let timeout):
-    while let next = sim.nextJobTime, next <= deadline {
+  case .wait(let w):
+    while let next = sim.nextJobTime, next <= w.deadline {
       sim.step()
-      if let r = poll(sim) { return r }
+      if let r = w.poll(sim) { return r }
     }
-    sim.run(until: deadline)
-    return poll(sim) ?? timeout(sim)
+    sim.run(until: w.deadline)
+    return w.poll(sim) ?? w.timeout(sim)
   }
 }
 

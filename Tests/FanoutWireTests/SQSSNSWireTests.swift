@@ -154,17 +154,19 @@ struct SQSSNSWireTests {
     let sim = try Self.simulation()
     let start = sim.now
     guard
-      case .wait(let deadline, let poll, let timeout) = router.answer(
+      case .wait(let w) = router.answer(
         Self.json("ReceiveMessage", "{\"QueueUrl\":\"\(url)\",\"WaitTimeSeconds\":20}"), sim)
     else {
       Issue.record("an empty queue answered a long poll at once")
       return
     }
-    #expect(deadline == start + .seconds(20))
-    #expect(poll(sim) == nil)
+    #expect(w.deadline == start + .seconds(20))
+    #expect(!w.ready(sim))
+    #expect(w.poll(sim) == nil)
     sim.run(until: start + .seconds(3))
     try sim.sendMessage(queue: "work", body: "late")
-    let r = try #require(poll(sim))
+    #expect(w.ready(sim))
+    let r = try #require(w.poll(sim))
     guard case .array(let msgs)? = Self.object(r)["Messages"] else {
       Issue.record("no messages: \(Self.text(r))")
       return
@@ -172,14 +174,13 @@ struct SQSSNSWireTests {
     #expect(msgs.first?["Body"]?.stringValue == "late")
     // A second long poll times out empty.
     guard
-      case .wait(_, _, let timeout2) = router.answer(
+      case .wait(let w2) = router.answer(
         Self.json("ReceiveMessage", "{\"QueueUrl\":\"\(url)\",\"WaitTimeSeconds\":2}"), sim)
     else {
       Issue.record("expected a wait")
       return
     }
-    _ = timeout
-    #expect(Self.text(timeout2(sim)) == "{}")
+    #expect(Self.text(w2.timeout(sim)) == "{}")
   }
 
   @Test("SendMessageBatch answers each entry; more than 10 entries, repeated Ids or none are refused whole")

@@ -1,3 +1,4 @@
+import FanoutSim
 import Testing
 
 @testable import FanoutWire

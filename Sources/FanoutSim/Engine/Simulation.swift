@@ -85,6 +85,8 @@ public final class Simulation {
   /// Runs process functions' code (`ExternalInvocation.swift`); nil runs none (a replay, or a
   /// run without processes: their invocations then wait for results given as commands).
   public weak var externalInvoker: (any ExternalInvoker)?
+  /// Answers a recorded session's client requests again when it is replayed.
+  public var wireReplayer: (any WireReplaying)?
   var unreservedRunning = 0
   /// Whether the invariants (`Invariants.swift`) are checked after every job: by default in debug
   /// builds; the property tests and `fanout check` turn it on in any build.
@@ -327,7 +329,8 @@ public final class Simulation {
   /// Whether anything is left that will change the pipeline: a scheduled job, or a message in
   /// flight or delayed (it will become visible). Retention alone does not count.
   public var hasPendingWork: Bool {
-    activeJobs > 0 || queues.contains { $0.inFlightCount > 0 || $0.delayedCount > 0 }
+    activeJobs > 0 || !externalInvocations.isEmpty
+      || queues.contains { $0.inFlightCount > 0 || $0.delayedCount > 0 }
   }
   /// Jobs run so far: with the clock, the exact point of a run (a replay applies commands there).
   public internal(set) var jobsExecuted = 0

@@ -64,7 +64,9 @@ extension Simulation {
         function: f.name, invocation: id, cold: cold, trigger: triggerName(trigger),
         requestIDs: records.compactMap { $0.body.requestID }, event: trigger.isAsync ? nil : lambdaRecords(records)))
     externalInvocations[id] = inv
-    schedule(.step(inv), at: inv.deadline)
+    // The invocation keeps the run alive while it waits (`hasPendingWork`), not its deadline:
+    // a run ends when the code has answered, not when its timeout would have passed.
+    schedule(.step(inv), at: inv.deadline, keepsAlive: false)
     let awsId: UUID128
     if case .async(let e) = trigger, let event = asyncEvents[e] {
       awsId = event.requestId

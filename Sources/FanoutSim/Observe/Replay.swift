@@ -15,6 +15,24 @@ public enum ControlCommand: Equatable, Sendable {
     requestID: RequestID, message: String? = nil, attributes: [MessageAttribute] = [], topic: String?, queue: String?)
   /// Switches a queue's at-least-once duplicate rate (0 to 1).
   case setDuplicateRate(queue: String, rate: Double)
+  /// Starts a load of `count` requests at `rate` a second (`fanout run --requests --rate`).
+  case startLoad(count: Int, rate: Double)
+  /// A client's request at the AWS endpoints (`fanout serve`, `--listen`); requests are numbered
+  /// from 1 in the order they arrive.
+  case wire(WireRequest)
+  /// A waiting request (a long poll, a synchronous Invoke) is answered now if it can be: the wire
+  /// layer's `take`, which may change the simulation and still find nothing.
+  case wireTake(Int)
+  /// A waiting request reached its deadline and gets its empty answer.
+  case wireTimeout(Int)
+  /// A process function's result for an invocation, as its code gave it.
+  case external(invocation: Int, result: ExternalResult)
+}
+
+/// Replays the wire commands of a recorded session: the wire layer answers each request again,
+/// at the same point of the run, and throws the answer away (FanoutWire's `WireReplayer`).
+public protocol WireReplaying: AnyObject {
+  func replay(_ c: ControlCommand, in sim: Simulation)
 }
 
 extension Simulation {
@@ -56,6 +74,13 @@ extension Simulation {
       } catch {
         return "\(error)"
       }
+    case .startLoad(let count, let rate):
+      startLoad(count: count, rate: rate)
+    case .wire, .wireTake, .wireTimeout:
+      guard let wireReplayer else { return "a client's request needs the wire layer to replay" }
+      wireReplayer.replay(c, in: self)
+    case .external(let id, let result):
+      completeExternal(id, result)
     case .redrive(let name):
       if let running = moveTasks.first(where: { $0.status == .running && queues[$0.source].name == name }) {
         try? cancelMessageMoveTask(running.id)
@@ -139,6 +164,45 @@ public struct ReplayLog: Equatable, Sendable {
         }
         w.optionalString("topic", topic)
         w.optionalString("queue", queue)
+      case .startLoad(let count, let rate)?:
+        w.string("command", "load")
+        w.int("count", count)
+        w.double("rate", rate)
+      case .wire(let r)?:
+        w.string("command", "wire")
+        w.string("method", r.method)
+        w.string("path", r.path)
+        if !r.query.isEmpty { w.string("query", r.query) }
+        w.raw(
+          "headers",
+          "[" + r.headers.map { "[" + jsonString($0.name) + "," + jsonString($0.value) + "]" }.joined(separator: ",")
+            + "]")
+        if !r.body.isEmpty { w.string("body_base64", base64Encode(r.body)) }
+      case .wireTake(let n)?:
+        w.string("command", "wire_take")
+        w.int("request", n)
+      case .wireTimeout(let n)?:
+        w.string("command", "wire_timeout")
+        w.int("request", n)
+      case .external(let id, let result)?:
+        w.string("command", "external")
+        w.int("invocation", id)
+        switch result {
+        case .success(let response):
+          w.string("outcome", "success")
+          w.string("response", response)
+        case .error(let type, let message):
+          w.string("outcome", "error")
+          w.string("error_type", type)
+          w.string("error_message", message)
+        case .initError(let type, let message):
+          w.string("outcome", "init_error")
+          w.string("error_type", type)
+          w.string("error_message", message)
+        case .crash(let status):
+          w.string("outcome", "crash")
+          w.int("exit_status", Int(status))
+        }
       }
       lines.append(w.finished())
     }
@@ -195,6 +259,45 @@ public struct ReplayLog: Equatable, Sendable {
         c = .inject(
           requestID: id, message: v["message"]?.stringValue, attributes: attributes, topic: v["topic"]?.stringValue,
           queue: v["queue"]?.stringValue)
+      case "wire":
+        guard let method = v["method"]?.stringValue, let path = v["path"]?.stringValue,
+          case .array(let hs)? = v["headers"]
+        else { throw bad(i + 1, "wire needs method, path and headers") }
+        var headers: [(name: String, value: String)] = []
+        for h in hs {
+          guard case .array(let pair) = h, pair.count == 2, let k = pair[0].stringValue, let x = pair[1].stringValue
+          else { throw bad(i + 1, "a wire header is [name, value]") }
+          headers.append((k, x))
+        }
+        var body: [UInt8] = []
+        if let b = v["body_base64"]?.stringValue {
+          guard let bytes = base64Decode(b) else { throw bad(i + 1, "wire body_base64 is not base64") }
+          body = bytes
+        }
+        c = .wire(
+          WireRequest(method: method, path: path, query: v["query"]?.stringValue ?? "", headers: headers, body: body))
+      case "load":
+        guard case .number(let rate)? = v["rate"] else { throw bad(i + 1, "load needs rate") }
+        c = .startLoad(count: try int("count"), rate: rate)
+      case "wire_take": c = .wireTake(try int("request"))
+      case "wire_timeout": c = .wireTimeout(try int("request"))
+      case "external":
+        let id = try int("invocation")
+        func text(_ k: String) throws -> String {
+          guard let x = v[k]?.stringValue else { throw bad(i + 1, "external needs \(k)") }
+          return x
+        }
+        switch v["outcome"]?.stringValue {
+        case "success": c = .external(invocation: id, result: .success(try text("response")))
+        case "error":
+          c = .external(
+            invocation: id, result: .error(type: try text("error_type"), message: try text("error_message")))
+        case "init_error":
+          c = .external(
+            invocation: id, result: .initError(type: try text("error_type"), message: try text("error_message")))
+        case "crash": c = .external(invocation: id, result: .crash(exitStatus: Int32(clamping: try int("exit_status"))))
+        default: throw bad(i + 1, "external needs outcome: success, error, init_error or crash")
+        }
       default: throw bad(i + 1, "unknown command \(name)")
       }
       log.entries.append(Entry(jobs: Int(jobs), time: SimTime(microsecondsSinceEpoch: Int64(t)), command: c))
@@ -208,6 +311,10 @@ public struct ReplayLog: Equatable, Sendable {
 public struct ReplayPlayer {
   public let log: ReplayLog
   public private(set) var next = 0
+  /// Set when the run ran out of jobs before a command's recorded point: it is not the run the
+  /// session was recorded from (another scenario file, or another version of fanout). The rest of
+  /// the session is not applied.
+  public private(set) var divergedAt: Int?
   public init(log: ReplayLog) { self.log = log }
 
   /// Whether the session's end has been reached.
@@ -232,11 +339,16 @@ public struct ReplayPlayer {
     return reach(sim, target)
   }
 
-  private func reach(_ sim: Simulation, _ target: SimTime) -> Bool {
+  private mutating func reach(_ sim: Simulation, _ target: SimTime) -> Bool {
     if finished { return true }
     // Stop short of the next command's jobs: run only what comes before it.
     let e = log.entries[next]
     while sim.jobsExecuted < e.jobs, let t = sim.nextJobTime, t <= target { sim.step() }
+    if sim.jobsExecuted < e.jobs, sim.nextJobTime == nil {
+      divergedAt = next
+      next = log.entries.count
+      return true
+    }
     // Nothing else may run before the next command: the clock goes as far as it may.
     sim.moveClock(to: sim.jobsExecuted < e.jobs ? target : min(target, e.time))
     return true
