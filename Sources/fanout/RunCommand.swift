@@ -207,10 +207,13 @@ extension RunCommand {
     }
     if let load { host.apply(load, to: sim) }
     let stop = SignalFlag.install()
+    // With --listen and --until, clients have until the limit; otherwise the run ends once its
+    // work has drained and no client waits for an answer.
+    let untilLimit = liveOptions.listen != nil && limit != nil
     host.live.stopWhen = { [live = host.live] sim in
       if stop.raised { return true }
       if let limit, sim.now >= limit { return true }
-      return !sim.hasPendingWork && !live.hasWaitingRequests
+      return !untilLimit && !sim.hasPendingWork && !live.hasWaitingRequests
     }
     host.live.start()
     host.live.waitUntilFinished()

@@ -110,6 +110,20 @@ struct ReducerTests {
     #expect(!s.paused && s.message == "clock running")
   }
 
+  @Test("With real code or clients taking part (live), + stops at ×1 and says why; - still slows the clock")
+  func liveSpeedIsCappedAtOne() {
+    var s = state()
+    s.live = "function code"
+    #expect(s.speed == 1)
+    _ = run(&s, .faster)
+    #expect(s.speed == 1)
+    #expect(s.message.contains("the clock goes at ×1 at most"))
+    _ = run(&s, .slower)
+    #expect(s.speed == 0.5)
+    _ = run(&s, .faster)
+    #expect(s.speed == 1)
+  }
+
   @Test("↑ and k move the selection up one row, ↓ and j down one, within the focused pane's rows")
   func upAndDownKeys() {
     var s = state()
