@@ -62,6 +62,24 @@ sleep 4
 shot wide
 key q
 
+# Real code: examples/seed-python's Python functions (awslambdaric, boto3) hosted by the
+# dashboard; p fires the preprocessor twice, its objects and notifications cross the panes.
+if python3 -c 'import awslambdaric, boto3' 2>/dev/null; then
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  sleep 0.5
+  cols=120
+  rows=40
+  tmux -L "$sock" new-session -d -s s -x $cols -y $rows \
+    "TERM=xterm-256color exec .build/release/fanout --scenario examples/seed-python/pipeline.yaml --log /dev/null"
+  sleep 2
+  key p; sleep 3
+  key p; sleep 0.4
+  shot real-code
+  key q
+else
+  echo "make.sh: screenshots/real-code.png needs python3 with awslambdaric and boto3 (pip install awslambdaric boto3)" >&2
+fi
+
 # The HTML reports (fanout run --html, fanout sweep --html), drawn by headless Chromium.
 tmux -L "$sock" kill-server 2>/dev/null || true
 FANOUT=.build/release/fanout screenshots/make-report.sh

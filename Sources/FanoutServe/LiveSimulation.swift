@@ -30,7 +30,7 @@ public final class LiveSimulation: @unchecked Sendable {
   private var started = false
 
   private enum Item {
-    case request(WireRequest, CheckedContinuation<WireResponse, Never>)
+    case request(WireRequest, Int?, CheckedContinuation<WireResponse, Never>)
     case tooLarge(WireRequest, Int, CheckedContinuation<WireResponse, Never>)
     case result(Int, ExternalResult)
   }
@@ -74,9 +74,10 @@ public final class LiveSimulation: @unchecked Sendable {
     t.start()
   }
 
-  /// The answer to a request, computed on the simulation's thread.
-  public func handle(_ r: WireRequest) async -> WireResponse {
-    await withCheckedContinuation { c in enqueue(.request(r, c), c) }
+  /// The answer to a request, computed on the simulation's thread. `caller`: the invocation whose
+  /// code made it (a process function's environment endpoint knows).
+  public func handle(_ r: WireRequest, caller: Int? = nil) async -> WireResponse {
+    await withCheckedContinuation { c in enqueue(.request(r, caller, c), c) }
   }
 
   /// The protocol's 413 answer for a request whose body is over `limit` bytes.
@@ -197,11 +198,11 @@ public final class LiveSimulation: @unchecked Sendable {
     lock.unlock()
     for item in items {
       switch item {
-      case .request(let r, let reply):
+      case .request(let r, let caller, let reply):
         answered += 1
         serial += 1
-        onCommand?(.wire(r), sim)
-        switch router.answer(r, sim) {
+        onCommand?(.wire(r, caller: caller), sim)
+        switch router.answer(r, sim, caller: caller) {
         case .now(let response): reply.resume(returning: response)
         case .wait(let w):
           waiters.append(Waiter(serial: serial, wait: w, reply: reply))

@@ -40,7 +40,7 @@ import NIOCore
 public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
   /// The folder a relative `cwd` is taken from: the scenario file's.
   public let baseDirectory: URL
-  /// fanout serve's endpoint (`AWS_ENDPOINT_URL`).
+  /// The clients' endpoint (each process is given its environment's own, which answers the same).
   public var endpoint = "http://127.0.0.1:4747"
   /// Where results go: the simulation's thread.
   public weak var live: LiveSimulation?
@@ -172,6 +172,7 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     logger.logLevel = .critical
     let app = Application(
       responder: RuntimeResponder(invoker: self, env: env),
+      server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
       configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "fanout"),
       onServerRunning: { channel in
         portBox.port = channel.localAddress?.port ?? 0
@@ -234,7 +235,9 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     let region = Self.region(ofArn: arn) ?? "us-east-1"
     let lambda: [(String, String)] = [
       ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:\(port)"),
-      ("AWS_ENDPOINT_URL", endpoint),
+      // The environment's own listener answers AWS's protocols as the main endpoint does, and
+      // knows the invocation the code is running: what it publishes is credited to its request.
+      ("AWS_ENDPOINT_URL", "http://127.0.0.1:\(port)"),
       ("AWS_ACCESS_KEY_ID", "fanout"),
       ("AWS_SECRET_ACCESS_KEY", "fanout"),
       ("AWS_SESSION_TOKEN", "fanout"),
@@ -368,6 +371,13 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     }
   }
 
+  /// The invocation the environment's code is running now, if any.
+  func currentInvocation(_ env: Environment) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    return env.current?.invocation
+  }
+
   /// `/response` or `/error` for `requestId`: false when it is not the environment's invocation.
   func answer(_ env: Environment, requestId: String, _ result: ExternalResult) -> Bool {
     lock.lock()
@@ -449,7 +459,12 @@ struct RuntimeResponder: HTTPResponder {
 
   func respond(to request: Request, context: Context) async throws -> Response {
     let path = request.uri.path
-    guard path.hasPrefix(Self.prefix) else { return Self.json(404, error: "InvalidRequest", "unknown path \(path)") }
+    guard path.hasPrefix(Self.prefix) else {
+      // The code's own AWS calls (AWS_ENDPOINT_URL names this listener).
+      guard let live = invoker.live else { return Self.json(503, error: "ServiceUnavailable", "fanout is stopping") }
+      return await WireResponder.answer(
+        request, live: live, bodyLimit: 2 * 1_048_576, caller: invoker.currentInvocation(env))
+    }
     let parts = path.dropFirst(Self.prefix.count).split(separator: "/").map(String.init)
     switch (request.method, parts.count) {
     case (.get, 2) where parts == ["invocation", "next"]:

@@ -55,6 +55,14 @@ struct WireResponder: HTTPResponder {
   let bodyLimit: Int
 
   func respond(to request: Request, context: Context) async throws -> Response {
+    await Self.answer(request, live: live, bodyLimit: bodyLimit, caller: nil)
+  }
+
+  /// A request's answer from the live simulation; `caller` is the invocation whose code sent it
+  /// (an execution environment's endpoint knows it), read once the body is in.
+  static func answer(_ request: Request, live: LiveSimulation, bodyLimit: Int, caller: @autoclosure () -> Int?) async
+    -> Response
+  {
     var headers: [(name: String, value: String)] = []
     // HTTP/1.1's Host is the request's authority here, not one of its header fields.
     if let authority = request.head.authority { headers.append(("host", authority)) }
@@ -70,7 +78,7 @@ struct WireResponder: HTTPResponder {
       do {
         let buffer = try await req.collectBody(upTo: bodyLimit)
         r.body = Array(buffer.readableBytesView)
-        answer = await live.handle(r)
+        answer = await live.handle(r, caller: caller())
       } catch {
         answer = await live.tooLarge(r, limit: bodyLimit)
       }

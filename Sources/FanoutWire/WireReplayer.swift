@@ -18,9 +18,9 @@ public final class WireReplayer: WireReplaying {
 
   public func replay(_ c: ControlCommand, in sim: Simulation) {
     switch c {
-    case .wire(let r):
+    case .wire(let r, let caller):
       count += 1
-      if case .wait(let w) = router.answer(r, sim) { waiting[count] = w }
+      if case .wait(let w) = router.answer(r, sim, caller: caller) { waiting[count] = w }
     case .wireTake(let n):
       if let w = waiting[n], w.take(sim) != nil { waiting[n] = nil }
     case .wireTimeout(let n):

@@ -30,6 +30,14 @@ public final class WireRouter {
   /// Adds a service after those already registered.
   public func register(_ s: any WireService) { services.append(s) }
 
+  /// The answer to a request a process function's code made, its invocation known: what the code
+  /// publishes is credited to the request it handles.
+  public func answer(_ r: WireRequest, _ sim: Simulation, caller: Int?) -> WireAnswer {
+    sim.wireCaller = caller
+    defer { sim.wireCaller = nil }
+    return answer(r, sim)
+  }
+
   public func answer(_ r: WireRequest, _ sim: Simulation) -> WireAnswer {
     for s in services where s.accepts(r) { return s.answer(r, sim) }
     return .now(unrouted(r))

@@ -47,6 +47,16 @@ struct LiveSessionTests {
     }
     let requests = ids("connector")
     #expect(requests.count == 2 && Set(requests).count == 2, "\(requests)")
+    // The IDs the code made are tied to the fires that started it (the preprocessor's publish, made
+    // through its environment's endpoint), and each service's publish completes its stage.
+    let named = lines.filter { $0["type"] as? String == "request.id" }
+    #expect(Set(named.compactMap { $0["fire"] as? Int }) == [1, 2], "\(named)")
+    #expect(Set(named.compactMap { $0["request_id"] as? String }) == Set(requests), "\(named)")
+    let counts = report["requests"] as? [String: Any]
+    #expect(counts?["fired"] as? Int == 2 && counts?["completed"] as? Int == 2, "\(r.out)")
+    let stages = lines.filter { $0["type"] as? String == "request.stage_done" }.compactMap { $0["stage"] as? String }
+    #expect(
+      stages.sorted() == ["service01", "service01", "service02", "service02", "service03", "service03"], "\(stages)")
     let puts = lines.filter { $0["type"] as? String == "s3.put" }
     for id in requests {
       // The request ID: the MD5 hex digest of a timestamp, as the article's preprocessor makes it.
@@ -200,6 +210,8 @@ extension LiveSessionTests {
     try t.keys("p")
     #expect(t.waitFor("the second request's objects", seconds: 30) { $0.contains("S3 8 ") })
     #expect(t.waitFor("six notifications", seconds: 30) { $0.contains("notified 6") })
+    // Both requests complete: the code's IDs are tied to the fires.
+    #expect(t.waitFor("both requests done", seconds: 30) { $0.contains("done 2 ") })
     // Real code runs in wall time: the clock goes no faster than ×1.
     try t.keys("+")
     #expect(t.waitFor("the refusal") { $0.contains("the clock goes at ×1 at most") })

@@ -87,6 +87,9 @@ public final class Simulation {
   public weak var externalInvoker: (any ExternalInvoker)?
   /// Answers a recorded session's client requests again when it is replayed.
   public var wireReplayer: (any WireReplaying)?
+  /// While a client request is answered: the invocation of a process function whose code made
+  /// it (its environment's endpoint knows), nil for any other client.
+  public var wireCaller: Int?
   var unreservedRunning = 0
   /// Whether the invariants (`Invariants.swift`) are checked after every job: by default in debug
   /// builds; the property tests and `fanout check` turn it on in any build.
@@ -237,6 +240,13 @@ public final class Simulation {
         index: mappings.count, spec: m, queue: q, function: f, uuid: idRng.uuid(), start: topology.startTime)
       queues[q].mappings.append(mappings.count)
       mappings.append(esm)
+    }
+    // A process function an event source mapping triggers is a stage of each request it handles:
+    // done when its code publishes a message carrying the request's ID, as a service's is.
+    for m in topology.mappings where !stages.contains(m.function) {
+      if let f = topology.functions.first(where: { $0.name == m.function }), case .process = f.handler {
+        stages.append(f.name)
+      }
     }
     tracker = RequestTracker(stages: stages, start: topology.startTime)
     for f in functions {

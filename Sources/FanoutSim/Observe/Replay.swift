@@ -18,8 +18,9 @@ public enum ControlCommand: Equatable, Sendable {
   /// Starts a load of `count` requests at `rate` a second (`fanout run --requests --rate`).
   case startLoad(count: Int, rate: Double)
   /// A client's request at the AWS endpoints (`fanout serve`, `--listen`); requests are numbered
-  /// from 1 in the order they arrive.
-  case wire(WireRequest)
+  /// from 1 in the order they arrive. `caller`: the invocation whose code made it, when a process
+  /// function's made it.
+  case wire(WireRequest, caller: Int? = nil)
   /// A waiting request (a long poll, a synchronous Invoke) is answered now if it can be: the wire
   /// layer's `take`, which may change the simulation and still find nothing.
   case wireTake(Int)
@@ -168,8 +169,9 @@ public struct ReplayLog: Equatable, Sendable {
         w.string("command", "load")
         w.int("count", count)
         w.double("rate", rate)
-      case .wire(let r)?:
+      case .wire(let r, let caller)?:
         w.string("command", "wire")
+        if let caller { w.int("caller", caller) }
         w.string("method", r.method)
         w.string("path", r.path)
         if !r.query.isEmpty { w.string("query", r.query) }
@@ -274,8 +276,11 @@ public struct ReplayLog: Equatable, Sendable {
           guard let bytes = base64Decode(b) else { throw bad(i + 1, "wire body_base64 is not base64") }
           body = bytes
         }
+        var caller: Int?
+        if case .number(let x)? = v["caller"] { caller = Int(x) }
         c = .wire(
-          WireRequest(method: method, path: path, query: v["query"]?.stringValue ?? "", headers: headers, body: body))
+          WireRequest(method: method, path: path, query: v["query"]?.stringValue ?? "", headers: headers, body: body),
+          caller: caller)
       case "load":
         guard case .number(let rate)? = v["rate"] else { throw bad(i + 1, "load needs rate") }
         c = .startLoad(count: try int("count"), rate: rate)
