@@ -97,7 +97,9 @@ struct PipelineOptions: ParsableArguments {
   @Option(name: .long, help: "Seed of every random stream (default: the scenario's, or 1).")
   var seed: UInt64?
 
-  @Option(name: .long, help: "A session recorded by the dashboard (--record): its scenario, seed and commands.")
+  @Option(
+    name: .long,
+    help: "A session recorded with --record (by the dashboard, run or serve): its scenario, seed and commands.")
   var replay: String?
 
   @Option(
@@ -134,7 +136,7 @@ struct PipelineOptions: ParsableArguments {
       throw ValidationError("--template cannot be combined with --scenario or --replay: it is the pipeline")
     }
     if template == nil, templateOptions.given {
-      throw ValidationError("--parameter, --behaviour, --entry and --assume-policies go with --template")
+      throw ValidationError("--parameter, --behaviour, --entry, --assume-policies and --code go with --template")
     }
   }
 

@@ -32,6 +32,13 @@ struct TemplateOptions: ParsableArguments {
   )
   var assumePolicies = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The function runs its own code as a process (repeatable): from DIR, or the folder the template names (CodeUri); all: every function naming one.",
+      valueName: "NAME[=DIR]"))
+  var code: [String] = []
+
   func parsed() throws -> ImportOptions {
     var out = ImportOptions(assumePolicies: assumePolicies)
     for p in parameter {
@@ -40,10 +47,21 @@ struct TemplateOptions: ParsableArguments {
       }
       out.parameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
     }
+    for c in code {
+      if let eq = c.firstIndex(of: "=") {
+        let dir = String(c[c.index(after: eq)...])
+        guard eq != c.startIndex, !dir.isEmpty else {
+          throw ValidationError("--code takes NAME or NAME=DIR (got '\(c)')")
+        }
+        out.code.append((String(c[..<eq]), URL(fileURLWithPath: dir).standardizedFileURL.path))
+      } else {
+        out.code.append((c, nil))
+      }
+    }
     return out
   }
 
-  var given: Bool { !parameter.isEmpty || behaviour != nil || entry != nil || assumePolicies }
+  var given: Bool { !parameter.isEmpty || behaviour != nil || entry != nil || assumePolicies || !code.isEmpty }
 
   /// The template imported, every problem printed; errors end the command (status 2).
   func load(_ path: String) throws -> TemplateImport {

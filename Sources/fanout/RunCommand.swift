@@ -20,7 +20,10 @@ struct RunCommand: ParsableCommand {
       Fires N requests at the preprocessor (R per second of virtual time), runs until all work has \
       drained or the time limit, and prints what every queue, function, topic and the bucket did. \
       The same seed gives the same events, byte for byte. With --template, the imported pipeline \
-      runs its overlay's load and timeline; --requests or --rate fire its entry function.
+      runs its overlay's load and timeline; --requests or --rate fire its entry function. With \
+      process functions (their own code) or --listen, the clock follows wall time until the work \
+      has drained (docs/serve.md); --record keeps what the code and clients did, so that \
+      --replay FILE runs it again without them.
       """
   )
 

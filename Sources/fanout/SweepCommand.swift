@@ -109,7 +109,7 @@ struct SweepRunCommand: ParsableCommand {
       throw ValidationError("--template cannot be combined with --scenario: it is the pipeline")
     }
     if template == nil, templateOptions.given {
-      throw ValidationError("--parameter, --behaviour, --entry and --assume-policies go with --template")
+      throw ValidationError("--parameter, --behaviour, --entry, --assume-policies and --code go with --template")
     }
     if json, csv { throw ValidationError("--json and --csv cannot be combined: choose one") }
     if let requests, !(0...100_000_000).contains(requests) {

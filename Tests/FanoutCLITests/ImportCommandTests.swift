@@ -66,7 +66,7 @@ struct ImportCommandTests {
     #expect(((try jsonObject(withEntry.out))["requests"] as? [String: Any])?["fired"] as? Int == 5)
     let stray = try runFanout(["run", "--behaviour", behaviour])
     #expect(stray.status == 2)
-    #expect(stray.err.contains("--parameter, --behaviour, --entry and --assume-policies go with --template"))
+    #expect(stray.err.contains("--parameter, --behaviour, --entry, --assume-policies and --code go with --template"))
     let both = try runFanout(["run", "--template", sam, "--scenario", repoPath("config/seed-pipeline.yaml")])
     #expect(both.status == 2)
     let parameter = try runFanout(["import", sam, "--parameter", "novalue"])

@@ -106,6 +106,23 @@ struct LiveSessionTests {
   }
 
   @Test(
+    "A SAM template's functions run their own code with --code all: fanout run fires the entry function twice and both requests complete"
+  )
+  func testTemplateCodeRunsUnderFanoutRun() throws {
+    try #require(runtimeClientAvailable, "needs python3 with awslambdaric and boto3: pip install awslambdaric boto3")
+    let r = try runFanout([
+      "run", "--template", repoPath("examples/seed-python/template.yaml"), "--code", "all", "--entry", "preprocessor",
+      "--requests", "2", "--json",
+    ])
+    #expect(r.status == 0, "\(r.err)")
+    let report = try jsonObject(r.out)
+    let counts = report["requests"] as? [String: Any]
+    #expect(counts?["fired"] as? Int == 2 && counts?["completed"] as? Int == 2, "\(r.out)")
+    #expect((report["s3"] as? [String: Any])?["objects"] as? Int == 8, "\(r.out)")
+    #expect(r.err.contains("[service02] "), "\(r.err)")
+  }
+
+  @Test(
     "A fanout serve session driven by boto3 (every operation, long polls and synchronous Invokes included) replays headless byte for byte from its --record"
   )
   func testServeSessionReplaysByteForByte() throws {

@@ -263,7 +263,10 @@ struct RunCommandTests {
       all work has drained or the time limit, and prints what every queue, function,
       topic and the bucket did. The same seed gives the same events, byte for byte.
       With --template, the imported pipeline runs its overlay's load and timeline;
-      --requests or --rate fire its entry function.
+      --requests or --rate fire its entry function. With process functions (their own
+      code) or --listen, the clock follows wall time until the work has drained
+      (docs/serve.md); --record keeps what the code and clients did, so that --replay
+      FILE runs it again without them.
 
       USAGE: fanout run <options>
 
@@ -272,8 +275,8 @@ struct RunCommandTests {
                                 pipeline.
         --seed <seed>           Seed of every random stream (default: the scenario's,
                                 or 1).
-        --replay <replay>       A session recorded by the dashboard (--record): its
-                                scenario, seed and commands.
+        --replay <replay>       A session recorded with --record (by the dashboard,
+                                run or serve): its scenario, seed and commands.
         --template <FILE>       A CloudFormation or SAM template, or Terraform's JSON
                                 (terraform show -json), imported as fanout import
                                 does.
@@ -288,9 +291,23 @@ struct RunCommandTests {
         --assume-policies       Let SNS deliver to every queue and function, whatever
                                 its queue policy or Lambda permissions say (AWS drops
                                 deliveries they do not allow).
+        --code <NAME[=DIR]>     The function runs its own code as a process
+                                (repeatable): from DIR, or the folder the template
+                                names (CodeUri); all: every function naming one.
         --prices <FILE>         A price table (JSON, as prices/us-east-1.json) for
                                 the run's cost, instead of the built-in us-east-1
                                 list prices.
+        --listen <HOST:PORT>    Answer AWS's SQS, SNS, S3 and Lambda wire protocols
+                                on HOST:PORT (such as 127.0.0.1:4747) while the run
+                                goes on; the clock then follows wall time.
+        --allow-remote          Allow a listen address that is not loopback (anyone
+                                who reaches it can call the endpoints).
+        --function-log <FILE>   Also write process functions' log lines (their stdout
+                                and stderr) to FILE.
+        --record <FILE>         With --listen or process functions: record the
+                                session to FILE (every client request and process
+                                result as a command at its point of the run), so that
+                                --replay FILE replays it without them.
         --requests <requests>   Requests to fire (0 to 100000000; default 10, or the
                                 scenario's load).
         --rate <rate>           Requests per second of virtual time (above 0, at most

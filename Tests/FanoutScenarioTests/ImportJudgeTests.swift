@@ -44,6 +44,8 @@ let samTranslate = """
 
 /// The SAM templates the judges transform.
 func samTemplates() throws -> [String] {
+  // examples/seed-python/template.yaml names local code folders (CodeUri: preprocessor/), which
+  // `sam build` packages before the translator sees a template: cfn-lint judges it alone.
   try corpus().filter { $0.hasPrefix("sam-") }.map(templatePath) + [repoFile("examples/seed-pipeline.sam.yaml")]
 }
 
@@ -71,7 +73,7 @@ struct ImportJudgeTests {
     // Terraform's JSON is not a CloudFormation template.
     let files =
       try corpus().filter { !$0.hasPrefix("terraform-") }.map(templatePath) + [
-        repoFile("examples/seed-pipeline.sam.yaml")
+        repoFile("examples/seed-pipeline.sam.yaml"), repoFile("examples/seed-python/template.yaml"),
       ]
     #expect(files.count >= 8)
     let lint = try #require(python(["-c", "import sys; from cfnlint.runner import main; sys.exit(main())"] + files))

@@ -8,11 +8,19 @@ public struct ImportOptions: Sendable {
   /// `--parameter KEY=VALUE`, in order (a later one wins). `AWS::Region`, `AWS::AccountId` and
   /// `AWS::StackName` set the pseudo parameters.
   public var parameters: [(key: String, value: String)] = []
+  /// `--code NAME[=DIR]`: the function (or `all`: every function whose template names a local
+  /// folder) runs its own code as a process, from DIR or the template's `CodeUri`/`Code` folder.
+  /// DIR is absolute (the command line's are made so).
+  public var code: [(function: String, directory: String?)] = []
   /// `--assume-policies`: SNS may deliver to every queue, whatever its policy says.
   public var assumePolicies = false
-  public init(parameters: [(key: String, value: String)] = [], assumePolicies: Bool = false) {
+  public init(
+    parameters: [(key: String, value: String)] = [], assumePolicies: Bool = false,
+    code: [(function: String, directory: String?)] = []
+  ) {
     self.parameters = parameters
     self.assumePolicies = assumePolicies
+    self.code = code
   }
 }
 
@@ -740,6 +748,15 @@ final class CloudFormationImporter {
         log.error(node.place, "Architectures is a list of one: [x86_64] or [arm64]")
       }
     }
+    var code = FunctionCode(
+      runtime: m.value("Runtime")?.0.text, handler: m.value("Handler")?.0.text, origin: origin(m.r.node.place))
+    if let (v, _) = m.value("Code") {
+      code.path = v.text ?? v["S3Key"]?.text
+    }
+    if let (v, _) = m.value("Environment"), let vars = v["Variables"]?.members {
+      code.environment = vars.compactMap { member in member.value.text.map { (member.key, $0) } }
+    }
+    p.code[name] = code
     if let (v, _) = m.value("Environment"), let vars = v["Variables"]?.members, !vars.isEmpty {
       c.comments.append(
         "Environment: "

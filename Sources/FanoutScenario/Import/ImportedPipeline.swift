@@ -117,6 +117,17 @@ struct ResourceReport: Sendable {
   var notes: [String] = []
 }
 
+/// What a template says of a function's code: enough to run it as a process (`--code`).
+struct FunctionCode: Sendable {
+  var runtime: String?
+  var handler: String?
+  /// `Environment.Variables`, each known value (a value fanout cannot know is left out).
+  var environment: [(String, String)] = []
+  /// A local folder the template names (SAM's `CodeUri`, a `Code` string before packaging).
+  var path: String?
+  var origin: Origin
+}
+
 /// A whole imported pipeline.
 struct ImportedPipeline: Sendable {
   /// `CloudFormation`, `CloudFormation (SAM transform)`, `Terraform plan`, `Terraform state`.
@@ -135,6 +146,8 @@ struct ImportedPipeline: Sendable {
   var snsPermissions: [String: [(String, String)]] = [:]
   /// Top-level sections the overlay gives (entry, load, timeline, expect, …), in order.
   var top: [Entry] = []
+  /// Each function's code as the template gives it, by function name.
+  var code: [String: FunctionCode] = [:]
 
   func queueIndex(_ name: String) -> Int? { queues.firstIndex { $0.component.name == name } }
   func functionIndex(_ name: String) -> Int? { functions.firstIndex { $0.name == name } }

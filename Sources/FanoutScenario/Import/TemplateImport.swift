@@ -86,6 +86,7 @@ public struct TemplateImport: Sendable {
     }
     // Functions the overlay says nothing of consume their records and succeed.
     overlay?.apply(to: &p, log: log)
+    codeHandlers(&p, options.code, file: file, log: log)
     for i in p.functions.indices where !p.functions[i].has("handler") {
       p.functions[i].set(
         Entry(
@@ -131,5 +132,95 @@ public struct TemplateImport: Sendable {
     return TemplateImport(
       kind: p.kind, scenarioText: text, scenario: log.hasErrors ? nil : scenario, diagnostics: log.diagnostics,
       report: p.reportText())
+  }
+}
+
+// MARK: --code: a template's functions running their own code
+
+extension TemplateImport {
+  /// The command that runs a runtime's code through the Lambda Runtime API: AWS's runtime
+  /// interface client for the runtime's language, or a custom runtime's `bootstrap`.
+  /// Nil with why when there is none.
+  static func processCommand(runtime: String?, handler: String?, directory: String) -> (command: [String]?, why: String)
+  {
+    guard let runtime else {
+      return (nil, "the template gives it no Runtime (a container image); give it a handler in the behaviour overlay")
+    }
+    if runtime.hasPrefix("provided") {
+      return ([(directory as NSString).appendingPathComponent("bootstrap")], "")
+    }
+    guard let handler else { return (nil, "the template gives it no Handler") }
+    if runtime.hasPrefix("python") { return (["python3", "-m", "awslambdaric", handler], "") }
+    if runtime.hasPrefix("nodejs") { return (["npx", "aws-lambda-ric", handler], "") }
+    if runtime.hasPrefix("ruby") { return (["aws_lambda_ric", handler], "") }
+    return (
+      nil,
+      "Runtime \(runtime): fanout runs python, nodejs, ruby and provided (custom runtime) code as a process; give it a handler of type process in the behaviour overlay"
+    )
+  }
+
+  /// Gives each `--code` function a process handler: its runtime's command, its folder, its
+  /// template environment. Over the overlay's handler: the command line is the later word.
+  static func codeHandlers(
+    _ p: inout ImportedPipeline, _ code: [(function: String, directory: String?)], file: String, log: ImportLog
+  ) {
+    var chosen: [(Int, String?)] = []
+    for (name, dir) in code {
+      if name == "all" {
+        for (i, f) in p.functions.enumerated() where p.code[f.name]?.path != nil { chosen.append((i, dir)) }
+        if !p.functions.contains(where: { p.code[$0.name]?.path != nil }) {
+          log.error(
+            nil, "--code all: no function of the template names a local folder (CodeUri or Code)", file: "--code")
+        }
+        continue
+      }
+      guard let i = p.functionIndex(name) else {
+        var m = "--code \(name): the imported pipeline has no function '\(name)'"
+        if let s = suggestion(name, p.functions.map(\.name)) { m += " (did you mean '\(s)'?)" }
+        log.error(nil, m + "; its functions: " + p.functions.map(\.name).joined(separator: ", "), file: "--code")
+        continue
+      }
+      chosen.append((i, dir))
+    }
+    let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+    for (i, dir) in chosen {
+      let name = p.functions[i].name
+      let c = p.code[name] ?? FunctionCode(origin: p.functions[i].origin)
+      guard let folder = dir ?? c.path.map({ URL(fileURLWithPath: $0, relativeTo: base).standardizedFileURL.path })
+      else {
+        log.error(
+          nil,
+          "--code \(name): the template names no local folder for its code (CodeUri or Code): give --code \(name)=DIR",
+          file: "--code")
+        continue
+      }
+      var isDir: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+        log.error(nil, "--code \(name): \(folder) is not a folder", file: "--code")
+        continue
+      }
+      let (found, why) = processCommand(runtime: c.runtime, handler: c.handler, directory: folder)
+      guard let command = found else {
+        log.error(nil, "--code \(name): \(why)", file: "--code")
+        continue
+      }
+      var flow =
+        "{ type: process, command: [" + command.map(jsonString).joined(separator: ", ") + "], cwd: "
+        + jsonString(folder)
+      if !c.environment.isEmpty {
+        flow +=
+          ", environment: { "
+          + c.environment.map { jsonString($0.0) + ": " + jsonString($0.1) }.joined(
+            separator: ", ") + " }"
+      }
+      flow += " }"
+      p.functions[i].set(
+        Entry(
+          "handler", .flow(flow), c.origin,
+          comment: "--code: its own code, run as a process through the Lambda Runtime API (docs/serve.md)."))
+      if let r = p.reports.firstIndex(where: { $0.outcome == "function '\(name)'" }) {
+        p.reports[r].notes.append("--code: runs \(command.joined(separator: " ")) in \(folder)")
+      }
+    }
   }
 }

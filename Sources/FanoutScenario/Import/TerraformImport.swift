@@ -633,6 +633,12 @@ final class TerraformImporter {
       mapped.append("architectures")
       c.set(Entry("Architectures", .flow("[" + yamlScalar(arch) + "]"), origin(a[0].place)))
     }
+    var code = FunctionCode(
+      runtime: r.values["runtime"]?.string, handler: r.values["handler"]?.string, origin: origin(r.node.place))
+    if let vars = r.values["environment"]?.items?.first?["variables"]?.entries {
+      code.environment = vars.compactMap { v in v.value.string.map { (v.key, $0) } }
+    }
+    p.code[name] = code
     if let vars = r.values["environment"]?.items?.first?["variables"]?.entries, !vars.isEmpty {
       c.comments.append("environment: " + vars.map { "\($0.key)=\($0.value.string ?? "…")" }.joined(separator: ", "))
     }
