@@ -108,7 +108,23 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     env.pending = delivery
     environments[env.id] = env
     lock.unlock()
+    reclaimIdle(invocation.function, keep: f.warmEnvironments(now: sim.now))
     launch(env, spec: f.spec, arn: f.arn, handler: handler)
+  }
+
+  /// A cold start while processes of the function sit idle: the simulation's warm pool has fewer
+  /// environments than there are idle processes, because Lambda reclaimed the ones idle past their
+  /// lifetime. Those processes are stopped, the longest idle first, as Lambda stops them.
+  private func reclaimIdle(_ function: String, keep: Int) {
+    lock.lock()
+    let idle = environments.values.filter { $0.function == function && $0.idle && !$0.discarded }
+      .sorted { $0.idleSince < $1.idleSince }
+    let extra = Array(idle.prefix(max(0, idle.count - keep)))
+    lock.unlock()
+    for env in extra {
+      logLine("[\(env.function)] environment \(env.id) reclaimed after its idle lifetime: process stopped")
+      discard(env)
+    }
   }
 
   public func timedOut(_ invocation: Int, in sim: Simulation) {

@@ -135,6 +135,24 @@ struct RuntimeAPITests {
   }
 
   @Test(
+    "An environment idle past the function's idleLifetime is reclaimed: the next invocation is a cold start, and the idle process is stopped"
+  )
+  func testIdleEnvironmentIsReclaimedAndItsProcessStopped() throws {
+    let r = try runFanout(["run", "--scenario", repoPath("Tests/Fixtures/runtime/idle.yaml"), "--json"])
+    #expect(r.status == 0, "\(r.err)")
+    let report = try jsonObject(r.out)
+    let f = (report["functions"] as? [String: Any])?["ok-fn"] as? [String: Any]
+    #expect(f?["invocations"] as? Int == 2 && f?["cold_starts"] as? Int == 2, "\(r.out)")
+    #expect(r.err.contains("[ok-fn] environment 1 reclaimed after its idle lifetime: process stopped"), "\(r.err)")
+    // Two processes, one after the other: two pids in the code's own lines.
+    let pids = Set(
+      r.err.split(separator: "\n").filter { $0.contains("] handled ok") }.compactMap { line in
+        line.split(separator: " ").first { $0.hasPrefix("pid=") }
+      })
+    #expect(pids.count == 2, "\(r.err)")
+  }
+
+  @Test(
     "examples/seed-python: two Invokes of the preprocessor give each request its four objects with the article's contents and three notifications"
   )
   func testSeedPythonExampleStoresFourObjectsAndNotifiesThreeTimesPerRequest() throws {

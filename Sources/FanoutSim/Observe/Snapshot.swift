@@ -151,7 +151,19 @@ extension Simulation {
           o.buckets = p.buckets
           o.stage = p.stage.flatMap { $0 >= 0 ? $0 : nil }
         }
-      case .compute, .external: break
+      case .external:
+        // Code names what it writes to in its environment, as the article's does
+        // (SNS_TOPIC_ARN_CONNECTOR, S3_BUCKET): the topics, queues and buckets named there.
+        if case .process(let h) = f.spec.handler {
+          let values = Set(h.environment.map(\.value))
+          o.topics = topics.filter { values.contains($0.arn) }.map(\.index)
+          o.queues = queues.filter { values.contains($0.arn) || values.contains($0.url) }.map(\.index)
+          o.buckets = buckets.indices.filter {
+            values.contains(buckets[$0].name) || values.contains("arn:aws:s3:::" + buckets[$0].name)
+          }
+          o.stage = tracker.stages.firstIndex(of: f.name)
+        }
+      case .compute: break
       }
       outputs[f.index] = o
     }
