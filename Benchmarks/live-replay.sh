@@ -14,10 +14,10 @@ requests=${REQUESTS:-20}
 rate=${RATE:-2}
 runs=${RUNS:-5}
 python3 -c 'import awslambdaric, boto3' || { echo "live-replay.sh: pip install awslambdaric boto3" >&2; exit 1; }
-swift build -c release >/dev/null
-fanout=.build/release/fanout
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+swift build -c release >/dev/null 2>"$work/build.err" || { cat "$work/build.err" >&2; exit 1; }
+fanout=.build/release/fanout
 now() { date +%s.%N; }
 t0=$(now)
 "$fanout" run --scenario examples/seed-python/pipeline.yaml --requests "$requests" --rate "$rate" \
