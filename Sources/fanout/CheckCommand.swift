@@ -51,6 +51,7 @@ struct CheckCommand: ParsableCommand {
 
   func run() throws {
     let loaded = try loadScenario(scenario)
+    try refuseProcessFunctions(loaded.topology, command: "check")
     // A topology the simulation refuses is bad input, whatever the seed: find out before starting.
     _ = try simulation(of: loaded, seed: firstSeed)
     let clock = ContinuousClock()

@@ -47,6 +47,20 @@ func processFunctions(_ sim: Simulation) -> [String] {
   }.map(\.name)
 }
 
+/// `sweep` and `check` run many runs in virtual time as fast as the machine goes: a function whose
+/// code is a process needs wall time, so they refuse it, saying what to do instead.
+func refuseProcessFunctions(_ topology: Topology, command: String) throws {
+  let names = topology.functions.filter {
+    if case .process = $0.handler { return true }
+    return false
+  }.map(\.name)
+  guard !names.isEmpty else { return }
+  throw CLIFailure(
+    message:
+      "\(names.joined(separator: ", ")): a handler of type process runs the function's own code, which needs wall time, and fanout \(command) runs its runs in virtual time as fast as the machine goes: give the function a simulated handler (docs/scenarios.md, \"Handlers\"), or run the code with fanout run --record FILE and study the session with --replay"
+  )
+}
+
 /// A live host for a run: its processes' log lines go to stderr (and `logFile`), the endpoint
 /// opens on `listen` (or, with none, on an ephemeral loopback port for the processes alone).
 func openLiveHost(

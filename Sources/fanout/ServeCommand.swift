@@ -17,15 +17,17 @@ import Foundation
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
-    abstract: "Run the pipeline in wall-clock time behind AWS-compatible SQS and SNS endpoints.",
+    abstract: "Run the pipeline in wall-clock time behind AWS-compatible SQS, SNS, S3 and Lambda endpoints.",
     discussion: """
-      Listens on HOST:PORT (default 127.0.0.1:4747) and answers the SQS (JSON and query) and SNS \
-      (query) wire protocols, so boto3 (AWS_ENDPOINT_URL=http://127.0.0.1:4747) and the AWS CLI \
-      (--endpoint-url) work unchanged. Virtual time follows wall time (×1). Any credentials are \
-      accepted: SigV4 is parsed, never verified. Functions with a process handler run as processes \
-      through the Lambda Runtime API (one per execution environment; their output is logged to \
-      stderr and --log). Runs until SIGINT or SIGTERM, then stops every process and prints the \
-      run's report. See docs/serve.md.
+      Listens on HOST:PORT (default 127.0.0.1:4747) and answers the SQS (JSON and query), SNS \
+      (query), S3 (REST) and Lambda (REST) wire protocols, so boto3 \
+      (AWS_ENDPOINT_URL=http://127.0.0.1:4747) and the AWS CLI (--endpoint-url) work unchanged. \
+      Virtual time follows wall time (×1). Any credentials are accepted: SigV4 is parsed, never \
+      verified. Functions with a process handler (or --code) run as processes through the Lambda \
+      Runtime API (one per execution environment; their output is logged to stderr and --log). \
+      --record keeps every request and process result, so that fanout run --replay FILE runs the \
+      session again without them. Runs until SIGINT or SIGTERM, then stops every process and \
+      prints the run's report. See docs/serve.md.
       """
   )
 

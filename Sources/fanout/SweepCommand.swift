@@ -153,6 +153,7 @@ struct SweepRunCommand: ParsableCommand {
       throw CLIFailure(message: "fanout sweep needs --seeds N (or: fanout sweep merge FILES...)")
     }
     let pipeline = try loadPipeline()
+    try refuseProcessFunctions(pipeline.scenario.topology, command: "sweep")
     let plan: SweepPlan
     do {
       plan = try SweepPlan.make(

@@ -32,8 +32,12 @@ struct LiveSessionTests {
     let session = tempPath("\(tag)-session.jsonl")
     let replayed = tempPath("\(tag)-replay.jsonl")
     defer { for p in [events, session, replayed] { try? FileManager.default.removeItem(atPath: p) } }
+    // A second apart: the article's request ID is the MD5 of the time to the microsecond, and two
+    // cold-started processes handed their events at once can read the same microsecond (the
+    // collision fanout's simulated preprocessor reproduces too).
     let r = try runFanout([
-      "run", "--scenario", repoPath(scenario), "--requests", "2", "--events", events, "--record", session, "--json",
+      "run", "--scenario", repoPath(scenario), "--requests", "2", "--rate", "1", "--events", events, "--record",
+      session, "--json",
     ])
     #expect(r.status == 0, "\(r.err)")
     let report = try jsonObject(r.out)
@@ -112,7 +116,7 @@ struct LiveSessionTests {
     try #require(runtimeClientAvailable, "needs python3 with awslambdaric and boto3: pip install awslambdaric boto3")
     let r = try runFanout([
       "run", "--template", repoPath("examples/seed-python/template.yaml"), "--code", "all", "--entry", "preprocessor",
-      "--requests", "2", "--json",
+      "--requests", "2", "--rate", "1", "--json",
     ])
     #expect(r.status == 0, "\(r.err)")
     let report = try jsonObject(r.out)
@@ -145,6 +149,17 @@ struct LiveSessionTests {
     let live = try String(contentsOfFile: events, encoding: .utf8)
     let again = try String(contentsOfFile: replayed, encoding: .utf8)
     #expect(live.count > 1_000 && live == again, "the replay's events differ from the live session's")
+  }
+
+  @Test("sweep and check refuse process functions (their code needs wall time), saying what to do instead")
+  func testSweepAndCheckRefuseProcessFunctions() throws {
+    let sweep = try runFanout(["sweep", "--scenario", repoPath("examples/seed-python/pipeline.yaml"), "--seeds", "2"])
+    #expect(sweep.status == 2)
+    #expect(
+      sweep.err.contains("preprocessor, service01, service02, service03: a handler of type process"), "\(sweep.err)")
+    #expect(sweep.err.contains("fanout sweep runs its runs in virtual time"), "\(sweep.err)")
+    let check = try runFanout(["check", "--scenario", repoPath("examples/seed-python/pipeline.yaml"), "--seeds", "2"])
+    #expect(check.status == 2 && check.err.contains("fanout check runs its runs in virtual time"), "\(check.err)")
   }
 
   @Test("--record on a run with no clients and no function code is refused, saying why")

@@ -245,7 +245,7 @@ struct RunCommandTests {
         sweep                   Run a scenario over many seeds and combinations of
                                 settings: each figure's distribution.
         serve                   Run the pipeline in wall-clock time behind
-                                AWS-compatible SQS and SNS endpoints.
+                                AWS-compatible SQS, SNS, S3 and Lambda endpoints.
 
         See 'fanout help <subcommand>' for detailed help.
       """
