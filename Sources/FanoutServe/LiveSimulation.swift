@@ -33,6 +33,7 @@ public final class LiveSimulation: @unchecked Sendable {
     case request(WireRequest, Int?, CheckedContinuation<WireResponse, Never>)
     case tooLarge(WireRequest, Int, CheckedContinuation<WireResponse, Never>)
     case result(Int, ExternalResult)
+    case initEnded(Int)
   }
   private struct Waiter {
     var serial: Int
@@ -91,6 +92,16 @@ public final class LiveSimulation: @unchecked Sendable {
     lock.lock()
     if !stopping {
       inbox.append(.result(invocation, result))
+      lock.signal()
+    }
+    lock.unlock()
+  }
+
+  /// A cold-started process asked for its event: its init phase ended now.
+  public func initEnded(_ invocation: Int) {
+    lock.lock()
+    if !stopping {
+      inbox.append(.initEnded(invocation))
       lock.signal()
     }
     lock.unlock()
@@ -216,6 +227,9 @@ public final class LiveSimulation: @unchecked Sendable {
         onCommand?(.external(invocation: id, result: result), sim)
         sim.completeExternal(id, result)
         pollWaiters()
+      case .initEnded(let id):
+        onCommand?(.externalInit(invocation: id), sim)
+        sim.externalInitEnded(id)
       }
     }
   }

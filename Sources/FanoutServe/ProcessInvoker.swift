@@ -79,7 +79,8 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     let delivery = Delivery(
       invocation: invocation.id, requestId: invocation.awsRequestId.text, event: invocation.event,
       deadlineMs: deadlineMs, functionArn: invocation.functionArn,
-      traceId: Self.traceId(invocation.awsRequestId, epochSeconds: wallNowMs / 1000))
+      traceId: Self.traceId(invocation.awsRequestId, epochSeconds: wallNowMs / 1000),
+      timeoutMs: invocation.timeout.microseconds / 1000, coldStart: invocation.coldStart)
     lock.lock()
     if stopped {
       lock.unlock()
@@ -154,6 +155,8 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
     var deadlineMs: Int64
     var functionArn: String
     var traceId: String
+    var timeoutMs: Int64
+    var coldStart: Bool
   }
 
   /// One execution environment: its listener, its process, and the invocation it runs.
@@ -367,8 +370,13 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
         c.resume(returning: nil)
         return
       }
-      if let d = env.pending {
+      if var d = env.pending {
         env.pending = nil
+        if d.coldStart {
+          // The process's init has ended: the handler gets the function's whole timeout from now.
+          d.deadlineMs = Int64((Date().timeIntervalSince1970 * 1000).rounded()) + d.timeoutMs
+          live?.initEnded(d.invocation)
+        }
         env.current = d
         lock.unlock()
         c.resume(returning: d)

@@ -135,6 +135,30 @@ struct RuntimeAPITests {
   }
 
   @Test(
+    "A cold start's init (1.5 s) longer than the function's timeout (1 s) does not time it out: Lambda's init phase has a limit of its own; the session replays byte for byte"
+  )
+  func testSlowInitDoesNotCountAgainstTheTimeout() throws {
+    let events = tempPath("slow-init-live.jsonl")
+    let session = tempPath("slow-init-session.jsonl")
+    let replayed = tempPath("slow-init-replay.jsonl")
+    defer { for p in [events, session, replayed] { try? FileManager.default.removeItem(atPath: p) } }
+    let r = try runFanout([
+      "run", "--scenario", repoPath("Tests/Fixtures/runtime/slow-init.yaml"), "--json", "--record", session,
+      "--events", events,
+    ])
+    #expect(r.status == 0, "\(r.err)")
+    let report = try jsonObject(r.out)
+    let f = (report["functions"] as? [String: Any])?["slow-init-fn"] as? [String: Any]
+    #expect(f?["invocations"] as? Int == 1 && f?["errors"] as? Int == 0 && f?["timeouts"] as? Int == 0, "\(r.out)")
+    // Billed from the invocation's start: the init is in it.
+    #expect((f?["billed_ms"] as? Int ?? 0) >= 1_500, "\(r.out)")
+    #expect((try? String(contentsOfFile: session, encoding: .utf8))?.contains("\"command\":\"external_init\"") == true)
+    let replay = try runFanout(["run", "--replay", session, "--events", replayed])
+    #expect(replay.status == 0, "\(replay.err)")
+    #expect(try String(contentsOfFile: events, encoding: .utf8) == String(contentsOfFile: replayed, encoding: .utf8))
+  }
+
+  @Test(
     "An environment idle past the function's idleLifetime is reclaimed: the next invocation is a cold start, and the idle process is stopped"
   )
   func testIdleEnvironmentIsReclaimedAndItsProcessStopped() throws {

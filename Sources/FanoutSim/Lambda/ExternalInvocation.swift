@@ -19,8 +19,11 @@ public struct ExternalInvocation: Sendable {
   public var awsRequestId: UUID128
   /// The event, as the function receives it (JSON).
   public var event: String
-  /// When the function times out (`Lambda-Runtime-Deadline-Ms`).
+  /// When the function times out (`Lambda-Runtime-Deadline-Ms`). A cold start's is moved once
+  /// its init has ended (`Simulation.externalInitEnded`): the handler then has `timeout`.
   public var deadline: SimTime
+  /// The function's timeout.
+  public var timeout: SimDuration
   /// Whether Lambda had no warm environment for it: the invoker starts a process.
   public var coldStart: Bool
 }
@@ -54,10 +57,11 @@ extension Simulation {
     let cold = occupyEnvironment(f)
     let id = nextInvocationId
     nextInvocationId += 1
-    // The real init and handler times pass as wall time, which the clock follows.
+    // The real init and handler times pass as wall time, which the clock follows. A cold start's
+    // init phase has its own limit, apart from the function's timeout (which starts when init ends).
     let inv = Invocation(
-      id: id, function: f.index, trigger: trigger, records: records, start: now, deadline: now + f.spec.timeout,
-      cold: cold)
+      id: id, function: f.index, trigger: trigger, records: records, start: now,
+      deadline: now + f.spec.timeout + (cold ? Self.initPhaseLimit : .zero), cold: cold)
     inv.codeVersion = f.codeVersion
     emit(
       .lambdaInvoke(
@@ -78,7 +82,7 @@ extension Simulation {
     externalInvoker?.start(
       ExternalInvocation(
         id: id, function: f.name, functionArn: f.arn, awsRequestId: awsId, event: externalEvent(trigger, records),
-        deadline: inv.deadline, coldStart: cold),
+        deadline: inv.deadline, timeout: f.spec.timeout, coldStart: cold),
       in: self)
     return inv
   }
@@ -124,8 +128,31 @@ extension Simulation {
     return true
   }
 
+  /// Lambda's limit on a cold start's init phase: "The Init phase is limited to 10 seconds. If all
+  /// three tasks do not complete within 10 seconds, Lambda retries the Init phase at the time of
+  /// the first function invocation with the configured function timeout"
+  /// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib).
+  /// fanout lets the process's init go on past it (it does not start the process again), within
+  /// 10 s plus the function's timeout in all.
+  public static let initPhaseLimit = SimDuration.seconds(10)
+
+  /// A cold-started process asked for its event: its init phase has ended, and the handler has
+  /// the function's whole timeout from now, as Lambda gives it. Nothing for a warm start, an
+  /// ended invocation, or a second call.
+  public func externalInitEnded(_ id: Int) {
+    guard let inv = externalInvocations[id], inv.cold, !inv.initEnded else { return }
+    inv.initEnded = true
+    let f = functions[inv.function]
+    let deadline = min(inv.deadline, now + f.spec.timeout)
+    guard deadline != inv.deadline else { return }
+    inv.deadline = deadline
+    schedule(.step(inv), at: deadline, keepsAlive: false)
+  }
+
   /// An external invocation reached its deadline.
   func timeOutExternal(_ inv: Invocation) {
+    // A job of a deadline since moved (a cold start's, once its init ended) does nothing.
+    guard now >= inv.deadline else { return }
     guard externalInvocations.removeValue(forKey: inv.id) != nil else { return }
     inv.ended = true
     externalInvoker?.timedOut(inv.id, in: self)

@@ -283,8 +283,11 @@ final class Invocation {
   let trigger: Trigger
   let records: [BatchRecord]
   let start: SimTime
-  let deadline: SimTime
+  /// When it times out; a process function's cold start moves it once its init has ended.
+  var deadline: SimTime
   let cold: Bool
+  /// A process function's cold start whose init phase ended (its process asked for the event).
+  var initEnded = false
   var recordIndex = 0
   var phase = HandlerPhase.start
   var requestID: RequestID?

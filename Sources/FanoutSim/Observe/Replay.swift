@@ -28,6 +28,8 @@ public enum ControlCommand: Equatable, Sendable {
   case wireTimeout(Int)
   /// A process function's result for an invocation, as its code gave it.
   case external(invocation: Int, result: ExternalResult)
+  /// A cold-started process asked for its event: its init phase ended.
+  case externalInit(invocation: Int)
 }
 
 /// Replays the wire commands of a recorded session: the wire layer answers each request again,
@@ -82,6 +84,8 @@ extension Simulation {
       wireReplayer.replay(c, in: self)
     case .external(let id, let result):
       completeExternal(id, result)
+    case .externalInit(let id):
+      externalInitEnded(id)
     case .redrive(let name):
       if let running = moveTasks.first(where: { $0.status == .running && queues[$0.source].name == name }) {
         try? cancelMessageMoveTask(running.id)
@@ -186,6 +190,9 @@ public struct ReplayLog: Equatable, Sendable {
       case .wireTimeout(let n)?:
         w.string("command", "wire_timeout")
         w.int("request", n)
+      case .externalInit(let id)?:
+        w.string("command", "external_init")
+        w.int("invocation", id)
       case .external(let id, let result)?:
         w.string("command", "external")
         w.int("invocation", id)
@@ -286,6 +293,7 @@ public struct ReplayLog: Equatable, Sendable {
         c = .startLoad(count: try int("count"), rate: rate)
       case "wire_take": c = .wireTake(try int("request"))
       case "wire_timeout": c = .wireTimeout(try int("request"))
+      case "external_init": c = .externalInit(invocation: try int("invocation"))
       case "external":
         let id = try int("invocation")
         func text(_ k: String) throws -> String {

@@ -54,18 +54,55 @@ struct ExternalInvocationTests {
     #expect(!sim.completeExternal(inv.id, .success("null")), "a result comes once")
   }
 
-  @Test("A process that never answers times out at the function's timeout; its process is stopped")
-  func testProcessFunctionTimesOutAtItsTimeout() throws {
+  @Test(
+    "Lambda's init phase is apart from the timeout: a cold start whose init ends at 2 s has its whole 5 s after that, and times out at 7 s; its process is stopped"
+  )
+  func testColdStartTimeoutCountsFromTheEndOfInit() throws {
     let (sim, invoker) = try processSim()
     try sim.sendMessage(queue: "q", body: "slow")
-    let start = sim.now
-    sim.run(until: sim.now + .seconds(10))
+    sim.run(until: sim.now + .milliseconds(100))
     let inv = try #require(invoker.started.first)
+    #expect(inv.coldStart)
+    // Before its init ends, the limit is the init phase's 10 s plus the timeout.
+    #expect(inv.deadline - sim.now <= Simulation.initPhaseLimit + .seconds(5))
+    let initEnd = sim.now + .seconds(2)
+    sim.run(until: initEnd)
+    sim.externalInitEnded(inv.id)
+    sim.externalInitEnded(inv.id)  // a second call changes nothing
+    sim.run(until: initEnd + .milliseconds(4_999))
+    #expect(invoker.stopped.isEmpty, "the handler has its whole timeout after init")
+    sim.run(until: initEnd + .milliseconds(5_001))
     #expect(invoker.stopped == [inv.id])
-    let f = sim.function(named: "code")!
-    #expect(f.counters.timeouts == 1)
-    #expect(inv.deadline - start < .seconds(6))
+    #expect(sim.function(named: "code")!.counters.timeouts == 1)
     #expect(!sim.completeExternal(inv.id, .success("null")), "too late: it timed out")
+  }
+
+  @Test("A cold start whose init never ends times out at the init phase's 10 s plus the function's timeout")
+  func testColdStartWhoseInitNeverEndsTimesOutAfterInitLimitPlusTimeout() throws {
+    let (sim, invoker) = try processSim()
+    try sim.sendMessage(queue: "q", body: "stuck")
+    sim.run(until: sim.now + .seconds(14))
+    #expect(invoker.stopped.isEmpty)
+    sim.run(until: sim.now + .seconds(2))
+    #expect(invoker.stopped.count == 1)
+  }
+
+  @Test("A warm invocation times out at the function's timeout from its start")
+  func testWarmInvocationTimesOutAtItsTimeout() throws {
+    let (sim, invoker) = try processSim()
+    try sim.sendMessage(queue: "q", body: "first")
+    sim.run(until: sim.now + .milliseconds(100))
+    let first = try #require(invoker.started.first)
+    sim.externalInitEnded(first.id)
+    #expect(sim.completeExternal(first.id, .success("null")))
+    try sim.sendMessage(queue: "q", body: "slow")
+    sim.run(until: sim.now + .milliseconds(100))
+    let warm = try #require(invoker.started.last)
+    #expect(!warm.coldStart)
+    let start = sim.now
+    sim.run(until: start + .seconds(6))
+    #expect(invoker.stopped == [warm.id])
+    #expect(warm.deadline - start < .seconds(5))
   }
 
   @Test("A crash is a function error: the message is retried and, after maxReceiveCount, moves to the DLQ")

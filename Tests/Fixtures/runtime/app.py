@@ -9,6 +9,8 @@ import boto3
 
 BEHAVIOUR = os.environ["BEHAVIOUR"]
 s3 = boto3.client("s3")
+# A slow init (INIT_SLEEP seconds at import): Lambda's init phase, apart from the handler's timeout.
+time.sleep(float(os.environ.get("INIT_SLEEP", "0")))
 
 
 def handler(event, context):
