@@ -262,9 +262,11 @@ public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
       ("AWS_SESSION_TOKEN", "fanout"),
       ("AWS_REGION", region),
       ("AWS_DEFAULT_REGION", region),
-      ("AWS_EXECUTION_ENV", "fanout"),
+      ("AWS_EXECUTION_ENV", "AWS_Lambda_\(spec.runtime)"),
       ("AWS_LAMBDA_FUNCTION_NAME", spec.name),
       ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", String(spec.memorySize)),
+      // Lambda gives the deadline per invocation only; SAM CLI's local emulation also sets this.
+      ("AWS_LAMBDA_FUNCTION_TIMEOUT", String(spec.timeout.microseconds / 1_000_000)),
       ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
       ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/\(spec.name)"),
       ("AWS_LAMBDA_LOG_STREAM_NAME", "fanout/[$LATEST]environment-\(env)"),

@@ -67,10 +67,12 @@ struct RuntimeAPITests {
     #expect(handled[0]["request"] != handled[1]["request"], "each invocation has its own request ID")
     // Lambda's variables: the function's name and memory (MemorySize: 256).
     #expect(handled.allSatisfy { $0["function"] == "ok-fn" && $0["memory"] == "256" }, "\(handled)")
-    // Lambda-Runtime-Deadline-Ms: the time left is under the function's timeout (10 s).
+    #expect(handled.allSatisfy { $0["timeout"] == "10" && $0["exec_env"] == "AWS_Lambda_python3.12" }, "\(handled)")
+    // Lambda-Runtime-Deadline-Ms: the time left is under the function's timeout (10 s); the cold
+    // start's init (starting Python, importing boto3) is not taken from it.
     for h in handled {
       let left = Int(h["remaining_ms"] ?? "") ?? -1
-      #expect(left > 0 && left <= 10_000, "remaining \(left) ms")
+      #expect(left > 9_000 && left <= 10_000, "remaining \(left) ms")
     }
     // The code's PutObject reached fanout's S3 (AWS_ENDPOINT_URL), from that one process.
     let objects = o.driver["objects"] as? [[String: Any]] ?? []

@@ -18,6 +18,7 @@ def handler(event, context):
     print(
         f"handled {BEHAVIOUR} body={body} pid={os.getpid()} "
         f"function={os.environ['AWS_LAMBDA_FUNCTION_NAME']} memory={os.environ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']} "
+        f"timeout={os.environ['AWS_LAMBDA_FUNCTION_TIMEOUT']} exec_env={os.environ['AWS_EXECUTION_ENV']} "
         f"remaining_ms={context.get_remaining_time_in_millis()} request={context.aws_request_id}",
         flush=True,
     )
