@@ -135,6 +135,7 @@ struct RunCommand: ParsableCommand {
     let clock = ContinuousClock()
     let started = clock.now
     let drained: Bool
+    var stopReason: String?
     if let log {
       var player = ReplayPlayer(log: log)
       if let sampler {
@@ -163,7 +164,7 @@ struct RunCommand: ParsableCommand {
       }
       if live {
         let load = fire ? ControlCommand.startLoad(count: requests ?? 10, rate: rate ?? 100) : nil
-        drained = try runLive(sim, scenarioPath: scenarioPath, limit: limit, load: load)
+        (drained, stopReason) = try runLive(sim, scenarioPath: scenarioPath, limit: limit, load: load)
       } else if let model {
         // A snapshot every 10,000 jobs, about as often as a dashboard's frame at ×1000.
         var jobs = 0
@@ -190,6 +191,7 @@ struct RunCommand: ParsableCommand {
       sim: sim, scenario: loaded?.name ?? "seed-pipeline", drained: drained, wallSeconds: wall,
       expectations: verdicts.map { ($0.text, $0.held) })
     report.prices = prices
+    report.stopReason = stopReason
     print(json ? report.json : report.text)
     if let page = pageFile, let sampler { try page.write(RunReportPage.html(report: report, samples: sampler.samples)) }
     if verdicts.contains(where: { !$0.held }) { throw ExitCode(1) }
@@ -200,7 +202,10 @@ extension RunCommand {
   /// Runs with clients or process functions taking part: the clock follows wall time (×1) until
   /// the work has drained (idle execution environments do not hold it open: their processes are
   /// stopped at the end) or `limit`; SIGINT and SIGTERM end it early, with the report.
-  func runLive(_ sim: Simulation, scenarioPath: String?, limit: SimTime?, load: ControlCommand?) throws -> Bool {
+  /// Whether it drained, and what stopped it when a signal did.
+  func runLive(_ sim: Simulation, scenarioPath: String?, limit: SimTime?, load: ControlCommand?) throws -> (
+    Bool, String?
+  ) {
     sim.trapsOnInvariantViolation = false
     let (host, endpoint) = try openLiveHost(
       sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: liveOptions.functionLog,
@@ -222,7 +227,7 @@ extension RunCommand {
     host.live.waitUntilFinished()
     let done = host.close()
     try writeSession(host.session, to: record)
-    return !done.hasPendingWork
+    return (!done.hasPendingWork, stop.raised ? "stopped by \(stop.name)" : nil)
   }
 }
 
@@ -232,10 +237,19 @@ final class SignalFlag: @unchecked Sendable {
   private var value = false
   private var sources: [any DispatchSourceSignal] = []
 
+  private var signalName = "a signal"
+
   var raised: Bool {
     lock.lock()
     defer { lock.unlock() }
     return value
+  }
+
+  /// SIGINT or SIGTERM, once raised.
+  var name: String {
+    lock.lock()
+    defer { lock.unlock() }
+    return signalName
   }
 
   static func install() -> SignalFlag {
@@ -245,6 +259,7 @@ final class SignalFlag: @unchecked Sendable {
       let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
       source.setEventHandler {
         flag.lock.lock()
+        if !flag.value { flag.signalName = s == SIGINT ? "SIGINT" : "SIGTERM" }
         flag.value = true
         flag.lock.unlock()
       }

@@ -98,6 +98,7 @@ struct ServeCommand: ParsableCommand {
       sim: sim2, scenario: loaded?.name ?? "seed-pipeline", drained: !sim2.hasPendingWork, wallSeconds: wall,
       expectations: [])
     report.prices = prices
+    report.stopReason = "stopped by a signal"
     print(json ? report.json : report.text)
     fflush(nil)
   }

@@ -151,6 +151,45 @@ struct LiveSessionTests {
     #expect(live.count > 1_000 && live == again, "the replay's events differ from the live session's")
   }
 
+  @Test(
+    "SIGINT ends a live fanout run early: its report (stopped by SIGINT), exit 0, and a session that replays byte for byte"
+  )
+  func testSigintEndsALiveRunWithItsReportAndSession() throws {
+    try #require(runtimeClientAvailable, "needs python3 with awslambdaric and boto3: pip install awslambdaric boto3")
+    let events = tempPath("sigint-live.jsonl")
+    let session = tempPath("sigint-session.jsonl")
+    let replayed = tempPath("sigint-replay.jsonl")
+    defer { for p in [events, session, replayed] { try? FileManager.default.removeItem(atPath: p) } }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: repoPath(".build/debug/fanout"))
+    p.arguments = [
+      "run", "--scenario", repoPath("examples/seed-python/pipeline.yaml"), "--requests", "100", "--rate", "1",
+      "--record", session, "--events", events,
+    ]
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Once the first request's notification is out, interrupt.
+    var seen = ""
+    let end = Date().addingTimeInterval(60)
+    while Date() < end, !seen.contains("[service0") {
+      let d = err.fileHandleForReading.availableData
+      if d.isEmpty { break }
+      seen += String(decoding: d, as: UTF8.self)
+    }
+    kill(p.processIdentifier, SIGINT)
+    let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    _ = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    #expect(o.contains("stopped by SIGINT with work pending"), "\(o)")
+    let replay = try runFanout(["run", "--replay", session, "--events", replayed])
+    #expect(replay.status == 0, "\(replay.err)")
+    #expect(try String(contentsOfFile: events, encoding: .utf8) == String(contentsOfFile: replayed, encoding: .utf8))
+  }
+
   @Test("sweep and check refuse process functions (their code needs wall time), saying what to do instead")
   func testSweepAndCheckRefuseProcessFunctions() throws {
     let sweep = try runFanout(["sweep", "--scenario", repoPath("examples/seed-python/pipeline.yaml"), "--seeds", "2"])

@@ -85,6 +85,8 @@ public struct RunReport {
   public let expectations: [(text: String, held: Bool)]
   /// The prices the report's `cost` is computed at (`--prices FILE`).
   public var prices = PriceTable.usEast1
+  /// Why a run that did not drain stopped, when not at its time limit ("stopped by SIGINT").
+  public var stopReason: String?
 
   public init(
     sim: Simulation, scenario: String, drained: Bool, wallSeconds: Double,
@@ -259,7 +261,7 @@ public struct RunReport {
     out.append("fanout run — \(scenario), seed \(sim.seed)")
     out.append(
       "virtual time \(formatSpan(sim.now - sim.topology.startTime)) (until \(sim.now.iso8601Millis)), "
-        + (drained ? "drained" : "stopped at the time limit with work pending"))
+        + (drained ? "drained" : (stopReason ?? "stopped at the time limit") + " with work pending"))
     out.append("")
     out.append(
       "requests  fired \(t.fired)  completed \(t.completed)  failed \(t.failedCount)  incomplete \(incomplete)  "
