@@ -19,7 +19,11 @@ struct DashboardCommand: ParsableCommand {
 
   @OptionGroup var liveOptions: LiveOptions
 
-  @Option(name: .long, help: "Write log lines (and anything printed to stderr) to FILE instead of the screen.")
+  @Option(
+    name: .long,
+    help:
+      "Write log lines (and anything printed to stderr, process functions' output included) to FILE instead of the screen."
+  )
   var log: String?
 
   @Option(name: .long, help: "Write every event as a JSON line to FILE.")
@@ -57,7 +61,7 @@ struct DashboardCommand: ParsableCommand {
       sim.trapsOnInvariantViolation = false
       let box = LineBox()
       let (host, endpoint) = try openLiveHost(
-        sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: liveOptions.functionLog,
+        sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: nil,
         record: false, signals: false,
         logLine: { line in
           // stderr is the dashboard's --log file (or nowhere) while the screen is open.

@@ -18,11 +18,6 @@ struct LiveOptions: ParsableArguments {
     name: .long, help: "Allow a listen address that is not loopback (anyone who reaches it can call the endpoints).")
   var allowRemote = false
 
-  @Option(
-    name: .customLong("function-log"),
-    help: ArgumentHelp("Also write process functions' log lines (their stdout and stderr) to FILE.", valueName: "FILE"))
-  var functionLog: String?
-
   func validate() throws {
     if let listen { try Self.check(listen, allowRemote: allowRemote) }
   }

@@ -34,6 +34,13 @@ struct RunCommand: ParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
+      "Also write process functions' log lines (their stdout and stderr, on stderr as they come) to FILE.",
+      valueName: "FILE"))
+  var log: String?
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
       "With --listen or process functions: record the session to FILE (every client request and process result as a command at its point of the run), so that --replay FILE replays it without them.",
       valueName: "FILE"))
   var record: String?
@@ -208,7 +215,7 @@ extension RunCommand {
   ) {
     sim.trapsOnInvariantViolation = false
     let (host, endpoint) = try openLiveHost(
-      sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: liveOptions.functionLog,
+      sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: log,
       record: record != nil, signals: false)
     if liveOptions.listen != nil {
       printError("fanout run: listening on \(endpoint)")

@@ -302,8 +302,8 @@ struct RunCommandTests {
                                 goes on; the clock then follows wall time.
         --allow-remote          Allow a listen address that is not loopback (anyone
                                 who reaches it can call the endpoints).
-        --function-log <FILE>   Also write process functions' log lines (their stdout
-                                and stderr) to FILE.
+        --log <FILE>            Also write process functions' log lines (their stdout
+                                and stderr, on stderr as they come) to FILE.
         --record <FILE>         With --listen or process functions: record the
                                 session to FILE (every client request and process
                                 result as a command at its point of the run), so that
