@@ -44,6 +44,12 @@ func decodeForm(_ bytes: [UInt8]) -> [(String, String)]? {
 
 /// Percent-decodes bytes (`+` as a space); nil when an escape is broken or the result is not UTF-8.
 func percentDecode<C: Collection>(_ s: C, plusIsSpace: Bool = true) -> String? where C.Element == UInt8 {
+  percentDecodedBytes(s, plusIsSpace: plusIsSpace).flatMap { String(validating: $0, as: UTF8.self) }
+}
+
+/// Percent-decodes to bytes (with `plusIsSpace`, `+` as a space): nil for a `%` not followed by
+/// two hexadecimal digits. S3 keys are bytes, whatever their encoding.
+func percentDecodedBytes<C: Collection>(_ s: C, plusIsSpace: Bool) -> [UInt8]? where C.Element == UInt8 {
   var bytes: [UInt8] = []
   bytes.reserveCapacity(s.count)
   var i = s.startIndex
@@ -61,7 +67,7 @@ func percentDecode<C: Collection>(_ s: C, plusIsSpace: Bool = true) -> String? w
     bytes.append(plusIsSpace && b == UInt8(ascii: "+") ? 0x20 : b)
     i = s.index(after: i)
   }
-  return String(validating: bytes, as: UTF8.self)
+  return bytes
 }
 
 /// The value of a hex digit.
@@ -343,5 +349,15 @@ extension WireResponse {
   static func xml(_ body: String, status: Int = 200, requestId: String) -> WireResponse {
     WireResponse(
       status: status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: Array(body.utf8))
+  }
+}
+
+extension StringProtocol {
+  /// Without the spaces and tabs at either end (HTTP's optional whitespace).
+  var trimmingBlanks: String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+    return String(s)
   }
 }

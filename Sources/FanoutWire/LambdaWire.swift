@@ -37,7 +37,7 @@ public struct LambdaWire: WireService {
 
   public func answer(_ r: WireRequest, _ sim: Simulation) -> WireAnswer {
     var ctx = LambdaContext(requestId: sim.externalRequestUUID().text)
-    guard let pathBytes = s3PercentDecode(r.path, plusIsSpace: false),
+    guard let pathBytes = percentDecodedBytes(r.path.utf8, plusIsSpace: false),
       let path = String(validating: pathBytes, as: UTF8.self), let query = parseQuery(r.query)
     else {
       return .now(ctx.error(400, "InvalidParameterValueException", "The request URI could not be parsed."))

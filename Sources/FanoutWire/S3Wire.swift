@@ -48,7 +48,7 @@ public struct S3Wire: WireService {
 
   func respond(_ r: WireRequest, _ sim: Simulation) -> WireResponse {
     var ctx = S3Context(request: r, requestId: sim.externalS3RequestID())
-    guard let pathBytes = s3PercentDecode(r.path, plusIsSpace: false) else {
+    guard let pathBytes = percentDecodedBytes(r.path.utf8, plusIsSpace: false) else {
       return ctx.error(400, "InvalidURI", "Couldn't parse the specified URI.", [("URI", r.path)])
     }
     guard let query = parseQuery(r.query) else {
@@ -447,7 +447,7 @@ public struct S3Wire: WireService {
     let r = ctx.request
     var source = r.header("x-amz-copy-source") ?? ""
     if let q = source.firstIndex(of: "?") { source = String(source[..<q]) }
-    guard let decoded = s3PercentDecode(source, plusIsSpace: false).flatMap({ String(validating: $0, as: UTF8.self) })
+    guard let decoded = percentDecode(source.utf8, plusIsSpace: false)
     else {
       return ctx.invalidArgument("Invalid copy source encoding", "x-amz-copy-source", source)
     }
@@ -640,40 +640,12 @@ func parseQuery(_ q: String) -> Query? {
     let rawName = eq.map { part[..<$0] } ?? part
     let rawValue = eq.map { part[part.index(after: $0)...] } ?? ""
     guard
-      let n = s3PercentDecode(String(rawName), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) }),
-      let v = s3PercentDecode(String(rawValue), plusIsSpace: true).flatMap({ String(validating: $0, as: UTF8.self) })
+      let n = percentDecode(rawName.utf8),
+      let v = percentDecode(rawValue.utf8)
     else { return nil }
     pairs.append((n, v))
   }
   return Query(pairs: pairs)
-}
-
-/// Percent-decoding to bytes: nil for a `%` not followed by two hexadecimal digits.
-func s3PercentDecode(_ s: String, plusIsSpace: Bool) -> [UInt8]? {
-  let u = Array(s.utf8)
-  var out: [UInt8] = []
-  out.reserveCapacity(u.count)
-  var i = 0
-  func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x41...0x46: return c - 0x41 + 10
-    case 0x61...0x66: return c - 0x61 + 10
-    default: return nil
-    }
-  }
-  while i < u.count {
-    let c = u[i]
-    if c == UInt8(ascii: "%") {
-      guard i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) else { return nil }
-      out.append(h << 4 | l)
-      i += 3
-    } else {
-      out.append(plusIsSpace && c == UInt8(ascii: "+") ? 0x20 : c)
-      i += 1
-    }
-  }
-  return out
 }
 
 /// URL-encoding for `encoding-type=url`: every byte but the unreserved ones and `/` as `%XX`.
@@ -832,15 +804,6 @@ func parseRange(_ header: String, size: Int) -> ByteRange {
   }
   if lo >= size { return .unsatisfiable }
   return .bytes(lo, hi)
-}
-
-extension StringProtocol {
-  var trimmingBlanks: String {
-    var s = Substring(self)
-    while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-    return String(s)
-  }
 }
 
 // MARK: - Base64 and hex

@@ -123,7 +123,7 @@ public struct SigV4: Equatable, Sendable {
     guard authorization.hasPrefix(prefix) else { return nil }
     var fields: [(String, String)] = []
     for part in authorization.dropFirst(prefix.count).split(separator: ",") {
-      let kv = part.trimmingSpaces.split(separator: "=", maxSplits: 1)
+      let kv = part.trimmingBlanks.split(separator: "=", maxSplits: 1)
       guard kv.count == 2 else { return nil }
       fields.append((String(kv[0]), String(kv[1])))
     }
@@ -136,14 +136,5 @@ public struct SigV4: Equatable, Sendable {
     service = c[3]
     signedHeaders = (fields.first { $0.0 == "SignedHeaders" }?.1 ?? "").split(separator: ";").map(String.init)
     signature = fields.first { $0.0 == "Signature" }?.1 ?? ""
-  }
-}
-
-extension Substring {
-  var trimmingSpaces: Substring {
-    var s = self
-    while s.first == " " { s = s.dropFirst() }
-    while s.last == " " { s = s.dropLast() }
-    return s
   }
 }
