@@ -78,6 +78,9 @@ struct LiveSessionTests {
       let hops = trace.out.split(separator: "\n")
       #expect(hops.filter { $0.contains("sns.publish  topic=connector") }.count == 1, "\(trace.out)")
       #expect(hops.filter { $0.contains("sns.publish  topic=notifier") }.count == 3, "\(trace.out)")
+      // The code's own S3 calls name no request: their keys do.
+      #expect(hops.filter { $0.contains("s3.put  bucket=fanout-bucket") }.count == 4, "\(trace.out)")
+      #expect(hops.filter { $0.contains("s3.get  bucket=fanout-bucket") }.count == 3, "\(trace.out)")
       for q in ["service01", "service02", "service03"] {
         #expect(hops.contains { $0.contains("sqs.send  queue=\(q) ") }, "\(q): \(trace.out)")
         #expect(hops.contains { $0.contains("lambda.invoke  function=\(q) ") }, "\(q): \(trace.out)")

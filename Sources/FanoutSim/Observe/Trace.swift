@@ -14,8 +14,8 @@ public struct TraceError: Error, CustomStringConvertible {
   public var description: String
 }
 
-/// Collects the events of one request: those naming its ID, and those of the SQS messages, SNS
-/// messages, invocations and fires that belong to it. `id` may be a prefix of at least 6 hex
+/// Collects the events of one request: those naming its ID, those of the SQS messages, SNS
+/// messages, invocations and fires that belong to it, and those of S3 objects whose key holds it. `id` may be a prefix of at least 6 hex
 /// digits if it names one request.
 public func traceRequest<S: Sequence>(lines: S, id: String) throws -> RequestTrace where S.Element == String {
   let wanted = id.lowercased()
@@ -67,6 +67,10 @@ public func traceRequest<S: Sequence>(lines: S, id: String) throws -> RequestTra
       }
     case "lambda.result":
       if case .number(let n)? = v["invocation"], invocations.contains(Int(n)) { include = true }
+    case "s3.put", "s3.get", "s3.head", "s3.delete":
+      // An object keyed by the request's ID (the article's `<prefix>/<stage>/<id>.json`): a
+      // client's or a process function's own S3 call names no request, its key does.
+      if let k = v["key"]?.stringValue, k.contains(full) { include = true }
     default: break
     }
     if include { included.insert(index) }
