@@ -620,9 +620,9 @@ public final class PipelineModel {
       if let f = functionIndex.index(of: function) { failing[f] = failure.errorRate >= 1 }
     case .s3Put(let bucket, let key, let etag, let size, let body, let id):
       s3.append(S3Row(bucket: bucket, objectKey: key, size: size, etag: etag, time: e.time, body: body))
-      if let id { note(id, seq) }
-    case .s3Get(_, _, _, let id), .s3Head(_, _, _, let id), .s3Delete(_, _, _, let id):
-      if let id { note(id, seq) }
+      if let id = id ?? requestID(inKey: key) { note(id, seq) }
+    case .s3Get(_, let key, _, let id), .s3Head(_, let key, _, let id), .s3Delete(_, let key, _, let id):
+      if let id = id ?? requestID(inKey: key) { note(id, seq) }
     case .sqsDuplicateRate(let queue, let rate):
       if let q = queueIndex.index(of: queue) { duplicateRates[q] = rate }
     case .lambdaAsync(_, _, _, _, let id, _):
@@ -692,6 +692,18 @@ public final class PipelineModel {
   private func note(fire: Int, _ seq: Int) { update(fire) { $0.timeline.append(seq) } }
 
   private func note(_ id: RequestID, _ seq: Int) { forEachFire(id) { note(fire: $0, seq) } }
+
+  /// The request an object's key names, as the article's keys do (`<prefix>/<stage>/<id>.json`):
+  /// a client's or a process function's own S3 call names no request, its key does.
+  private func requestID(inKey key: S3ObjectKey) -> RequestID? {
+    switch key {
+    case .request(_, let id): return id
+    case .text(let text):
+      let name = text.split(separator: "/").last.map { $0.split(separator: ".").first ?? $0 } ?? ""
+      guard name.utf8.count == 32 else { return nil }
+      return RequestID(hex: String(name))
+    }
+  }
 
   /// A message leaves its queue; returns its request.
   @discardableResult

@@ -12,9 +12,12 @@ extension Simulation {
     // A process function's own code publishing (through its environment's endpoint): a message of
     // the pipeline, not one injected, and what tracks its request.
     if let inv = callingInvocation {
-      let id = try publish(t, message: payload, subject: subject, attributes: attributes, injected: false)
-      creditCodePublish(inv, payload.requestID)
-      return id
+      // The fire's request is named before its message goes out, so that the publish is the
+      // request's first hop (as the built-in preprocessor's is).
+      if let id = payload.requestID { nameFiredRequest(inv, id) }
+      let messageId = try publish(t, message: payload, subject: subject, attributes: attributes, injected: false)
+      if let id = payload.requestID { completeCodeStage(inv, id) }
+      return messageId
     }
     return try publish(t, message: payload, subject: subject, attributes: attributes, injected: injected)
   }
@@ -22,18 +25,19 @@ extension Simulation {
   /// The process function's invocation whose code makes the client request being answered.
   var callingInvocation: Invocation? { wireCaller.flatMap { externalInvocations[$0] } }
 
-  /// What a message the code published tells of its request, as the built-in handlers tell it: the
-  /// entry function's first message names the request its fire started (its ID, as the article's
-  /// preprocessor makes it); a triggered process function's message completes its stage.
-  func creditCodePublish(_ inv: Invocation, _ id: RequestID?) {
-    guard let id else { return }
-    if case .direct(let fire?) = inv.trigger {
-      guard tracker.requestID(ofFire: fire) == nil else { return }
-      let fires = tracker.assign(fire: fire, id: id)
-      emit(.requestID(fire: fire, requestID: id))
-      if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
-      return
-    }
+  /// The entry function's first message carrying a request ID names the request its fire
+  /// started, as the article's preprocessor does.
+  func nameFiredRequest(_ inv: Invocation, _ id: RequestID) {
+    guard case .direct(let fire?) = inv.trigger, tracker.requestID(ofFire: fire) == nil else { return }
+    let fires = tracker.assign(fire: fire, id: id)
+    emit(.requestID(fire: fire, requestID: id))
+    if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
+  }
+
+  /// A triggered process function's message with a request's ID completes its stage of that
+  /// request, as a service's publish does.
+  func completeCodeStage(_ inv: Invocation, _ id: RequestID) {
+    if case .direct = inv.trigger { return }
     let f = functions[inv.function]
     if let stage = tracker.stages.firstIndex(of: f.name), let latency = tracker.stageDone(id: id, stage: stage, at: now)
     {
