@@ -6,8 +6,8 @@ import Foundation
 
 /// What `fanout serve`, `fanout run` and the dashboard share when clients or process functions
 /// take part: the live simulation, the HTTP endpoint speaking AWS's wire protocols, the processes
-/// of process functions (given that endpoint as `AWS_ENDPOINT_URL`), and the recorded session
-/// (`--record`), which holds every outside input as a command at its point of the run.
+/// of process functions (each given its environment's own listener as `AWS_ENDPOINT_URL`), and the
+/// recorded session (`--record`), which holds every outside input as a command at its point of the run.
 public final class LiveHost: @unchecked Sendable {
   public let live: LiveSimulation
   public let invoker: ProcessInvoker
@@ -61,9 +61,7 @@ public final class LiveHost: @unchecked Sendable {
     }
     ready.wait()
     if let failure = failureText { throw LiveHostError(message: failure) }
-    let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(portBox.port)"
-    invoker.endpoint = url
-    return url
+    return "http://\(host.contains(":") ? "[\(host)]" : host):\(portBox.port)"
   }
 
   /// Blocks until the server stops by itself (a signal), and says why if it failed.

@@ -46,8 +46,6 @@ public final class LiveSimulation: @unchecked Sendable {
   private var waiters: [Waiter] = []
   private var serial = 0
   private let done = DispatchSemaphore(value: 0)
-  /// Requests answered (read after `finish()`).
-  public private(set) var answered = 0
   /// Called on the simulation's thread with each outside input just before it is applied, and
   /// with nil when the run ends (set before `start()`).
   public var onCommand: ((ControlCommand?, Simulation) -> Void)?
@@ -119,13 +117,6 @@ public final class LiveSimulation: @unchecked Sendable {
     inbox.append(item)
     lock.signal()
     lock.unlock()
-  }
-
-  /// Whether something arrived that `pump` has not taken yet.
-  public var hasArrivals: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return !inbox.isEmpty
   }
 
   /// Blocks until `start()`'s thread has ended by itself (`stopWhen`) or `finish()` was called.
@@ -210,7 +201,6 @@ public final class LiveSimulation: @unchecked Sendable {
     for item in items {
       switch item {
       case .request(let r, let caller, let reply):
-        answered += 1
         serial += 1
         onCommand?(.wire(r, caller: caller), sim)
         switch router.answer(r, sim, caller: caller) {
@@ -221,7 +211,6 @@ public final class LiveSimulation: @unchecked Sendable {
         pollWaiters()
       case .tooLarge(let r, let limit, let reply):
         // Refused before it reached a service: the simulation does not see it.
-        answered += 1
         reply.resume(returning: router.tooLarge(r, limit: limit))
       case .result(let id, let result):
         onCommand?(.external(invocation: id, result: result), sim)

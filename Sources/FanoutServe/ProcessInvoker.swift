@@ -40,8 +40,6 @@ import NIOCore
 public final class ProcessInvoker: ExternalInvoker, @unchecked Sendable {
   /// The folder a relative `cwd` is taken from: the scenario file's.
   public let baseDirectory: URL
-  /// The clients' endpoint (each process is given its environment's own, which answers the same).
-  public var endpoint = "http://127.0.0.1:4747"
   /// Where results go: the simulation's thread.
   public weak var live: LiveSimulation?
   /// Each log line (already prefixed with the function's name).
@@ -489,7 +487,7 @@ struct RuntimeResponder: HTTPResponder {
       // The code's own AWS calls (AWS_ENDPOINT_URL names this listener).
       guard let live = invoker.live else { return Self.json(503, error: "ServiceUnavailable", "fanout is stopping") }
       return await WireResponder.answer(
-        request, live: live, bodyLimit: 2 * 1_048_576, caller: invoker.currentInvocation(env))
+        request, live: live, bodyLimit: ServeOptions().bodyLimit, caller: invoker.currentInvocation(env))
     }
     let parts = path.dropFirst(Self.prefix.count).split(separator: "/").map(String.init)
     switch (request.method, parts.count) {

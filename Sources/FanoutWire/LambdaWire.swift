@@ -249,7 +249,7 @@ public struct LambdaWire: WireService {
       return .wait(
         WireWait(
           deadline: deadline,
-          ready: { sim in sim.invokeEnded(ticket: ticket) },
+          ready: { sim in sim.invokeHasResult(ticket: ticket) },
           take: { sim in
             guard let result = sim.invokeResult(ticket: ticket) else { return nil }
             return LambdaWire.invokeResponse(answered, result, tail: tail, memory: memory)

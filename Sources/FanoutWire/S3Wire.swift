@@ -211,15 +211,12 @@ public struct S3Wire: WireService {
   func listObjectsV2(_ ctx: inout S3Context, _ sim: Simulation) -> WireResponse {
     guard let b = sim.bucket(named: ctx.bucket) else { return ctx.noSuchBucket() }
     let q = ctx.query
-    guard let maxKeys = parseMaxKeys(q.value("max-keys")) else {
-      return ctx.invalidArgument(
-        "Provided max-keys not an integer or within integer range", "max-keys", q.value("max-keys") ?? "")
+    let args: ListArguments
+    switch ListArguments.read(ctx) {
+    case .success(let a): args = a
+    case .failure(let refusal): return refusal.response
     }
-    if let e = q.value("encoding-type"), e != "url" {
-      return ctx.invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", e)
-    }
-    let prefix = q.value("prefix") ?? ""
-    let delimiter = q.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+    let (maxKeys, prefix, delimiter) = (args.maxKeys, args.prefix, args.delimiter)
     var after: String?
     if let token = q.value("continuation-token") {
       guard let k = decodeContinuationToken(token) else {
@@ -229,8 +226,8 @@ public struct S3Wire: WireService {
     } else if let s = q.value("start-after"), !s.isEmpty {
       after = s
     }
-    let url = q.value("encoding-type") == "url"
-    func enc(_ s: String) -> String { url ? urlEncode(s) : s }
+    let url = args.url
+    let enc = args.encode
     let page = listPage(b, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, after: after)
     var x = xmlHeader + "<ListBucketResult xmlns=\"\(S3Wire.namespace)\">"
     x += "<Name>" + s3XMLEscape(b.name) + "</Name><Prefix>" + s3XMLEscape(enc(prefix)) + "</Prefix>"
@@ -257,18 +254,15 @@ public struct S3Wire: WireService {
   func listObjectsV1(_ ctx: inout S3Context, _ sim: Simulation) -> WireResponse {
     guard let b = sim.bucket(named: ctx.bucket) else { return ctx.noSuchBucket() }
     let q = ctx.query
-    guard let maxKeys = parseMaxKeys(q.value("max-keys")) else {
-      return ctx.invalidArgument(
-        "Provided max-keys not an integer or within integer range", "max-keys", q.value("max-keys") ?? "")
+    let args: ListArguments
+    switch ListArguments.read(ctx) {
+    case .success(let a): args = a
+    case .failure(let refusal): return refusal.response
     }
-    if let e = q.value("encoding-type"), e != "url" {
-      return ctx.invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", e)
-    }
-    let prefix = q.value("prefix") ?? ""
-    let delimiter = q.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+    let (maxKeys, prefix, delimiter) = (args.maxKeys, args.prefix, args.delimiter)
     let marker = q.value("marker") ?? ""
-    let url = q.value("encoding-type") == "url"
-    func enc(_ s: String) -> String { url ? urlEncode(s) : s }
+    let url = args.url
+    let enc = args.encode
     let page = listPage(b, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys, after: marker.isEmpty ? nil : marker)
     var x = xmlHeader + "<ListBucketResult xmlns=\"\(S3Wire.namespace)\">"
     x += "<Name>" + s3XMLEscape(b.name) + "</Name><Prefix>" + s3XMLEscape(enc(prefix)) + "</Prefix>"
@@ -280,12 +274,43 @@ public struct S3Wire: WireService {
     if let d = delimiter { x += "<Delimiter>" + s3XMLEscape(enc(d)) + "</Delimiter>" }
     if url { x += "<EncodingType>url</EncodingType>" }
     x += "<IsTruncated>\(page.isTruncated)</IsTruncated>"
-    for o in page.contents { x += contentsXML(o, enc, owner: ownerXML(sim)) }
+    let owner = ownerXML(sim)
+    for o in page.contents { x += contentsXML(o, enc, owner: owner) }
     for p in page.commonPrefixes {
       x += "<CommonPrefixes><Prefix>" + s3XMLEscape(enc(p)) + "</Prefix></CommonPrefixes>"
     }
     x += "</ListBucketResult>"
     return ctx.xml(200, x)
+  }
+
+  /// What both versions of ListObjects read alike: max-keys, encoding-type, prefix, delimiter.
+  struct ListArguments {
+    struct Refusal: Error { var response: WireResponse }
+    var maxKeys: Int
+    var prefix: String
+    var delimiter: String?
+    /// `encoding-type=url`: keys and prefixes are answered URL-encoded.
+    var url: Bool
+
+    func encode(_ s: String) -> String { url ? urlEncode(s) : s }
+
+    static func read(_ ctx: S3Context) -> Result<ListArguments, Refusal> {
+      let q = ctx.query
+      guard let maxKeys = S3Wire.parseMaxKeys(q.value("max-keys")) else {
+        return .failure(
+          Refusal(
+            response: ctx.invalidArgument(
+              "Provided max-keys not an integer or within integer range", "max-keys", q.value("max-keys") ?? "")))
+      }
+      if let e = q.value("encoding-type"), e != "url" {
+        return .failure(
+          Refusal(response: ctx.invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", e)))
+      }
+      return .success(
+        ListArguments(
+          maxKeys: maxKeys, prefix: q.value("prefix") ?? "",
+          delimiter: q.value("delimiter").flatMap { $0.isEmpty ? nil : $0 }, url: q.value("encoding-type") == "url"))
+    }
   }
 
   /// A page from the bucket model; max-keys 0 answers nothing and is not truncated.
@@ -312,7 +337,7 @@ public struct S3Wire: WireService {
       + "<StorageClass>STANDARD</StorageClass></Contents>"
   }
 
-  func parseMaxKeys(_ v: String?) -> Int? {
+  static func parseMaxKeys(_ v: String?) -> Int? {
     guard let v else { return Limits.S3.maxKeysPerPage }
     guard let n = Int32(v), n >= 0 else { return nil }
     return min(Int(n), Limits.S3.maxKeysPerPage)

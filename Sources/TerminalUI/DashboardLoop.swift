@@ -14,12 +14,10 @@ public protocol LiveDriver: AnyObject {
   /// Answers what arrived and runs every job and deadline due by `target`; `keepGoing` is asked
   /// between jobs. False when it stopped short.
   func pump(to target: SimTime, keepGoing: () -> Bool) -> Bool
-  /// Whether something arrived since the last pump.
-  var hasArrivals: Bool { get }
   /// Called with every outside input just before it is applied.
   func setRecorder(_ record: @escaping (ControlCommand?) -> Void)
-  /// Log lines of process functions since the last call.
-  func takeLogLines() -> [String]
+  /// The newest log line of a process function since the last call, if any.
+  func takeLastLogLine() -> String?
 }
 
 /// Runs the dashboard until the person quits: the virtual clock follows wall time × speed, the
@@ -100,7 +98,7 @@ public func runDashboard(
       _ = live?.pump(to: sim.now) { true }
       stats.paused()
     }
-    if let lines = live?.takeLogLines(), let last = lines.last { dash.state.message = last }
+    if let line = live?.takeLastLogLine() { dash.state.message = line }
     // The status bar shows milliseconds: redraw when they change.
     let shownClock = sim.now.microsecondsSinceEpoch / 1_000
     dash.refresh()

@@ -57,19 +57,10 @@ struct DashboardCommand: ParsableCommand {
     // clock follows wall time (a replay needs neither: its session holds what they did).
     var live: DashboardLive?
     var label: String?
-    if session == nil, liveOptions.listen != nil || !processFunctions(sim).isEmpty {
-      sim.trapsOnInvariantViolation = false
-      let box = LineBox()
+    if session == nil, liveOptions.listen != nil || !processFunctions(sim.topology).isEmpty {
       let (host, endpoint) = try openLiveHost(
-        sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: nil,
-        record: false, signals: false,
-        logLine: { line in
-          // stderr is the dashboard's --log file (or nowhere) while the screen is open.
-          FileHandle.standardError.write(Data((line + "\n").utf8))
-          box.live?.add(line)
-        })
+        sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: nil, record: false, signals: false)
       live = DashboardLive(host: host)
-      box.live = live
       label = liveOptions.listen != nil ? endpoint : "function code"
     }
     runDashboard(
@@ -79,9 +70,4 @@ struct DashboardCommand: ParsableCommand {
     terminal.close()
     try writer?.close()
   }
-}
-
-/// Where the processes' reader threads find the dashboard's side (set once, before they start).
-final class LineBox: @unchecked Sendable {
-  var live: DashboardLive?
 }

@@ -34,9 +34,9 @@ struct LiveOptions: ParsableArguments {
   }
 }
 
-/// Whether a pipeline has functions whose code is a process.
-func processFunctions(_ sim: Simulation) -> [String] {
-  sim.topology.functions.filter {
+/// The functions of a pipeline whose code is a process.
+func processFunctions(_ topology: Topology) -> [String] {
+  topology.functions.filter {
     if case .process = $0.handler { return true }
     return false
   }.map(\.name)
@@ -45,10 +45,7 @@ func processFunctions(_ sim: Simulation) -> [String] {
 /// `sweep` and `check` run many runs in virtual time as fast as the machine goes: a function whose
 /// code is a process needs wall time, so they refuse it, saying what to do instead.
 func refuseProcessFunctions(_ topology: Topology, command: String) throws {
-  let names = topology.functions.filter {
-    if case .process = $0.handler { return true }
-    return false
-  }.map(\.name)
+  let names = processFunctions(topology)
   guard !names.isEmpty else { return }
   throw CLIFailure(
     message:
@@ -59,9 +56,10 @@ func refuseProcessFunctions(_ topology: Topology, command: String) throws {
 /// A live host for a run: its processes' log lines go to stderr (and `logFile`), the endpoint
 /// opens on `listen` (or, with none, on an ephemeral loopback port for the processes alone).
 func openLiveHost(
-  sim: Simulation, scenarioPath: String?, listen: String?, logFile: String?, record: Bool, signals: Bool,
-  logLine: (@Sendable (String) -> Void)? = nil
+  sim: Simulation, scenarioPath: String?, listen: String?, logFile: String?, record: Bool, signals: Bool
 ) throws -> (host: LiveHost, endpoint: String) {
+  // A long-lived run with outside input: an invariant a request breaks is reported, not a trap.
+  sim.trapsOnInvariantViolation = false
   let base =
     scenarioPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
     ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -73,9 +71,8 @@ func openLiveHost(
     else { throw CLIFailure(message: "cannot write \(logFile)") }
     file = LockedFile(handle)
   }
-  let show = logLine ?? { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
   host.invoker.logLine = { [file] line in
-    show(line)
+    FileHandle.standardError.write(Data((line + "\n").utf8))
     file?.write(line + "\n")
   }
   var options = ServeOptions()
@@ -113,30 +110,34 @@ final class LockedFile: @unchecked Sendable {
 }
 
 /// The dashboard's side of a live host: it drives the simulation on the dashboard's thread and
-/// keeps the processes' log lines for the screen.
+/// keeps the newest of the processes' log lines for the screen (they all go to stderr, which is
+/// the dashboard's `--log FILE`).
 final class DashboardLive: LiveDriver, @unchecked Sendable {
   let host: LiveHost
   private let lock = NSLock()
-  private var lines: [String] = []
+  private var last: String?
 
-  init(host: LiveHost) { self.host = host }
+  init(host: LiveHost) {
+    self.host = host
+    host.invoker.logLine = { [weak self] line in
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+      self?.keep(line)
+    }
+  }
 
-  /// A log line from a process's reader thread.
-  func add(_ line: String) {
+  private func keep(_ line: String) {
     lock.lock()
-    lines.append(line)
-    if lines.count > 100 { lines.removeFirst(lines.count - 100) }
+    last = line
     lock.unlock()
   }
 
   func pump(to target: SimTime, keepGoing: () -> Bool) -> Bool { host.live.pump(to: target, keepGoing: keepGoing) }
-  var hasArrivals: Bool { host.live.hasArrivals }
   func setRecorder(_ record: @escaping (ControlCommand?) -> Void) { host.live.onCommand = { c, _ in record(c) } }
-  func takeLogLines() -> [String] {
+  func takeLastLogLine() -> String? {
     lock.lock()
     defer { lock.unlock() }
-    let out = lines
-    lines = []
-    return out
+    let line = last
+    last = nil
+    return line
   }
 }

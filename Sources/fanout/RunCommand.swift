@@ -102,7 +102,7 @@ struct RunCommand: ParsableCommand {
     let prices = try pipeline.priceTable()
     let (sim, loaded, scenarioPath, log) = try pipeline.load()
     // Clients or function code take part: the clock follows wall time (a replay needs neither).
-    let live = log == nil && (liveOptions.listen != nil || !processFunctions(sim).isEmpty)
+    let live = log == nil && (liveOptions.listen != nil || !processFunctions(sim.topology).isEmpty)
     if record != nil, !live {
       throw CLIFailure(
         message:
@@ -208,12 +208,11 @@ struct RunCommand: ParsableCommand {
 extension RunCommand {
   /// Runs with clients or process functions taking part: the clock follows wall time (×1) until
   /// the work has drained (idle execution environments do not hold it open: their processes are
-  /// stopped at the end) or `limit`; SIGINT and SIGTERM end it early, with the report.
-  /// Whether it drained, and what stopped it when a signal did.
+  /// stopped at the end) or `limit`; SIGINT and SIGTERM end it early, with the report. Returns
+  /// whether it drained, and what stopped it when a signal did.
   func runLive(_ sim: Simulation, scenarioPath: String?, limit: SimTime?, load: ControlCommand?) throws -> (
     Bool, String?
   ) {
-    sim.trapsOnInvariantViolation = false
     let (host, endpoint) = try openLiveHost(
       sim: sim, scenarioPath: scenarioPath, listen: liveOptions.listen, logFile: log,
       record: record != nil, signals: false)
@@ -226,7 +225,7 @@ extension RunCommand {
     // work has drained and no client waits for an answer.
     let untilLimit = liveOptions.listen != nil && limit != nil
     host.live.stopWhen = { [live = host.live] sim in
-      if stop.raised { return true }
+      if stop.raisedBy != nil { return true }
       if let limit, sim.now >= limit { return true }
       return !untilLimit && !sim.hasPendingWork && !live.hasWaitingRequests
     }
@@ -234,29 +233,21 @@ extension RunCommand {
     host.live.waitUntilFinished()
     let done = host.close()
     try writeSession(host.session, to: record)
-    return (!done.hasPendingWork, stop.raised ? "stopped by \(stop.name)" : nil)
+    return (!done.hasPendingWork, stop.raisedBy.map { "stopped by \($0)" })
   }
 }
 
 /// SIGINT or SIGTERM seen: a live run ends early, with its report, instead of dying.
 final class SignalFlag: @unchecked Sendable {
   private let lock = NSLock()
-  private var value = false
+  private var first: String?
   private var sources: [any DispatchSourceSignal] = []
 
-  private var signalName = "a signal"
-
-  var raised: Bool {
+  /// The first of SIGINT and SIGTERM seen, if any.
+  var raisedBy: String? {
     lock.lock()
     defer { lock.unlock() }
-    return value
-  }
-
-  /// SIGINT or SIGTERM, once raised.
-  var name: String {
-    lock.lock()
-    defer { lock.unlock() }
-    return signalName
+    return first
   }
 
   static func install() -> SignalFlag {
@@ -266,8 +257,7 @@ final class SignalFlag: @unchecked Sendable {
       let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
       source.setEventHandler {
         flag.lock.lock()
-        if !flag.value { flag.signalName = s == SIGINT ? "SIGINT" : "SIGTERM" }
-        flag.value = true
+        if flag.first == nil { flag.first = s == SIGINT ? "SIGINT" : "SIGTERM" }
         flag.lock.unlock()
       }
       source.resume()

@@ -73,8 +73,6 @@ struct ServeCommand: ParsableCommand {
     let prices = try pipeline.priceTable()
     let (sim, loaded, scenarioPath, _) = try pipeline.load()
     sim.prices = prices
-    // A long-lived run: an invariant broken by a request is reported, not a trap.
-    sim.trapsOnInvariantViolation = false
     let writer = try events.map(EventFileWriter.init(path:))
     if let writer { sim.observer = { writer.write($0) } }
     let clock = ContinuousClock()

@@ -753,11 +753,10 @@ final class CloudFormationImporter {
     if let (v, _) = m.value("Code") {
       code.path = v.text ?? v["S3Key"]?.text
     }
-    if let (v, _) = m.value("Environment"), let vars = v["Variables"]?.members {
-      code.environment = vars.compactMap { member in member.value.text.map { (member.key, $0) } }
-    }
+    let vars = m.value("Environment")?.0["Variables"]?.members ?? []
+    code.environment = vars.compactMap { member in member.value.text.map { (member.key, $0) } }
     p.code[name] = code
-    if let (v, _) = m.value("Environment"), let vars = v["Variables"]?.members, !vars.isEmpty {
+    if !vars.isEmpty {
       c.comments.append(
         "Environment: "
           + vars.map { "\($0.key)=\($0.value.text ?? $0.value.unknownReason.map { "<\($0)>" } ?? "…")" }.joined(

@@ -100,9 +100,7 @@ public struct TemplateImport: Sendable {
     }
     if let entry {
       if p.functionIndex(entry) == nil {
-        var m = "--entry \(entry): the imported pipeline has no function '\(entry)'"
-        if let s = suggestion(entry, p.functions.map(\.name)) { m += " (did you mean '\(s)'?)" }
-        log.error(nil, m + "; its functions: " + p.functions.map(\.name).joined(separator: ", "), file: "--entry")
+        noSuchFunction(entry, flag: "--entry", in: p, log: log)
       } else {
         p.top.removeAll { $0.key == "entry" }
         p.top.append(Entry("entry", .string(entry), Origin(file: file, place: .top)))
@@ -138,6 +136,14 @@ public struct TemplateImport: Sendable {
 // MARK: --code: a template's functions running their own code
 
 extension TemplateImport {
+  /// A command-line flag naming a function the pipeline does not have: the error, with a
+  /// did-you-mean and the functions it has.
+  static func noSuchFunction(_ name: String, flag: String, in p: ImportedPipeline, log: ImportLog) {
+    var m = "\(flag) \(name): the imported pipeline has no function '\(name)'"
+    if let s = suggestion(name, p.functions.map(\.name)) { m += " (did you mean '\(s)'?)" }
+    log.error(nil, m + "; its functions: " + p.functions.map(\.name).joined(separator: ", "), file: flag)
+  }
+
   /// The command that runs a runtime's code through the Lambda Runtime API: AWS's runtime
   /// interface client for the runtime's language, or a custom runtime's `bootstrap`.
   /// Nil with why when there is none.
@@ -167,17 +173,16 @@ extension TemplateImport {
     var chosen: [(Int, String?)] = []
     for (name, dir) in code {
       if name == "all" {
-        for (i, f) in p.functions.enumerated() where p.code[f.name]?.path != nil { chosen.append((i, dir)) }
-        if !p.functions.contains(where: { p.code[$0.name]?.path != nil }) {
+        let named = p.functions.indices.filter { p.code[p.functions[$0].name]?.path != nil }
+        if named.isEmpty {
           log.error(
             nil, "--code all: no function of the template names a local folder (CodeUri or Code)", file: "--code")
         }
+        chosen += named.map { ($0, dir) }
         continue
       }
       guard let i = p.functionIndex(name) else {
-        var m = "--code \(name): the imported pipeline has no function '\(name)'"
-        if let s = suggestion(name, p.functions.map(\.name)) { m += " (did you mean '\(s)'?)" }
-        log.error(nil, m + "; its functions: " + p.functions.map(\.name).joined(separator: ", "), file: "--code")
+        noSuchFunction(name, flag: "--code", in: p, log: log)
         continue
       }
       chosen.append((i, dir))

@@ -635,11 +635,10 @@ final class TerraformImporter {
     }
     var code = FunctionCode(
       runtime: r.values["runtime"]?.string, handler: r.values["handler"]?.string, origin: origin(r.node.place))
-    if let vars = r.values["environment"]?.items?.first?["variables"]?.entries {
-      code.environment = vars.compactMap { v in v.value.string.map { (v.key, $0) } }
-    }
+    let vars = r.values["environment"]?.items?.first?["variables"]?.entries ?? []
+    code.environment = vars.compactMap { v in v.value.string.map { (v.key, $0) } }
     p.code[name] = code
-    if let vars = r.values["environment"]?.items?.first?["variables"]?.entries, !vars.isEmpty {
+    if !vars.isEmpty {
       c.comments.append("environment: " + vars.map { "\($0.key)=\($0.value.string ?? "…")" }.joined(separator: ", "))
     }
     if let d = r.values["dead_letter_config"]?.items?.first?["target_arn"], let arn = d.string {

@@ -58,16 +58,7 @@ extension Simulation {
         "QueueDeletedRecently",
         "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
     }
-    var dlq: Int?
-    if let r = spec.redrive {
-      guard let d = queueByName[r.deadLetterQueue] else {
-        throw APIRefusal(
-          "InvalidParameterValue",
-          "Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(topology.region):\(topology.account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
-        )
-      }
-      dlq = d
-    }
+    let dlq = try deadLetterQueue(of: spec)
     let q = SQSQueue(index: queues.count, spec: spec, region: topology.region, account: topology.account, seed: seed)
     q.keptAttributes = kept
     q.createdAt = now
@@ -118,22 +109,26 @@ extension Simulation {
     for mi in q.mappings where mappings[mi].spec.enabled { try? setMapping(queue: name, enabled: false) }
   }
 
+  /// The index of the dead-letter queue a queue's RedrivePolicy names, refused in SQS's words
+  /// when there is no such queue.
+  private func deadLetterQueue(of spec: QueueSpec) throws(APIRefusal) -> Int? {
+    guard let r = spec.redrive else { return nil }
+    guard let d = queueByName[r.deadLetterQueue] else {
+      throw APIRefusal(
+        "InvalidParameterValue",
+        "Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(topology.region):\(topology.account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+      )
+    }
+    return d
+  }
+
   /// SetQueueAttributes: the new values hold from now on. A new VisibilityTimeout, DelaySeconds or
   /// MessageRetentionPeriod applies to messages received, sent or stored after the change
   /// (messages already in flight keep the timeout they were given, as AWS says of
   /// VisibilityTimeout). `spec.name` must be the queue's.
   public func setQueueAttributes(_ spec: QueueSpec, kept: [(name: String, value: String)]) throws {
     guard let q = queue(named: spec.name) else { throw UnknownName(kind: "queue", name: spec.name) }
-    var dlq: Int?
-    if let r = spec.redrive {
-      guard let d = queueByName[r.deadLetterQueue] else {
-        throw APIRefusal(
-          "InvalidParameterValue",
-          "Value {\"deadLetterTargetArn\":\"arn:aws:sqs:\(topology.region):\(topology.account):\(r.deadLetterQueue)\"} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
-        )
-      }
-      dlq = d
-    }
+    let dlq = try deadLetterQueue(of: spec)
     q.counters.otherRequests += 1
     q.spec = spec
     q.deadLetterQueue = dlq

@@ -194,11 +194,7 @@ extension Simulation {
       // out by startInvocation, which knows this instant when it schedules this step.
       let id = inv.requestID!
       assert(id == now.withPythonCompactTimestamp { md5RequestID($0) }, "the request ID is this instant's")
-      if case .direct(let fire?) = inv.trigger {
-        let fires = tracker.assign(fire: fire, id: id)
-        emit(.requestID(fire: fire, requestID: id))
-        if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
-      }
+      if case .direct(let fire?) = inv.trigger { nameRequest(fire: fire, id) }
       inv.key = buckets[plan.bucket].key(folder: plan.outputFolder, id: id)
       inv.phase = .s3Put
       scheduleStep(inv, at: now + topology.latency.s3Put.sample(&latencyRng))
@@ -331,9 +327,7 @@ extension Simulation {
           return
         }
         // Only a request ID as the preprocessor writes it is a tracked request.
-        if let id = inv.requestID, let latency = tracker.stageDone(id: id, stage: stage, at: now) {
-          emit(.requestStageDone(requestID: id, stage: tracker.stages[stage], latency: latency))
-        }
+        if let id = inv.requestID { completeStage(stage, of: id) }
         inv.phase = .start
         inv.recordIndex += 1
       }

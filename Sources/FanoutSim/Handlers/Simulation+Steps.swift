@@ -425,11 +425,7 @@ extension Simulation {
       // The first request ID an entry invocation makes is its request's.
       if !p.perRecord, case .id(let id) = value, inv.requestID == nil {
         inv.requestID = id
-        if case .direct(let fire?) = inv.trigger {
-          let fires = tracker.assign(fire: fire, id: id)
-          emit(.requestID(fire: fire, requestID: id))
-          if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
-        }
+        if case .direct(let fire?) = inv.trigger { nameRequest(fire: fire, id) }
       }
       return .next
     case .bind(let list):
@@ -485,9 +481,7 @@ extension Simulation {
       if let probability, !p.rng.chance(probability) { return .next }
       return .fail(HandlerError(message: render(error, inv)))
     case .complete(let stage):
-      if let id = inv.requestID, let latency = tracker.stageDone(id: id, stage: stage, at: now) {
-        emit(.requestStageDone(requestID: id, stage: tracker.stages[stage], latency: latency))
-      }
+      if let id = inv.requestID { completeStage(stage, of: id) }
       return .next
     }
   }

@@ -70,7 +70,7 @@ extension Simulation {
   }
 
   /// Whether a client's invocation has ended and its answer waits to be taken.
-  public func invokeEnded(ticket: Int) -> Bool { external.ended[ticket] != nil }
+  public func invokeHasResult(ticket: Int) -> Bool { external.ended[ticket] != nil }
 
   /// Whether a client's invocation is still running.
   public func invokeRunning(ticket: Int) -> Bool { external.waitingIds[ticket] != nil }

@@ -135,3 +135,20 @@ public final class RequestTracker {
   /// Fires that got an ID another fire already had.
   public var collidingFires: Int { collisions.values.reduce(0) { $0 + $1.count - 1 } }
 }
+
+extension Simulation {
+  /// A fire's request has its ID now (the entry function computed or published it): recorded,
+  /// said in an event, and a collision with another fire's ID said too.
+  func nameRequest(fire: Int, _ id: RequestID) {
+    let fires = tracker.assign(fire: fire, id: id)
+    emit(.requestID(fire: fire, requestID: id))
+    if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
+  }
+
+  /// A stage of a request is done: credited and said in an event, unless it was done before.
+  func completeStage(_ stage: Int, of id: RequestID) {
+    if let latency = tracker.stageDone(id: id, stage: stage, at: now) {
+      emit(.requestStageDone(requestID: id, stage: tracker.stages[stage], latency: latency))
+    }
+  }
+}

@@ -15,8 +15,8 @@ public struct TraceError: Error, CustomStringConvertible {
 }
 
 /// Collects the events of one request: those naming its ID, those of the SQS messages, SNS
-/// messages, invocations and fires that belong to it, and those of S3 objects whose key holds it. `id` may be a prefix of at least 6 hex
-/// digits if it names one request.
+/// messages, invocations and fires that belong to it, and those of S3 objects whose key holds
+/// it. `id` may be a prefix of at least 6 hex digits if it names one request.
 public func traceRequest<S: Sequence>(lines: S, id: String) throws -> RequestTrace where S.Element == String {
   let wanted = id.lowercased()
   guard wanted.count >= 6, wanted.allSatisfy(\.isHexDigit) else {

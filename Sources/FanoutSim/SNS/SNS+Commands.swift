@@ -29,19 +29,13 @@ extension Simulation {
   /// started, as the article's preprocessor does.
   func nameFiredRequest(_ inv: Invocation, _ id: RequestID) {
     guard case .direct(let fire?) = inv.trigger, tracker.requestID(ofFire: fire) == nil else { return }
-    let fires = tracker.assign(fire: fire, id: id)
-    emit(.requestID(fire: fire, requestID: id))
-    if let fires { emit(.requestCollision(requestID: id, fires: fires)) }
+    nameRequest(fire: fire, id)
   }
 
   /// A triggered process function's message with a request's ID completes its stage of that
   /// request, as a service's publish does.
   func completeCodeStage(_ inv: Invocation, _ id: RequestID) {
     if case .direct = inv.trigger { return }
-    let f = functions[inv.function]
-    if let stage = tracker.stages.firstIndex(of: f.name), let latency = tracker.stageDone(id: id, stage: stage, at: now)
-    {
-      emit(.requestStageDone(requestID: id, stage: f.name, latency: latency))
-    }
+    if let stage = tracker.stages.firstIndex(of: functions[inv.function].name) { completeStage(stage, of: id) }
   }
 }
